@@ -1,0 +1,33 @@
+"""Approved results are locked: scores, attendance and results of a section change only
+while its results are a draft (with the teacher). After submission they change only when
+returned; after approval only through a recorded ResultChange."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from .models import CourseSection, ResultStatus
+
+LOCKED_MESSAGES = {
+    ResultStatus.SUBMITTED: "ส่งผลการเรียนของกลุ่มนี้ให้หัวหน้ากลุ่มสาระแล้ว แก้ไขไม่ได้จนกว่าจะถูกส่งคืน",
+    ResultStatus.AREA_APPROVED: "ผลการเรียนของกลุ่มนี้อยู่ระหว่างการพิจารณาของงานทะเบียน-วัดผล แก้ไขไม่ได้",
+    ResultStatus.REGISTRAR_APPROVED: "ผลการเรียนของกลุ่มนี้อยู่ระหว่างรออนุมัติจากผู้อำนวยการ แก้ไขไม่ได้",
+    ResultStatus.APPROVED: "ผลการเรียนของกลุ่มนี้อนุมัติแล้ว แก้ไขได้ผ่าน “คำร้องแก้ไขผลการเรียน” เท่านั้น",
+}
+
+
+def is_editable(section: CourseSection) -> bool:
+    return section.result_status == ResultStatus.DRAFT
+
+
+def ensure_section_editable(section: CourseSection) -> None:
+    """Raise a Thai ValidationError unless the section's results are still a draft.
+    Call it inside the write's transaction after locking the section row."""
+    if not is_editable(section):
+        raise ValidationError(LOCKED_MESSAGES.get(section.result_status, "แก้ไขไม่ได้"), code="locked")
+
+
+def lock_section(section_id: int) -> CourseSection:
+    """Re-read a section FOR UPDATE so a concurrent submit/approve cannot slip between the
+    check and the write."""
+    return CourseSection.objects.select_for_update(of=("self",)).select_related("subject", "term").get(pk=section_id)

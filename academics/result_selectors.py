@@ -1,0 +1,267 @@
+"""Reads behind the results pages: section results, a classroom's matrix, the registrar's
+overview, a student's record. Each a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.db.models import Count, Prefetch, Q
+
+from schools.models import Term
+from students.models import Classroom, Enrolment, Student
+
+from . import grading
+from .gpa import weight
+from .models import (
+    CourseSection,
+    Evaluation,
+    GPARecord,
+    LearningArea,
+    Registration,
+    Result,
+    ResultChange,
+    ResultReview,
+    ResultStatus,
+    Score,
+    SectionTeacher,
+    Subject,
+)
+from .policy import policy_for
+from .results import compute_section
+
+ORDER = [*grading.NUMERIC_GRADES, *grading.LETTERS]
+
+
+def distribution(results: list[str]) -> list[tuple[str, int]]:
+    counts = Counter(results)
+    return [(grade, counts.get(grade, 0)) for grade in ORDER if counts.get(grade)]
+
+
+def section_results(section: CourseSection) -> dict:
+    """Each registered student's result: the stored Result when the section is submitted,
+    the live computation while it is a draft."""
+    registrations = list(
+        Registration.objects.filter(section=section).select_related("student").order_by("student__student_number")
+    )
+    stored = {r.student_id: r for r in Result.objects.filter(section=section)}
+    live = (
+        compute_section(section)
+        if section.result_status == ResultStatus.DRAFT and section.subject.kind != Subject.Kind.ACTIVITY
+        else {}
+    )
+    pending = set(
+        ResultChange.objects.filter(result__section=section, status=ResultChange.Status.PENDING).values_list(
+            "result__student_id", flat=True
+        )
+    )
+    rows = []
+    for registration in registrations:
+        student = registration.student
+        result = stored.get(student.pk)
+        computed = live.get(student.pk)
+        rows.append(
+            {
+                "student": student,
+                "result": result,
+                "in_term": computed.in_term if computed else getattr(result, "in_term", None),
+                "final": computed.final if computed else getattr(result, "final", None),
+                "total": computed.total if computed else getattr(result, "total", None),
+                "attendance": computed.attendance if computed else getattr(result, "attendance_percent", None),
+                "grade": (computed.result if computed else getattr(result, "result", "")) or "",
+                "pending_change": student.pk in pending,
+            }
+        )
+    grades = [row["grade"] for row in rows if row["grade"]]
+    return {
+        "rows": rows,
+        "distribution": distribution(grades),
+        "counts": {
+            "zero": grades.count("0"),
+            "incomplete": grades.count(grading.INCOMPLETE),
+            "not_eligible": grades.count(grading.NOT_ELIGIBLE),
+            "missing": len(rows) - len(grades),
+        },
+        "reviews": list(ResultReview.objects.filter(section=section).select_related("by")),
+        "policy": policy_for(section.school),
+    }
+
+
+def term_overview(term: Term) -> dict:
+    """Every section of the term with its status and how complete its scores are."""
+    sections = list(
+        CourseSection.objects.filter(term=term)
+        .select_related("subject", "classroom__grade_level")
+        .prefetch_related(Prefetch("section_teachers", queryset=SectionTeacher.objects.select_related("teacher")))
+        .annotate(
+            students=Count("registrations", distinct=True),
+            items=Count("assessment_items", distinct=True),
+        )
+        .order_by("classroom__grade_level__order", "classroom__room", "subject__subject_code")
+    )
+    entered = dict(
+        Score.objects.filter(section__term=term)
+        .filter(Q(value__isnull=False) | ~Q(mark=""))
+        .values("section_id")
+        .annotate(n=Count("id"))
+        .values_list("section_id", "n")
+    )
+    by_teacher: dict[int, dict] = {}
+    for section in sections:
+        expected = section.students * section.items
+        section.entered = entered.get(section.pk, 0)
+        section.progress = round(section.entered * 100 / expected) if expected else 0
+        for link in section.section_teachers.all():
+            row = by_teacher.setdefault(
+                link.teacher_id, {"teacher": link.teacher, "sections": 0, "expected": 0, "entered": 0, "submitted": 0}
+            )
+            row["sections"] += 1
+            row["expected"] += expected
+            row["entered"] += section.entered
+            row["submitted"] += section.result_status != ResultStatus.DRAFT
+    for row in by_teacher.values():
+        row["progress"] = round(row["entered"] * 100 / row["expected"]) if row["expected"] else 0
+    status_counts = Counter(section.result_status for section in sections)
+    return {
+        "sections": sections,
+        "teachers": sorted(by_teacher.values(), key=lambda r: (r["progress"], r["teacher"].first_name)),
+        "status_counts": [(value, label, status_counts.get(value, 0)) for value, label in ResultStatus.choices],
+    }
+
+
+def classroom_matrix(classroom: Classroom, term: Term) -> dict:
+    """Students × subjects of a classroom in a term, with 0/ร/มส counts per student."""
+    sections = list(
+        CourseSection.objects.filter(term=term, classroom=classroom)
+        .select_related("subject")
+        .order_by("subject__kind", "subject__subject_code")
+    )
+    results = defaultdict(dict)
+    for student_id, section_id, result in Result.objects.filter(section__in=sections).values_list(
+        "student_id", "section_id", "result"
+    ):
+        results[student_id][section_id] = result
+    enrolments = list(
+        Enrolment.objects.filter(classroom=classroom)
+        .select_related("student")
+        .order_by("number", "student__student_number")
+    )
+    rows = []
+    for enrolment in enrolments:
+        mine = results.get(enrolment.student_id, {})
+        grades = [mine.get(section.pk, "") for section in sections]
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "grades": grades,
+                "zero": grades.count("0"),
+                "incomplete": grades.count(grading.INCOMPLETE),
+                "not_eligible": grades.count(grading.NOT_ELIGIBLE),
+            }
+        )
+    all_grades = [grade for row in rows for grade in row["grades"] if grade]
+    return {"sections": sections, "rows": rows, "distribution": distribution(all_grades)}
+
+
+def student_record(student: Student, *, school_ids=None) -> dict:
+    """A student's results per term with GPA, the cumulative GPAX and credits, and the
+    graduation check for the stage they are in. `school_ids` limits to results recorded by
+    those schools (a school the student left sees only its own)."""
+    results = Result.objects.filter(student=student).select_related(
+        "section__subject__learning_area", "section__term__academic_year", "section__classroom__grade_level"
+    )
+    if school_ids is not None:
+        results = results.filter(school_id__in=school_ids)
+    terms: dict[int, dict] = {}
+    for result in results.order_by(
+        "section__term__academic_year__year",
+        "section__term__number",
+        "section__subject__kind",
+        "section__subject__subject_code",
+    ):
+        term = result.section.term
+        block = terms.setdefault(term.pk, {"term": term, "results": [], "outcomes": [], "pending": 0})
+        approved = result.section.result_status == ResultStatus.APPROVED
+        block["results"].append({"result": result, "approved": approved})
+        if approved:
+            subject = result.section.subject
+            block["outcomes"].append(
+                grading.CourseOutcome(
+                    result=result.result,
+                    weight=weight(subject.credits, subject.hours),
+                    kind=subject.kind,
+                    area=subject.learning_area.letter if subject.learning_area_id else "",
+                )
+            )
+        else:
+            block["pending"] += 1
+    all_outcomes = []
+    for block in terms.values():
+        block["summary"] = grading.gpa(block["outcomes"])
+        all_outcomes.extend(block["outcomes"])
+    staged = [
+        (row["result"].section.subject.stage, outcome)
+        for block in terms.values()
+        for row, outcome in zip([r for r in block["results"] if r["approved"]], block["outcomes"], strict=True)
+    ]
+    cumulative = grading.gpa(all_outcomes)
+    by_area = grading.gpa_by_area(all_outcomes)
+    stored = GPARecord.objects.filter(student=student, scope=GPARecord.Scope.CUMULATIVE).first()
+    area_names = dict(LearningArea.objects.values_list("letter", "name"))
+    return {
+        "terms": list(terms.values()),
+        "cumulative": cumulative,
+        "by_area": [(area_names.get(letter, letter), summary) for letter, summary in sorted(by_area.items())],
+        "stored_gpax": stored.gpa if stored else None,
+        "graduation": _graduation(student, staged),
+    }
+
+
+def _graduation(student: Student, staged: list[tuple[int, grading.CourseOutcome]]) -> dict | None:
+    enrolment = student.enrolments.select_related("grade_level").order_by("-academic_year__year").first()
+    if enrolment is None:
+        return None
+    level = enrolment.grade_level
+    stage_end = {"primary": "P6", "lower_secondary": "M3", "upper_secondary": "M6"}.get(level.stage)
+    if stage_end is None:
+        return None
+    # Only this stage's subjects count towards its certificate.
+    stage = {"P6": 1, "M3": 2, "M6": 3}[stage_end]
+    stage_outcomes = [outcome for subject_stage, outcome in staged if subject_stage == stage]
+    activities = [o for o in stage_outcomes if o.kind == Subject.Kind.ACTIVITY]
+    policy = policy_for(student.school)
+    levels = defaultdict(list)
+    for kind, level_value in Evaluation.objects.filter(student=student).values_list("kind", "level"):
+        levels[kind].append(level_value)
+    check = grading.graduation_check(
+        stage_end=stage_end,
+        outcomes=stage_outcomes,
+        rtw_passed=bool(levels[Evaluation.Kind.RTW]) and min(levels[Evaluation.Kind.RTW]) >= 1,
+        characteristics_passed=bool(levels[Evaluation.Kind.CHARACTERISTIC])
+        and min(levels[Evaluation.Kind.CHARACTERISTIC]) >= 1,
+        activities_passed=all(grading.flags(o.result).passed for o in activities),
+        policy=policy,
+    )
+    thresholds = policy.graduation.get(stage_end)
+    return {"stage_end": stage_end, "check": check, "thresholds": thresholds, "level": level}
+
+
+def pending_changes(school_ids) -> list[ResultChange]:
+    queryset = ResultChange.objects.filter(status=ResultChange.Status.PENDING)
+    if school_ids is not None:
+        queryset = queryset.filter(school_id__in=school_ids)
+    return list(
+        queryset.select_related(
+            "result__student", "result__section__subject", "result__section__classroom__grade_level", "requested_by"
+        ).order_by("requested_at")
+    )
+
+
+def recent_changes(school_ids, limit: int = 50) -> list[ResultChange]:
+    queryset = ResultChange.objects.exclude(status=ResultChange.Status.PENDING)
+    if school_ids is not None:
+        queryset = queryset.filter(school_id__in=school_ids)
+    return list(
+        queryset.select_related("result__student", "result__section__subject", "requested_by", "decided_by").order_by(
+            "-decided_at"
+        )[:limit]
+    )

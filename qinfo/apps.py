@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QinfoConfig(AppConfig):
+    name = "qinfo"
+    verbose_name = "Q-Info"

@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from academics import apis as academic_apis
+from academics import apis_results as result_apis
+from qinfo import health
+from reports import views as report_views
+from schools import apis as school_apis
+from students import apis as student_apis
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("me/", school_apis.MeApi.as_view(), name="me"),
+    path("schools/", school_apis.SchoolListApi.as_view(), name="school-list"),
+    path("schools/<uuid:code>/", school_apis.SchoolDetailApi.as_view(), name="school-detail"),
+    path("students/", student_apis.StudentListApi.as_view(), name="student-list"),
+    path("students/<uuid:code>/", student_apis.StudentDetailApi.as_view(), name="student-detail"),
+    path("enrolments/", student_apis.EnrolmentListApi.as_view(), name="enrolment-list"),
+    path("enrolments/<uuid:code>/", student_apis.EnrolmentDetailApi.as_view(), name="enrolment-detail"),
+    path("subjects/", academic_apis.SubjectListApi.as_view(), name="subject-list"),
+    path("subjects/<uuid:code>/", academic_apis.SubjectDetailApi.as_view(), name="subject-detail"),
+    path("study-plans/", academic_apis.StudyPlanListApi.as_view(), name="study-plan-list"),
+    path("study-plans/<uuid:code>/", academic_apis.StudyPlanDetailApi.as_view(), name="study-plan-detail"),
+    path("sections/", academic_apis.SectionListApi.as_view(), name="section-list"),
+    path("sections/<uuid:code>/", academic_apis.SectionDetailApi.as_view(), name="section-detail"),
+    path("section-generations/", academic_apis.SectionGenerationApi.as_view(), name="section-generation"),
+    path(
+        "classrooms/<uuid:code>/placements/", academic_apis.ClassroomPlacementApi.as_view(), name="classroom-placement"
+    ),
+    path("sections/<uuid:code>/results/", result_apis.SectionResultsApi.as_view(), name="section-results"),
+    path("sections/<uuid:code>/reviews/", result_apis.SectionReviewApi.as_view(), name="section-reviews"),
+    path(
+        "sections/<uuid:code>/results/<uuid:student_code>/changes/",
+        result_apis.ResultChangeApi.as_view(),
+        name="result-changes",
+    ),
+    path("students/<uuid:code>/record/", result_apis.StudentRecordApi.as_view(), name="student-record"),
+]
+
+urlpatterns = [
+    path("", report_views.home, name="home"),
+    path("login/", report_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("role/", report_views.switch_role, name="switch_role"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("", include("schools.urls")),
+    path("", include("schools.urls_calendar")),
+    path("", include("students.urls")),
+    path("", include("students.urls_import")),
+    path("", include("students.urls_status")),
+    path("", include("academics.urls")),
+    path("", include("academics.urls_timetable")),
+    path("", include("academics.urls_attendance")),
+    path("", include("academics.urls_grid")),
+    path("", include("reports.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
+    path("system/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,157 @@
+"""Who may see and change students, enrolments, classrooms and guardians.
+
+A student is visible to:
+- the school-wide staff of a school the student is or was enrolled in (principal, registrar,
+  counsellor, school admin) — a school that a student has left keeps read access to the
+  enrolments it recorded, not to what the new school records;
+- officers of an area or grouping overseeing that school (read only);
+- homeroom teachers of the student's classroom, and teachers linked by a later app (the
+  sections they teach register their students here through `register_teacher_link`);
+- an activated guardian of that student (read only);
+- a system admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
+
+from qinfo.access import cached_on_user, get_visible_or_404
+from schools.access import managed_school_ids, readable_school_ids, scope_for
+
+from .models import Classroom, Enrolment, Guardian, Student
+
+TeacherLink = Callable[[object], QuerySet]
+_teacher_links: list[TeacherLink] = []
+
+
+def register_teacher_link(link: TeacherLink) -> TeacherLink:
+    """Let an app that knows which teacher teaches whom (academics) widen teachers' view.
+
+    `link(user)` returns a queryset of student ids. Apps depend downward, so this is how
+    academics adds its sections without students importing it.
+    """
+    _teacher_links.append(link)
+    return link
+
+
+def guardian_student_ids(user) -> frozenset[int]:
+    if not user.is_authenticated:
+        return frozenset()
+    return cached_on_user(
+        user,
+        "guardian_students",
+        lambda: frozenset(
+            Guardian.objects.filter(user=user, activated_at__isnull=False).values_list("student_id", flat=True)
+        ),
+    )
+
+
+def taught_student_ids(user) -> frozenset[int]:
+    """Students of the user's homeroom classes and of anything registered as a teacher link."""
+
+    def compute() -> frozenset[int]:
+        if not scope_for(user).school_roles:
+            return frozenset()
+        ids = set(Enrolment.objects.filter(classroom__homeroom_teachers=user).values_list("student_id", flat=True))
+        for link in _teacher_links:
+            ids.update(link(user))
+        return frozenset(ids)
+
+    return cached_on_user(user, "taught_students", compute)
+
+
+def students_visible_to(user) -> QuerySet[Student]:
+    queryset = Student.objects.select_related("school")
+    schools = readable_school_ids(user)
+    if schools is None:
+        return queryset
+    condition = Q(pk__in=taught_student_ids(user) | guardian_student_ids(user))
+    if schools:
+        condition |= Q(school_id__in=schools)
+        condition |= Q(pk__in=Enrolment.objects.filter(school_id__in=schools).values("student_id"))
+    return queryset.filter(condition)
+
+
+def students_writable_by(user) -> QuerySet[Student]:
+    queryset = Student.objects.select_related("school")
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(school_id__in=schools)
+
+
+def access_student(user, code, *, write: bool = False) -> Student:
+    queryset = students_writable_by(user) if write else students_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+def enrolments_visible_to(user) -> QuerySet[Enrolment]:
+    queryset = Enrolment.objects.select_related(
+        "student", "academic_year", "grade_level", "classroom__grade_level", "school"
+    )
+    schools = readable_school_ids(user)
+    if schools is None:
+        return queryset
+    condition = Q(student_id__in=taught_student_ids(user) | guardian_student_ids(user))
+    if schools:
+        condition |= Q(school_id__in=schools)
+    return queryset.filter(condition)
+
+
+def enrolments_writable_by(user) -> QuerySet[Enrolment]:
+    queryset = Enrolment.objects.select_related(
+        "student", "academic_year", "grade_level", "classroom__grade_level", "school"
+    )
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(school_id__in=schools)
+
+
+def access_enrolment(user, code, *, write: bool = False) -> Enrolment:
+    queryset = enrolments_writable_by(user) if write else enrolments_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+def classrooms_visible_to(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    schools = readable_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(homeroom_teachers=user)).distinct()
+
+
+def classrooms_writable_by(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(school_id__in=schools)
+
+
+def access_classroom(user, code, *, write: bool = False) -> Classroom:
+    queryset = classrooms_writable_by(user) if write else classrooms_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+def guardians_visible_to(user) -> QuerySet[Guardian]:
+    queryset = Guardian.objects.select_related("student", "user")
+    schools = readable_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(user=user))
+
+
+def guardians_writable_by(user) -> QuerySet[Guardian]:
+    queryset = Guardian.objects.select_related("student", "user")
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(school_id__in=schools)
+
+
+def access_guardian(user, code, *, write: bool = False) -> Guardian:
+    queryset = guardians_writable_by(user) if write else guardians_visible_to(user)
+    return get_visible_or_404(queryset, code=code)

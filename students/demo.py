@@ -1,0 +1,395 @@
+"""Demo students: classrooms, students with valid IDs, enrolments for two years, guardians,
+homeroom teachers and a few activated parent accounts. Loaded with COPY, so 100,000
+students take a couple of minutes."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from qinfo import demo_names as names
+from qinfo import thaidate
+from qinfo.bulk import copy_rows
+from schools.demo import DemoOrganisation, SchoolPlan, add_teachers
+from schools.models import StaffMembership, User
+
+from .identity import make_national_id
+from .models import Classroom, Enrolment, GradeLevel, Guardian, Student
+
+Role = StaffMembership.Role
+ROOM_SIZE = 36
+OCCUPATIONS = ["รับจ้างทั่วไป", "ค้าขาย", "เกษตรกร", "ประมง", "พนักงานบริษัท", "รับราชการ", "ธุรกิจส่วนตัว", "พนักงานโรงแรม"]
+
+
+@dataclass
+class DemoSchoolStudents:
+    plan: SchoolPlan
+    homeroom_teacher: User | None = None
+    parents: list[User] = field(default_factory=list)
+    student_count: int = 0
+
+
+def _birth_date(rng: random.Random, level: GradeLevel, year_be: int) -> date:
+    """A birth date that fits the grade level at the start of the year (ป.1 is 6 by 16 May)."""
+    age = level.order + 2
+    start_ce = thaidate.ce_year(year_be)
+    earliest = date(start_ce - age - 1, 5, 17)
+    return earliest + timedelta(days=rng.randint(0, 364))
+
+
+def _distribute(rng: random.Random, total: int, levels: int) -> list[int]:
+    weights = [rng.uniform(0.85, 1.15) for _ in range(levels)]
+    scale = total / sum(weights)
+    counts = [int(w * scale) for w in weights]
+    for index in range(total - sum(counts)):
+        counts[index % levels] += 1
+    return counts
+
+
+PROFILE_COLUMNS = [
+    "religion",
+    "nationality",
+    "ethnicity",
+    "blood_group",
+    "house_no",
+    "moo",
+    "street",
+    "subdistrict",
+    "district",
+    "province",
+    "postcode",
+    "phone",
+    "disadvantages",
+    "photo",
+    "previous_school",
+    "previous_school_province",
+    "previous_grade",
+]
+
+
+def _profile(rng: random.Random, school, province_code: str) -> tuple:
+    """Census fields of a child living near the school."""
+    religion = rng.choices(["พุทธ", "อิสลาม", "คริสต์"], weights=[88, 10, 2])[0]
+    disadvantages = []
+    if rng.random() < 0.18:
+        disadvantages.append(Student.Disadvantage.POOR)
+    if rng.random() < 0.02:
+        disadvantages.append(Student.Disadvantage.ABANDONED)
+    if rng.random() < 0.01:
+        disadvantages.append(Student.Disadvantage.CONSTRUCTION)
+    return (
+        religion,
+        "ไทย",
+        "ไทย",
+        rng.choice(["A", "B", "AB", "O", "O", ""]),
+        f"{rng.randint(1, 299)}/{rng.randint(1, 40)}",
+        str(rng.randint(1, 12)),
+        rng.choice(["", *names.ROADS]),
+        school.subdistrict,
+        school.district,
+        school.province,
+        school.postcode,
+        f"08{rng.randint(0, 9)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}" if rng.random() < 0.4 else "",
+        disadvantages,
+        "",
+        "",
+        "",
+        "",
+    )
+
+
+class _Ids:
+    """Deterministic, unique identifiers per province."""
+
+    def __init__(self) -> None:
+        self.national: dict[str, int] = {}
+        self.g_codes: dict[str, int] = {}
+
+    def national_id(self, province_code: str) -> str:
+        self.national[province_code] = self.national.get(province_code, 0) + 1
+        return make_national_id(f"1{province_code}01{self.national[province_code]:07d}")
+
+    def g_code(self, province_code: str, year_be: int) -> str:
+        self.g_codes[province_code] = self.g_codes.get(province_code, 0) + 1
+        return f"G{year_be % 100:02d}{province_code}{self.g_codes[province_code]:08d}"
+
+
+def seed_students(rng: random.Random, org: DemoOrganisation, *, students_per_school: int) -> list[DemoSchoolStudents]:
+    levels = {level.code: level for level in GradeLevel.objects.all()}
+    ids = _Ids()
+    now = timezone.now()
+    return [_seed_school(rng, plan, levels, ids, now, students_per_school, org.password_hash) for plan in org.schools]
+
+
+def _seed_school(rng, plan: SchoolPlan, levels, ids: _Ids, now, total: int, password_hash: str) -> DemoSchoolStudents:
+    school = plan.school
+    previous_year, current_year = plan.years
+    province_code = school.ministry_code[2:4]
+    counts = _distribute(rng, total, len(plan.levels))
+
+    # Classrooms for both years, the same shape.
+    rooms_per_level = {
+        code: max(1, math.ceil(count / ROOM_SIZE)) for code, count in zip(plan.levels, counts, strict=True)
+    }
+    classrooms = {}
+    new_rooms = [
+        Classroom(school=school, academic_year=year, grade_level=levels[code], room=room, capacity=40)
+        for year in (previous_year, current_year)
+        for code in plan.levels
+        for room in range(1, rooms_per_level[code] + 1)
+    ]
+    Classroom.objects.bulk_create(new_rooms)
+    for classroom in new_rooms:
+        classrooms[(classroom.academic_year_id, classroom.grade_level_id, classroom.room)] = classroom
+
+    current_rooms = [c for c in new_rooms if c.academic_year_id == current_year.pk]
+    teachers = add_teachers(plan, rng, count=max(len(current_rooms) + 4, total // 18), password_hash=password_hash)
+    homeroom_links = []
+    homeroom_users = set()
+    for index, classroom in enumerate(current_rooms):
+        teacher = teachers[index % len(teachers)]
+        homeroom_links.append(Classroom.homeroom_teachers.through(classroom_id=classroom.pk, user_id=teacher.pk))
+        homeroom_users.add(teacher.pk)
+        if index % 7 == 3:  # some classes share two homeroom teachers
+            second = teachers[(index + len(current_rooms)) % len(teachers)]
+            if second.pk != teacher.pk:
+                homeroom_links.append(Classroom.homeroom_teachers.through(classroom_id=classroom.pk, user_id=second.pk))
+                homeroom_users.add(second.pk)
+    for index, classroom in enumerate(c for c in new_rooms if c.academic_year_id == previous_year.pk):
+        teacher = teachers[(index + 3) % len(teachers)]
+        homeroom_links.append(Classroom.homeroom_teachers.through(classroom_id=classroom.pk, user_id=teacher.pk))
+    Classroom.homeroom_teachers.through.objects.bulk_create(homeroom_links)
+    StaffMembership.objects.bulk_create(
+        StaffMembership(user_id=user_id, school=school, role=Role.HOMEROOM_TEACHER)
+        for user_id in sorted(homeroom_users)
+    )
+
+    # Students.
+    student_rows = []
+    plans = []  # (code, level_code, room, sex, status, last_name)
+    running = 0
+    for level_index, (code, count) in enumerate(zip(plan.levels, counts, strict=True)):
+        level = levels[code]
+        rooms = rooms_per_level[code]
+        for number in range(count):
+            running += 1
+            female = rng.random() < 0.49
+            first = rng.choice(names.FEMALE_FIRST if female else names.MALE_FIRST)
+            last = rng.choice(names.LAST_NAMES)
+            adult = level.order >= 13 and rng.random() < 0.5
+            prefix = ("นางสาว" if female else "นาย") if adult else ("ด.ญ." if female else "ด.ช.")
+            roll = rng.random()
+            if roll < 0.012:
+                national_id, g_code = None, ids.g_code(province_code, current_year.year - level.order - 2)
+            elif roll < 0.015:
+                national_id, g_code = None, None  # no civil registration yet; the school still teaches the child
+            else:
+                national_id, g_code = ids.national_id(province_code), None
+            status_roll = rng.random()
+            status = Student.Status.STUDYING
+            if level_index > 0 and status_roll < 0.008:
+                status = Student.Status.TRANSFERRED_OUT
+            elif level_index > 0 and status_roll < 0.012:
+                status = Student.Status.DROPPED_OUT
+            code_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
+            birth = None if rng.random() < 0.004 else _birth_date(rng, level, current_year.year)
+            entry = date(thaidate.ce_year(current_year.year - level_index), 5, 16)
+            student_rows.append(
+                (
+                    code_uuid,
+                    school.pk,
+                    f"{(current_year.year - level_index) % 100:02d}{running:04d}",
+                    national_id,
+                    g_code,
+                    prefix,
+                    first,
+                    last,
+                    "",
+                    "",
+                    "F" if female else "M",
+                    birth,
+                    status,
+                    now,
+                    now,
+                    *_profile(rng, school, province_code),
+                    entry,
+                )
+            )
+            plans.append((code_uuid, code, number % rooms + 1, female, status, last, level_index))
+    copy_rows(
+        Student._meta.db_table,
+        [
+            "code",
+            "school_id",
+            "student_number",
+            "national_id",
+            "g_code",
+            "prefix",
+            "first_name",
+            "last_name",
+            "first_name_en",
+            "last_name_en",
+            "sex",
+            "birth_date",
+            "status",
+            "created_at",
+            "updated_at",
+            *PROFILE_COLUMNS,
+            "entry_date",
+        ],
+        student_rows,
+    )
+    student_ids = dict(Student.objects.filter(school=school).values_list("code", "id"))
+
+    # Enrolments: this year (studying students) and last year (everyone past the first level).
+    by_room: dict[tuple, list] = {}
+    enrolment_rows = []
+    first_names = {row[0]: row[6] for row in student_rows}
+    for code_uuid, code, room, female, status, _last, level_index in plans:
+        if status == Student.Status.STUDYING:
+            by_room.setdefault((current_year.pk, levels[code].pk, room), []).append(
+                (female, first_names[code_uuid], code_uuid)
+            )
+        if level_index > 0:
+            previous_code = plan.levels[level_index - 1]
+            previous_room = min(room, rooms_per_level[previous_code])
+            by_room.setdefault((previous_year.pk, levels[previous_code].pk, previous_room), []).append(
+                (female, first_names[code_uuid], code_uuid)
+            )
+    for (year_id, level_id, room), members in by_room.items():
+        classroom = classrooms[(year_id, level_id, room)]
+        # Thai class lists number boys first, then girls, each by first name.
+        for number, (_female, _first, code_uuid) in enumerate(sorted(members), start=1):
+            enrolment_rows.append(
+                (
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    school.pk,
+                    student_ids[code_uuid],
+                    year_id,
+                    level_id,
+                    classroom.pk,
+                    number,
+                    now,
+                )
+            )
+    copy_rows(
+        Enrolment._meta.db_table,
+        [
+            "code",
+            "school_id",
+            "student_id",
+            "academic_year_id",
+            "grade_level_id",
+            "classroom_id",
+            "number",
+            "created_at",
+        ],
+        enrolment_rows,
+    )
+
+    # Guardians: one per student, the father or the mother.
+    guardian_rows = []
+    for code_uuid, _code, _room, _female, _status, last, _level in plans:
+        mother = rng.random() < 0.6
+        guardian_rows.append(
+            (
+                uuid.UUID(int=rng.getrandbits(128), version=4),
+                school.pk,
+                student_ids[code_uuid],
+                None,
+                "นาง" if mother else "นาย",
+                rng.choice(names.ADULT_FEMALE_FIRST if mother else names.ADULT_MALE_FIRST),
+                last,
+                Guardian.Relationship.MOTHER if mother else Guardian.Relationship.FATHER,
+                f"08{rng.randint(0, 9)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+                "",
+                rng.choice(OCCUPATIONS),
+                True,
+                "",
+                None,
+                None,
+            )
+        )
+    copy_rows(
+        Guardian._meta.db_table,
+        [
+            "code",
+            "school_id",
+            "student_id",
+            "user_id",
+            "prefix",
+            "first_name",
+            "last_name",
+            "relationship",
+            "phone",
+            "email",
+            "occupation",
+            "is_primary",
+            "activation_code_hash",
+            "activation_code_expires_at",
+            "activated_at",
+        ],
+        guardian_rows,
+    )
+
+    result = DemoSchoolStudents(plan=plan, student_count=len(student_rows))
+    result.homeroom_teacher = _first_homeroom_teacher(current_rooms)
+    result.parents = _demo_parents(rng, plan, current_rooms, password_hash, now)
+    return result
+
+
+def _first_homeroom_teacher(current_rooms: list[Classroom]) -> User | None:
+    for classroom in current_rooms:
+        teacher = classroom.homeroom_teachers.order_by("id").first()
+        if teacher:
+            return teacher
+    return None
+
+
+def _demo_parents(rng, plan: SchoolPlan, current_rooms, password_hash: str, now) -> list[User]:
+    """Two parent accounts per school: the first has two children (one in the first homeroom
+    class), the second has one."""
+    enrolled = list(
+        Enrolment.objects.filter(classroom__in=current_rooms, student__status=Student.Status.STUDYING)
+        .select_related("student")
+        .order_by("classroom__grade_level__order", "classroom__room", "number")
+    )
+    if len(enrolled) < 3:
+        return []
+    first_child = enrolled[0].student
+    sibling = next(
+        (
+            e.student
+            for e in enrolled[1:]
+            if e.student.last_name == first_child.last_name and e.classroom_id != enrolled[0].classroom_id
+        ),
+        enrolled[len(enrolled) // 2].student,
+    )
+    third = enrolled[-1].student
+    parents = []
+    for number, children in ((1, [first_child, sibling]), (2, [third])):
+        guardian = Guardian.objects.get(student=children[0])
+        user = User.objects.create(
+            username=f"parent{plan.index}_{number}",
+            prefix=guardian.prefix,
+            first_name=guardian.first_name,
+            last_name=guardian.last_name,
+            phone=guardian.phone,
+            password=password_hash,
+        )
+        for child in children:
+            Guardian.objects.filter(student=child).update(
+                user=user,
+                activated_at=now,
+                prefix=guardian.prefix,
+                first_name=guardian.first_name,
+                last_name=guardian.last_name,
+                relationship=guardian.relationship,
+            )
+        parents.append(user)
+    return parents

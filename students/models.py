@@ -1,0 +1,393 @@
+"""Students, their guardians, their enrolment in a school year and classroom."""
+
+from __future__ import annotations
+
+import uuid
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from schools.models import AcademicYear, School
+
+
+class GradeLevel(models.Model):
+    """อ.1–3, ป.1–6, ม.1–6: national reference data, loaded by a migration."""
+
+    class Stage(models.TextChoices):
+        KINDERGARTEN = "kindergarten", "อนุบาล"
+        PRIMARY = "primary", "ประถมศึกษา"
+        LOWER_SECONDARY = "lower_secondary", "มัธยมศึกษาตอนต้น"
+        UPPER_SECONDARY = "upper_secondary", "มัธยมศึกษาตอนปลาย"
+
+    code = models.CharField(max_length=4, unique=True)
+    short_name = models.CharField("ชั้น", max_length=10, unique=True)
+    name = models.CharField("ชื่อชั้น", max_length=50)
+    stage = models.CharField("ระดับ", max_length=20, choices=Stage.choices)
+    order = models.PositiveSmallIntegerField(unique=True)
+    year_in_stage = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = "ระดับชั้น"
+        verbose_name_plural = "ระดับชั้น"
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def is_secondary(self) -> bool:
+        return self.stage in (self.Stage.LOWER_SECONDARY, self.Stage.UPPER_SECONDARY)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Classroom(models.Model):
+    """A homeroom class of one school year, e.g. ม.1/1.
+
+    It lives with the students rather than with the curriculum because daily attendance,
+    home visits and the homeroom teacher's care all hang off it.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classrooms")
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="classrooms")
+    grade_level = models.ForeignKey(GradeLevel, verbose_name="ระดับชั้น", on_delete=models.PROTECT)
+    room = models.PositiveSmallIntegerField("ห้อง")
+    capacity = models.PositiveSmallIntegerField("จำนวนที่รับได้", default=40)
+    homeroom_teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="ครูประจำชั้น", blank=True, related_name="homeroom_classes"
+    )
+
+    class Meta:
+        ordering = ["grade_level__order", "room"]
+        verbose_name = "ห้องเรียน"
+        verbose_name_plural = "ห้องเรียน"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "academic_year", "grade_level", "room"], name="classroom_unique_per_year"
+            ),
+            models.CheckConstraint(condition=Q(room__gte=1), name="classroom_room_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"{self.grade_level.short_name}/{self.room}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Student(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", "ชาย"
+        FEMALE = "F", "หญิง"
+
+    class Status(models.TextChoices):
+        STUDYING = "studying", "กำลังศึกษา"
+        ON_LEAVE = "on_leave", "พักการเรียน"
+        TRANSFERRED_OUT = "transferred_out", "ย้ายออก"
+        DROPPED_OUT = "dropped_out", "ออกกลางคัน"
+        GRADUATED = "graduated", "จบการศึกษา"
+        DECEASED = "deceased", "เสียชีวิต"
+
+    class Religion(models.TextChoices):
+        BUDDHISM = "พุทธ", "พุทธ"
+        ISLAM = "อิสลาม", "อิสลาม"
+        CHRISTIANITY = "คริสต์", "คริสต์"
+        HINDUISM = "ฮินดู", "ฮินดู"
+        SIKHISM = "ซิกข์", "ซิกข์"
+        NONE = "ไม่นับถือศาสนา", "ไม่นับถือศาสนา"
+        OTHER = "อื่น ๆ", "อื่น ๆ"
+
+    class BloodGroup(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        AB = "AB", "AB"
+        O = "O", "O"  # noqa: E741 — the blood group's own name
+
+    class Disadvantage(models.TextChoices):
+        """Disadvantage types of the DMC census (พฐ.4), DOMAIN.md §5."""
+
+        FORCED_LABOUR = "forced_labour", "ถูกบังคับให้ขายแรงงาน"
+        SEX_TRADE = "sex_trade", "อยู่ในธุรกิจทางเพศ"
+        ABANDONED = "abandoned", "ถูกทอดทิ้ง/กำพร้า"
+        DETENTION = "detention", "อยู่ในสถานพินิจและคุ้มครองเด็กและเยาวชน"
+        HOMELESS = "homeless", "เด็กเร่ร่อน"
+        AIDS = "aids", "ได้รับผลกระทบจากเอดส์"
+        MINORITY = "minority", "ชนกลุ่มน้อย"
+        ABUSED = "abused", "ถูกทำร้ายทารุณ"
+        POOR = "poor", "ยากจน"
+        DRUGS = "drugs", "มีปัญหาเกี่ยวกับยาเสพติด"
+        DISABLED = "disabled", "พิการ"
+        CONSTRUCTION = "construction", "ลูกกรรมกรก่อสร้าง"
+
+    PREFIXES = ("ด.ช.", "ด.ญ.", "นาย", "นางสาว", "นาง")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="students")
+    student_number = models.CharField("เลขประจำตัวนักเรียน", max_length=20)
+    national_id = models.CharField("เลขประจำตัวประชาชน", max_length=13, null=True, blank=True)
+    g_code = models.CharField("รหัส G", max_length=13, null=True, blank=True)
+    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20)
+    first_name = models.CharField("ชื่อ", max_length=100)
+    last_name = models.CharField("นามสกุล", max_length=100)
+    first_name_en = models.CharField("ชื่อ (อังกฤษ)", max_length=100, blank=True)
+    last_name_en = models.CharField("นามสกุล (อังกฤษ)", max_length=100, blank=True)
+    sex = models.CharField("เพศ", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("วันเกิด", null=True, blank=True)
+    status = models.CharField("สถานภาพ", max_length=20, choices=Status.choices, default=Status.STUDYING)
+    religion = models.CharField("ศาสนา", max_length=20, choices=Religion.choices, blank=True)
+    nationality = models.CharField("สัญชาติ", max_length=50, blank=True, default="ไทย")
+    ethnicity = models.CharField("เชื้อชาติ", max_length=50, blank=True, default="ไทย")
+    blood_group = models.CharField("กลุ่มเลือด", max_length=2, choices=BloodGroup.choices, blank=True)
+    house_no = models.CharField("บ้านเลขที่", max_length=30, blank=True)
+    moo = models.CharField("หมู่", max_length=10, blank=True)
+    street = models.CharField("ถนน/ซอย", max_length=100, blank=True)
+    subdistrict = models.CharField("ตำบล/แขวง", max_length=100, blank=True)
+    district = models.CharField("อำเภอ/เขต", max_length=100, blank=True)
+    province = models.CharField("จังหวัด", max_length=100, blank=True)
+    postcode = models.CharField("รหัสไปรษณีย์", max_length=5, blank=True)
+    phone = models.CharField("โทรศัพท์", max_length=30, blank=True)
+    disadvantages = ArrayField(
+        models.CharField(max_length=20, choices=Disadvantage.choices),
+        verbose_name="ความด้อยโอกาส",
+        default=list,
+        blank=True,
+    )
+    photo = models.ImageField("รูปถ่าย", upload_to="students/photos/", blank=True)
+    entry_date = models.DateField("วันเข้าเรียน", null=True, blank=True)
+    previous_school = models.CharField("โรงเรียนเดิม", max_length=200, blank=True)
+    previous_school_province = models.CharField("จังหวัดของโรงเรียนเดิม", max_length=100, blank=True)
+    previous_grade = models.CharField("ชั้นเรียนสุดท้ายที่โรงเรียนเดิม", max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["school_id", "student_number"]
+        verbose_name = "นักเรียน"
+        verbose_name_plural = "นักเรียน"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "student_number"], name="student_number_unique_per_school"),
+            models.UniqueConstraint(
+                fields=["national_id"], condition=Q(national_id__isnull=False), name="student_national_id_unique"
+            ),
+            models.UniqueConstraint(fields=["g_code"], condition=Q(g_code__isnull=False), name="student_g_code_unique"),
+            models.CheckConstraint(
+                condition=Q(national_id__isnull=True) | Q(national_id__regex=r"^\d{13}$"),
+                name="student_national_id_13_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(g_code__isnull=True) | Q(g_code__regex=r"^G\d{12}$"), name="student_g_code_format"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "last_name", "first_name"], name="student_school_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.prefix}{self.first_name} {self.last_name}"
+
+    @property
+    def identifier(self) -> str:
+        return self.national_id or self.g_code or ""
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Enrolment(models.Model):
+    """A student's place in a school for one academic year: grade level, classroom, number."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enrolments")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="enrolments")
+    grade_level = models.ForeignKey(GradeLevel, verbose_name="ระดับชั้น", on_delete=models.PROTECT)
+    classroom = models.ForeignKey(
+        Classroom, verbose_name="ห้องเรียน", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
+    )
+    number = models.PositiveSmallIntegerField("เลขที่", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["grade_level__order", "classroom__room", "number"]
+        verbose_name = "การลงทะเบียนเรียนรายปี"
+        verbose_name_plural = "การลงทะเบียนเรียนรายปี"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "student", "academic_year"], name="enrolment_one_per_student_year"
+            ),
+            models.UniqueConstraint(
+                fields=["school", "classroom", "number"],
+                condition=Q(classroom__isnull=False, number__isnull=False),
+                name="enrolment_number_unique_in_classroom",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "academic_year", "grade_level"], name="enrolment_school_year")]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.grade_level} ({self.academic_year.year})"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Guardian(models.Model):
+    """A parent or guardian of one student. Once activated with the one-time code the school
+    gives them, it links a parent's user account to this student (and only this student)."""
+
+    class Relationship(models.TextChoices):
+        FATHER = "father", "บิดา"
+        MOTHER = "mother", "มารดา"
+        GRANDPARENT = "grandparent", "ปู่/ย่า/ตา/ยาย"
+        RELATIVE = "relative", "ญาติ"
+        OTHER = "other", "อื่น ๆ"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="guardians")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
+    )
+    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20, blank=True)
+    first_name = models.CharField("ชื่อ", max_length=100)
+    last_name = models.CharField("นามสกุล", max_length=100)
+    relationship = models.CharField("ความเกี่ยวข้อง", max_length=20, choices=Relationship.choices)
+    phone = models.CharField("โทรศัพท์", max_length=30, blank=True)
+    email = models.EmailField("อีเมล", blank=True)
+    occupation = models.CharField("อาชีพ", max_length=100, blank=True)
+    is_primary = models.BooleanField("ผู้ปกครองหลัก", default=False)
+    # Only a hash of the one-time code is stored; the code itself is printed once.
+    activation_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    activation_code_expires_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ผู้ปกครอง"
+        verbose_name_plural = "ผู้ปกครอง"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "user"], condition=Q(user__isnull=False), name="guardian_user_once_per_student"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.first_name} {self.last_name}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class StatusChange(models.Model):
+    """A dated event that changes where a student stands: the student's current status is
+    derived from these (the latest one wins)."""
+
+    class Kind(models.TextChoices):
+        TRANSFER_IN = "transfer_in", "รับย้ายเข้า"
+        TRANSFER_OUT = "transfer_out", "ย้ายออก"
+        LEAVE = "leave", "พักการเรียน"
+        RETURN = "return", "กลับเข้าเรียน"
+        DROPOUT = "dropout", "ออกกลางคัน"
+        DEATH = "death", "เสียชีวิต"
+        GRADUATION = "graduation", "จบการศึกษา"
+
+    class DropoutReason(models.TextChoices):
+        POVERTY = "poverty", "ฐานะยากจน"
+        FAMILY = "family", "ปัญหาครอบครัว"
+        MARRIAGE = "marriage", "สมรสแล้ว"
+        HEALTH = "health", "มีปัญหาด้านสุขภาพ/เจ็บป่วย"
+        ADJUSTMENT = "adjustment", "ปรับตัวไม่ได้"
+        WORK = "work", "ต้องทำงานหาเลี้ยงครอบครัว"
+        MIGRATION = "migration", "อพยพตามผู้ปกครอง/ไม่ทราบที่อยู่"
+        LEGAL = "legal", "มีคดี/ถูกจับ"
+        PREGNANCY = "pregnancy", "ตั้งครรภ์"
+        OTHER = "other", "อื่น ๆ"
+
+    # What each kind does to the student's status.
+    RESULTING_STATUS = {
+        Kind.TRANSFER_IN: Student.Status.STUDYING,
+        Kind.TRANSFER_OUT: Student.Status.TRANSFERRED_OUT,
+        Kind.LEAVE: Student.Status.ON_LEAVE,
+        Kind.RETURN: Student.Status.STUDYING,
+        Kind.DROPOUT: Student.Status.DROPPED_OUT,
+        Kind.DEATH: Student.Status.DECEASED,
+        Kind.GRADUATION: Student.Status.GRADUATED,
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="status_changes")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="status_changes")
+    kind = models.CharField("ประเภท", max_length=15, choices=Kind.choices)
+    date = models.DateField("วันที่")
+    reason_code = models.CharField("สาเหตุ", max_length=15, choices=DropoutReason.choices, blank=True)
+    reason = models.CharField("รายละเอียด/เหตุผล", max_length=300, blank=True)
+    other_school = models.CharField("โรงเรียนต้นทาง/ปลายทาง", max_length=200, blank=True)
+    other_school_province = models.CharField("จังหวัด", max_length=100, blank=True)
+    last_grade = models.CharField("ชั้นเรียนสุดท้าย", max_length=10, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = "การเปลี่ยนสถานภาพ"
+        verbose_name_plural = "การเปลี่ยนสถานภาพ"
+        indexes = [models.Index(fields=["school", "kind", "date"], name="status_change_school_kind")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="dropout") | ~Q(reason_code=""), name="dropout_has_reason_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+
+class ImportMapping(models.Model):
+    """A school's remembered column mapping for one file layout (source header -> field)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_mappings")
+    layout = models.CharField(max_length=20)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["school", "layout"], name="import_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}: {self.layout}"
+
+
+class ImportJob(models.Model):
+    """An uploaded student file on its way through preview to commit."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "ตรวจสอบแล้ว รอยืนยัน"
+        QUEUED = "queued", "รอนำเข้า"
+        RUNNING = "running", "กำลังนำเข้า"
+        DONE = "done", "นำเข้าเรียบร้อย"
+        FAILED = "failed", "นำเข้าไม่สำเร็จ"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="import_jobs")
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    layout = models.CharField(max_length=20)
+    encoding = models.CharField(max_length=20, blank=True)
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "งานนำเข้าข้อมูลนักเรียน"
+        verbose_name_plural = "งานนำเข้าข้อมูลนักเรียน"
+
+    def __str__(self) -> str:
+        return self.original_name

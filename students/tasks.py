@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import import_services, services
+
+
+@shared_task(name="students.expire_guardian_codes", time_limit=600, soft_time_limit=540)
+def expire_guardian_codes() -> int:
+    return services.guardian_expire_codes()
+
+
+@shared_task(
+    name="students.import_commit",
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def import_commit(job_id: int) -> str:
+    """Commit a big student import; claiming the job makes a second delivery a no-op."""
+    return import_services.import_run(job_id=job_id)

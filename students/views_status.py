@@ -1,0 +1,176 @@
+"""Pages for status changes, the school's status report, and transfers in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from qinfo.access import get_visible_or_404
+from schools.access import can_manage_school, school_for_request
+from schools.models import AcademicYear, School
+from schools.selectors import current_academic_year
+
+from . import status_selectors, status_services
+from .access import access_student
+from .models import StatusChange, Student
+from .profile_selectors import status_changes_visible_to
+from .status_forms import StatusChangeForm, TransferLookupForm, TransferNewStudentForm, TransferReceiveForm
+
+PAGE_SIZE = 50
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def status_change_create(request, code):
+    student = access_student(request.user, code, write=True)
+    form = StatusChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = status_services.status_change_record(student=student, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            student.refresh_from_db(fields=["status"])
+            messages.success(
+                request,
+                f"บันทึก{change.get_kind_display()} {student.full_name} แล้ว สถานภาพปัจจุบัน: {student.get_status_display()}",
+            )
+            return redirect("students:detail", code=student.code)
+    return render(
+        request,
+        "students/status_change_form.html",
+        {"form": form, "student": student, "changes": list(status_changes_visible_to(request.user, student))},
+    )
+
+
+def _report_school(request, code) -> School:
+    """The school whose report is asked for, among those the user reads school-wide."""
+    ids = status_selectors.status_report_schools(request.user)
+    queryset = School.objects.all() if ids is None else School.objects.filter(id__in=ids)
+    return get_visible_or_404(queryset, code=code)
+
+
+@login_required
+def status_current(request):
+    school = school_for_request(request)
+    return redirect("status:report", code=school.code)
+
+
+@login_required
+def status_report(request, code):
+    school = _report_school(request, code)
+    years = list(AcademicYear.objects.filter(school=school).order_by("-year"))
+    wanted = request.GET.get("year", "")
+    academic_year = next((y for y in years if str(y.year) == wanted), None) or current_academic_year(school)
+    if academic_year is None:
+        raise Http404("โรงเรียนยังไม่มีปีการศึกษา")
+    kind = request.GET.get("kind", "")
+    if kind not in StatusChange.Kind.values:
+        kind = ""
+    report = status_selectors.status_report(school=school, academic_year=academic_year)
+    changes_page = Paginator(
+        status_selectors.year_status_changes(school=school, academic_year=academic_year, kind=kind), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    status = request.GET.get("status", "")
+    status = status if status in Student.Status.values else ""
+    grade = request.GET.get("grade", "")
+    drilldown = None
+    if status or grade:
+        drilldown = status_selectors.status_drilldown(
+            school=school, academic_year=academic_year, status=status, grade=grade
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "students/status_report.html",
+        {
+            "school": school,
+            "academic_year": academic_year,
+            "years": years,
+            "report": report,
+            "changes_page": changes_page,
+            "kind": kind,
+            "kinds": StatusChange.Kind.choices,
+            "status": status,
+            "status_label": dict(Student.Status.choices).get(status, ""),
+            "grade": grade,
+            "grade_label": next((r.label for r in report.rows if r.code == grade), ""),
+            "drilldown": drilldown,
+            "query_string": f"{params.urlencode()}&" if params else "",
+            "can_manage": can_manage_school(request.user, school.pk),
+        },
+    )
+
+
+@login_required
+def transfer_in(request):
+    """รับย้ายเข้า: look the child up by ID; receive them from another school of the install,
+    or create a new record for a child coming from outside."""
+    school = school_for_request(request, write=True)
+    action = request.POST.get("action", "")
+    identifier = (request.POST.get("identifier") or request.GET.get("identifier") or "").strip()
+    lookup_form = TransferLookupForm({"identifier": identifier} if identifier else None)
+    candidate = None
+    if identifier and lookup_form.is_valid():
+        try:
+            candidate = status_services.transfer_candidate(identifier=identifier, school=school)
+        except ValidationError as error:
+            _apply_errors(lookup_form, error)
+    year = current_academic_year(school)
+    initial = {"identifier": candidate.identifier if candidate else identifier, "academic_year": year}
+    if candidate and candidate.where == "other_school":
+        initial["last_grade"] = candidate.last_grade
+    receive_form = new_form = None
+    if candidate and candidate.where == "other_school":
+        receive_form = TransferReceiveForm(
+            request.POST if action == "receive" else None, school=school, initial=initial
+        )
+    elif candidate and candidate.where == "not_found":
+        new_form = TransferNewStudentForm(request.POST if action == "create" else None, school=school, initial=initial)
+
+    if request.method == "POST" and action == "receive" and receive_form is not None and receive_form.is_valid():
+        data = receive_form.cleaned_data
+        try:
+            student = status_services.transfer_receive(school=school, by=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(receive_form, error)
+        else:
+            messages.success(request, f"รับย้าย {student.full_name} เข้า{school.name}แล้ว")
+            return redirect("students:detail", code=student.code)
+    if request.method == "POST" and action == "create" and new_form is not None and new_form.is_valid():
+        data = dict(new_form.cleaned_data)
+        student_fields = {name: data.pop(name) for name in TransferNewStudentForm.STUDENT_FIELDS}
+        try:
+            student = status_services.transfer_in_from_outside(
+                school=school, student_fields=student_fields, by=request.user, **data
+            )
+        except ValidationError as error:
+            _apply_errors(new_form, error)
+        else:
+            messages.success(request, f"รับย้าย {student.full_name} เข้า{school.name}แล้ว")
+            return redirect("students:detail", code=student.code)
+    return render(
+        request,
+        "students/status_transfer_in.html",
+        {
+            "school": school,
+            "lookup_form": lookup_form,
+            "candidate": candidate,
+            "receive_form": receive_form,
+            "new_form": new_form,
+            "action_url": f"{reverse('status:transfer_in')}?school={school.code}",
+        },
+    )

@@ -1,0 +1,69 @@
+"""Browser journeys: signing in, screenshots, layout checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_connections_after_module():
+    """The connection opened while Playwright's loop runs is not the one Django closes when it
+    drops the test database at the end of the session; close it here."""
+    yield
+    connections.close_all()
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def sign_in(page: Page, base_url: str, username: str, *, role: str = "", password: str = PASSWORD) -> None:
+    """Fill the login form the way a person does; `role` is the Thai label in the role select."""
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("ชื่อผู้ใช้").fill(username)
+    page.locator("#id_password").fill(password)
+    if role:
+        page.get_by_label("เข้าใช้งานในบทบาท").select_option(label=role)
+    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+
+
+def signed_in(page: Page, base_url: str, username: str, **kwargs) -> None:
+    sign_in(page, base_url, username, **kwargs)
+    expect(page).to_have_url(f"{base_url}/")
+
+
+def shot(page: Page, name: str) -> Path:
+    """A full-page screenshot in var/screenshots/, taken once the web fonts have loaded."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready")
+    # From the top: a full-page shot of a scrolled page paints the sticky top bar mid-page.
+    page.evaluate("window.scrollTo(0, 0)")
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sarabun_loaded(page: Page) -> bool:
+    """Thai text is drawn with the bundled Sarabun, not a fallback font."""
+    return page.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === 'Sarabun');
+            const body = getComputedStyle(document.body).fontFamily;
+            return body.startsWith('"Sarabun"') || body.startsWith('Sarabun')
+                ? faces.some(f => f.status === 'loaded')
+                : false;
+        }"""
+    )
+
+
+def page_overflows(page: Page) -> bool:
+    """The page body is wider than the viewport (a horizontal scrollbar on a phone)."""
+    return page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1")

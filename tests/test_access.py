@@ -1,0 +1,206 @@
+"""The access table: every persona against every object, on every page and API that exists.
+
+Forbidden and missing look the same (404), for reads and for writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from .conftest import PERSONAS
+
+# Which personas may read / change which objects of the world fixture.
+READ = {
+    "student_a": {"teacher_a", "registrar", "principal", "officer_1", "parent", "admin"},
+    "student_b": {"teacher_b", "registrar", "principal", "officer_1", "admin"},
+    "student_c": {"teacher_c", "officer_2", "admin"},
+    "school_a": {"teacher_a", "teacher_b", "registrar", "principal", "officer_1", "admin"},
+    "school_c": {"teacher_c", "officer_2", "admin"},
+    "class_a": {"teacher_a", "registrar", "principal", "officer_1", "admin"},
+    "class_c": {"teacher_c", "officer_2", "admin"},
+    "enrolment_a": {"teacher_a", "registrar", "principal", "officer_1", "parent", "admin"},
+    "enrolment_c": {"teacher_c", "officer_2", "admin"},
+}
+WRITE = {
+    "student_a": {"registrar", "admin"},
+    "student_c": {"admin"},
+    "guardian_a": {"registrar", "admin"},
+    "guardian_c": {"admin"},
+    "school_a_staff": {"principal", "admin"},
+    "school_c_staff": {"admin"},
+    "school_a_manage": {"registrar", "admin"},
+    "school_c_manage": {"admin"},
+}
+
+
+def client_for(world, persona: str) -> Client:
+    client = Client()
+    client.force_login(world.user(persona))
+    return client
+
+
+READ_PAGES = [
+    ("student_a", "/students/{code}/"),
+    ("student_b", "/students/{code}/"),
+    ("student_c", "/students/{code}/"),
+    ("student_a", "/api/v1/students/{code}/"),
+    ("student_c", "/api/v1/students/{code}/"),
+    ("school_a", "/schools/{code}/"),
+    ("school_c", "/schools/{code}/"),
+    ("school_a", "/api/v1/schools/{code}/"),
+    ("school_c", "/api/v1/schools/{code}/"),
+    ("class_a", "/classrooms/{code}/"),
+    ("class_c", "/classrooms/{code}/"),
+    ("enrolment_a", "/api/v1/enrolments/{code}/"),
+    ("enrolment_c", "/api/v1/enrolments/{code}/"),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("target", "url"), READ_PAGES)
+def test_reads_are_allowed_exactly_for_the_personas_in_the_table(world, persona, target, url):
+    obj = getattr(world, target)
+    response = client_for(world, persona).get(url.format(code=obj.code))
+    expected = 200 if persona in READ[target] else 404
+    assert response.status_code == expected, f"{persona} GET {url} for {target}"
+
+
+WRITE_REQUESTS = [
+    ("student_a", "get", "/students/{code}/edit/", None),
+    ("student_a", "post", "/students/{code}/edit/", {"first_name": ""}),
+    ("student_a", "get", "/students/{code}/history/", None),
+    ("student_a", "post", "/students/{code}/enrolments/new/", {}),
+    ("student_a", "post", "/students/{code}/guardians/new/", {}),
+    ("student_a", "patch", "/api/v1/students/{code}/", {"first_name": "ใหม่", "reason": "ทดสอบ"}),
+    ("student_c", "get", "/students/{code}/edit/", None),
+    ("student_c", "post", "/students/{code}/edit/", {"first_name": ""}),
+    ("student_c", "patch", "/api/v1/students/{code}/", {"first_name": "ใหม่", "reason": "ทดสอบ"}),
+    ("guardian_a", "post", "/guardians/{code}/activation-code/", {}),
+    ("guardian_c", "post", "/guardians/{code}/activation-code/", {}),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("target", "method", "url", "data"), WRITE_REQUESTS)
+def test_writes_are_allowed_exactly_for_the_personas_in_the_table(world, persona, target, method, url, data):
+    obj = getattr(world, target)
+    client = client_for(world, persona)
+    path = url.format(code=obj.code)
+    if method == "patch":
+        response = client.patch(path, data=data, content_type="application/json")
+    else:
+        response = getattr(client, method)(path, data=data or {})
+    if persona in WRITE[target]:
+        assert response.status_code != 404, f"{persona} {method} {url} should be allowed"
+    else:
+        assert response.status_code == 404, f"{persona} {method} {url} for {target} should be 404"
+
+
+SCHOOL_WRITES = [
+    ("school_a", "staff", "get", "/schools/{code}/staff/"),
+    ("school_a", "staff", "post", "/schools/{code}/staff/"),
+    ("school_a", "staff", "get", "/schools/{code}/history/"),
+    ("school_a", "manage", "post", "/schools/{code}/years/"),
+    ("school_c", "staff", "get", "/schools/{code}/staff/"),
+    ("school_c", "staff", "get", "/schools/{code}/history/"),
+    ("school_c", "manage", "post", "/schools/{code}/years/"),
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("target", "kind", "method", "url"), SCHOOL_WRITES)
+def test_school_administration_is_limited_to_its_managers(world, persona, target, kind, method, url):
+    school = getattr(world, target)
+    response = getattr(client_for(world, persona), method)(url.format(code=school.code), data={})
+    allowed = persona in WRITE[f"{target}_{kind}"]
+    assert (response.status_code != 404) is allowed, f"{persona} {method} {url}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_creating_an_enrolment_through_the_api_needs_write_access_to_the_student(world, persona):
+    response = client_for(world, persona).post(
+        "/api/v1/enrolments/",
+        data={"student": str(world.student_c.code), "academic_year": 2570, "grade_level": "M2"},
+        content_type="application/json",
+    )
+    if persona == "admin":
+        assert response.status_code == 400  # no year 2570 at that school: a clear error, not a 404
+        assert "2570" in response.json()["errors"]["academic_year"][0]
+    else:
+        assert response.status_code == 404
+
+
+EXPECTED_LIST = {
+    "teacher_a": {"student_a", "student_a2"},
+    "teacher_b": {"student_b"},
+    "teacher_c": {"student_c"},
+    "registrar": {"student_a", "student_a2", "student_b"},
+    "principal": {"student_a", "student_a2", "student_b"},
+    "officer_1": {"student_a", "student_a2", "student_b"},
+    "officer_2": {"student_c"},
+    "parent": {"student_a"},
+    "admin": {"student_a", "student_a2", "student_b", "student_c"},
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_student_lists_show_exactly_the_visible_students(world, persona):
+    client = client_for(world, persona)
+    expected = {str(getattr(world, name).code) for name in EXPECTED_LIST[persona]}
+    api = client.get("/api/v1/students/")
+    assert api.status_code == 200
+    assert {row["code"] for row in api.json()["results"]} == expected
+    page = client.get("/students/").content.decode()
+    for name in ("student_a", "student_a2", "student_b", "student_c"):
+        student = getattr(world, name)
+        assert (f"/students/{student.code}/" in page) is (name in EXPECTED_LIST[persona]), f"{persona} sees {name}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_unknown_codes_are_404_like_forbidden_ones(world, persona):
+    client = client_for(world, persona)
+    missing = uuid.uuid4()
+    for url in ("/students/{}/", "/api/v1/students/{}/", "/schools/{}/", "/classrooms/{}/", "/api/v1/enrolments/{}/"):
+        assert client.get(url.format(missing)).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_login_and_the_api_refuses_them(world):
+    client = Client()
+    response = client.get(f"/students/{world.student_a.code}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert client.get("/api/v1/students/").status_code in (401, 403)
+
+
+def test_a_grouping_officer_sees_the_schools_of_the_grouping(world):
+    from schools.models import StaffMembership
+
+    from . import factories as f
+
+    officer = f.UserFactory(username="officer_grouping")
+    f.member(officer, StaffMembership.Role.DISTRICT_OFFICER, area=world.grouping)
+    world.school_c.groupings.add(world.grouping)
+    client = Client()
+    client.force_login(officer)
+    assert client.get(f"/schools/{world.school_c.code}/").status_code == 200
+    assert client.get(f"/students/{world.student_c.code}/").status_code == 200
+    assert client.get(f"/schools/{world.school_a.code}/").status_code == 404
+
+
+def test_an_officer_of_a_parent_area_oversees_its_sub_areas(world):
+    from schools.models import StaffMembership
+
+    from . import factories as f
+
+    province = f.AreaFactory(name="จังหวัดทดสอบ", kind="province")
+    world.area2.parent = province
+    world.area2.save()
+    officer = f.UserFactory(username="officer_province")
+    f.member(officer, StaffMembership.Role.DISTRICT_OFFICER, area=province)
+    client = Client()
+    client.force_login(officer)
+    assert client.get(f"/students/{world.student_c.code}/").status_code == 200
+    assert client.get(f"/students/{world.student_a.code}/").status_code == 404

@@ -1,0 +1,53 @@
+"""The demo data: realistic, valid, every role present, loadable twice safely."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from schools.models import EducationArea, School, StaffMembership, User
+from students.identity import is_valid_national_id
+from students.models import Classroom, Enrolment, Guardian, Student
+
+
+@pytest.fixture
+def seeded(db):
+    call_command(
+        "seed_demo", "--areas", "2", "--schools", "1", "--students-per-school", "120", "--seed", "7", "--quiet-logins"
+    )
+
+
+def test_it_creates_municipal_and_obec_schools_with_students(seeded):
+    schools = list(School.objects.select_related("affiliation", "area"))
+    assert {s.affiliation.code for s in schools} == {"10", "30"}
+    assert {s.area.kind for s in schools} == {EducationArea.Kind.MUNICIPAL, EducationArea.Kind.ESA_PRIMARY}
+    assert Student.objects.count() == 240
+    assert all(s.ministry_code.isdigit() and len(s.ministry_code) == 10 for s in schools)
+
+
+def test_every_national_id_is_valid_and_a_few_children_have_g_codes_or_none(seeded):
+    ids = list(Student.objects.exclude(national_id=None).values_list("national_id", flat=True))
+    assert ids
+    assert all(is_valid_national_id(value) for value in ids)
+    assert Student.objects.filter(national_id=None).count() >= 1
+
+
+def test_every_role_has_a_login(seeded):
+    roles = set(StaffMembership.objects.values_list("role", flat=True))
+    assert set(StaffMembership.Role.values) <= roles
+    assert Guardian.objects.filter(user__isnull=False, activated_at__isnull=False).exists()
+    for username in ("admin", "officer1", "officer2", "principal1", "registrar1", "counsellor1", "parent1_1"):
+        assert User.objects.filter(username=username).exists(), username
+
+
+def test_students_are_numbered_within_classrooms_and_classes_have_homeroom_teachers(seeded):
+    assert not Classroom.objects.filter(homeroom_teachers=None).exists()
+    numbers = list(Enrolment.objects.filter(classroom__isnull=False).values_list("classroom_id", "number"))
+    assert len(numbers) == len(set(numbers))
+
+
+def test_it_refuses_to_seed_twice_unless_asked_to_skip(seeded):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--quiet-logins")
+    call_command("seed_demo", "--if-empty", "--quiet-logins")
+    assert School.objects.count() == 2
