@@ -4,6 +4,7 @@ from django import forms
 
 from qinfo.forms import BEDateField, ThaiForm, ThaiModelForm
 
+from . import identity
 from .models import Classroom, GradeLevel, Guardian, Student
 
 PREFIX_CHOICES = [("", "— เลือก —")] + [(prefix, prefix) for prefix in Student.PREFIXES]
@@ -33,6 +34,17 @@ class StudentForm(ThaiForm):
         else:
             self.fields["reason"].required = True
             self.fields["reason"].help_text = "บันทึกไว้ในประวัติการแก้ไข เช่น “แก้ตามสำเนาทะเบียนบ้าน”"
+
+    def clean_identifier(self) -> str:
+        """Check the national ID or G-code here, not only in the service, so a bad ID is shown
+        in the same round as the other field errors (a CE birth year, a missing name)."""
+        raw = self.cleaned_data.get("identifier", "")
+        if raw and raw.strip():
+            try:
+                identity.classify(raw)
+            except identity.IdentifierError as error:
+                raise forms.ValidationError(str(error)) from None
+        return raw
 
     @staticmethod
     def initial_for(student: Student) -> dict:
