@@ -54,7 +54,7 @@ class Subject(models.Model):
         UPPER_SECONDARY = 3, "มัธยมศึกษาตอนปลาย"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="subjects")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="subjects")
     subject_code = models.CharField("รหัสวิชา", max_length=12)
     name = models.CharField("ชื่อรายวิชา", max_length=200)
     name_en = models.CharField("ชื่อภาษาอังกฤษ", max_length=200, blank=True)
@@ -98,7 +98,7 @@ class StudyPlan(models.Model):
     """แผนการเรียน: which subjects each grade level studies in each term (e.g. วิทย์-คณิต)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="study_plans")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="study_plans")
     name = models.CharField("ชื่อแผนการเรียน", max_length=100)
     description = models.CharField("รายละเอียด", max_length=300, blank=True)
 
@@ -164,7 +164,7 @@ class CourseSection(models.Model):
     """A subject taught to a classroom (or a mixed elective group) in a term by its teachers."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="sections")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="sections")
     term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.PROTECT, related_name="sections")
     subject = models.ForeignKey(Subject, verbose_name="รายวิชา", on_delete=models.PROTECT, related_name="sections")
     classroom = models.ForeignKey(
@@ -232,9 +232,11 @@ class Registration(models.Model):
         ELECTIVE = "elective", "เลือกเรียน"
         MANUAL = "manual", "งานทะเบียนเพิ่ม"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    section = models.ForeignKey(CourseSection, on_delete=models.CASCADE, related_name="registrations")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="registrations")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    section = models.ForeignKey(
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="registrations"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="registrations")
     source = models.CharField("ที่มา", max_length=10, choices=Source.choices, default=Source.CLASSROOM)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -286,10 +288,14 @@ class TimetableSlot(models.Model):
         FRIDAY = 4, "ศุกร์"
         SATURDAY = 5, "เสาร์"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="timetable_slots")
-    section = models.ForeignKey(CourseSection, on_delete=models.CASCADE, related_name="slots")
-    classroom = models.ForeignKey(Classroom, null=True, blank=True, on_delete=models.CASCADE, related_name="slots")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.CASCADE, related_name="timetable_slots")
+    section = models.ForeignKey(
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="slots"
+    )
+    classroom = models.ForeignKey(
+        Classroom, verbose_name="ห้องเรียน", null=True, blank=True, on_delete=models.CASCADE, related_name="slots"
+    )
     weekday = models.PositiveSmallIntegerField("วัน", choices=Weekday.choices)
     period = models.PositiveSmallIntegerField("คาบที่")
     room = models.CharField("ห้องเรียน/สถานที่", max_length=50, blank=True)
@@ -326,15 +332,21 @@ class PromotionDecision(models.Model):
         REPEAT = "repeat", "ซ้ำชั้น"
         GRADUATE = "graduate", "จบการศึกษา"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="promotion_decisions")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="promotion_decisions")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    academic_year = models.ForeignKey(
+        AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.CASCADE, related_name="promotion_decisions"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="promotion_decisions"
+    )
     proposed = models.CharField("ระบบเสนอ", max_length=10, choices=Decision.choices)
     proposal_reason = models.CharField("เหตุผลที่เสนอ", max_length=300, blank=True)
     decision = models.CharField("ผลการตัดสิน", max_length=10, choices=Decision.choices, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้ตัดสิน", null=True, blank=True, on_delete=models.PROTECT
+    )
+    decided_at = models.DateTimeField("ตัดสินเมื่อ", null=True, blank=True)
+    applied_at = models.DateTimeField("เลื่อนชั้นในระบบเมื่อ", null=True, blank=True)
 
     class Meta:
         verbose_name = "การเลื่อนชั้น"
@@ -432,14 +444,20 @@ class Score(models.Model):
         INCOMPLETE = "ร", "ร (ยังไม่ส่งงาน/รอการตัดสิน)"
         NOT_ELIGIBLE = "มส", "มส (ไม่มีสิทธิ์สอบ)"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    section = models.ForeignKey(CourseSection, on_delete=models.CASCADE, related_name="scores")
-    item = models.ForeignKey(AssessmentItem, on_delete=models.CASCADE, related_name="scores")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="scores")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    section = models.ForeignKey(
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="scores"
+    )
+    item = models.ForeignKey(
+        AssessmentItem, verbose_name="ชิ้นงาน/การประเมิน", on_delete=models.CASCADE, related_name="scores"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="scores")
     value = models.DecimalField("คะแนน", max_digits=6, decimal_places=2, null=True, blank=True)
     mark = models.CharField("เครื่องหมาย", max_length=2, choices=Mark.choices, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.PositiveIntegerField("ฉบับที่", default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -501,11 +519,17 @@ class AttendanceMark(models.Model):
     # Late still counts as attended time; leave, sick and absent do not (DOMAIN.md §1: time attended).
     ATTENDED = (Status.PRESENT, Status.LATE)
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    session = models.ForeignKey(AttendanceSession, on_delete=models.CASCADE, related_name="marks")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="course_attendance")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    session = models.ForeignKey(
+        AttendanceSession, verbose_name="คาบที่เช็กชื่อ", on_delete=models.CASCADE, related_name="marks"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="course_attendance"
+    )
     status = models.CharField("สถานะ", max_length=1, choices=Status.choices, default=Status.PRESENT)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "การมาเรียนรายคาบ"
@@ -520,11 +544,15 @@ class AttendanceMark(models.Model):
 class AttendanceHours(models.Model):
     """Hours-mode attendance: how many of the course's hours a student missed."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    section = models.ForeignKey(CourseSection, on_delete=models.CASCADE, related_name="attendance_hours")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    section = models.ForeignKey(
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="attendance_hours"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="+")
     absent_hours = models.DecimalField("ชั่วโมงที่ขาด", max_digits=5, decimal_places=1, default=Decimal("0"))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "ชั่วโมงที่ขาดเรียน"
@@ -543,9 +571,11 @@ class Result(models.Model):
     """A student's result in a section (0–4, ร, มส, ผ, มผ), computed from the scores and
     attendance and frozen when the section is approved."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    section = models.ForeignKey(CourseSection, on_delete=models.CASCADE, related_name="results")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="results")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    section = models.ForeignKey(
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="results"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="results")
     in_term = models.DecimalField("คะแนนระหว่างภาค", max_digits=5, decimal_places=2, null=True, blank=True)
     final = models.DecimalField("คะแนนปลายภาค", max_digits=5, decimal_places=2, null=True, blank=True)
     total = models.DecimalField("คะแนนรวม", max_digits=5, decimal_places=2, null=True, blank=True)
@@ -589,21 +619,28 @@ class ResultChange(models.Model):
         REJECTED = "rejected", "ไม่อนุมัติ"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="changes")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    result = models.ForeignKey(Result, verbose_name="ผลการเรียนที่แก้", on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField("ประเภท", max_length=20, choices=Kind.choices)
     attempt = models.PositiveSmallIntegerField("ครั้งที่", default=1)
     new_total = models.DecimalField("คะแนนใหม่", max_digits=5, decimal_places=2, null=True, blank=True)
     old_result = models.CharField("ผลเดิม", max_length=3)
     new_result = models.CharField("ผลใหม่ (หลังใช้เกณฑ์สูงสุด)", max_length=3)
     reason = models.CharField("เหตุผล", max_length=300)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้ขอ", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("ขอเมื่อ", auto_now_add=True)
     status = models.CharField("สถานะ", max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="ผู้อนุมัติ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField("อนุมัติเมื่อ", null=True, blank=True)
     decision_note = models.CharField("หมายเหตุการอนุมัติ", max_length=300, blank=True)
 
     class Meta:
@@ -662,13 +699,15 @@ class Evaluation(models.Model):
         RTW = "rtw", "การอ่าน คิดวิเคราะห์ และเขียน"
         CHARACTERISTIC = "characteristic", "คุณลักษณะอันพึงประสงค์"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="evaluations")
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="evaluations")
-    kind = models.CharField(max_length=15, choices=Kind.choices)
-    item = models.PositiveSmallIntegerField(default=0)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="evaluations")
+    term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.CASCADE, related_name="evaluations")
+    kind = models.CharField("ด้านที่ประเมิน", max_length=15, choices=Kind.choices)
+    item = models.PositiveSmallIntegerField("ข้อที่", default=0)
     level = models.PositiveSmallIntegerField("ระดับ", validators=[MaxValueValidator(3)])
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -235,9 +235,18 @@ class StaffMembership(models.Model):
         Role.ADMIN,
     )
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
-    area = models.ForeignKey(EducationArea, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, verbose_name="ผู้ใช้", on_delete=models.CASCADE, related_name="memberships")
+    school = models.ForeignKey(
+        School, verbose_name="โรงเรียน", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    area = models.ForeignKey(
+        EducationArea,
+        verbose_name="เขตพื้นที่การศึกษา",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
     role = models.CharField("บทบาท", max_length=20, choices=Role.choices)
     is_active = models.BooleanField("ใช้งาน", default=True)
     created_at = models.DateTimeField(auto_now_add=True)

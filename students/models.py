@@ -51,8 +51,10 @@ class Classroom(models.Model):
     """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classrooms")
-    academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="classrooms")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="classrooms")
+    academic_year = models.ForeignKey(
+        AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.CASCADE, related_name="classrooms"
+    )
     grade_level = models.ForeignKey(GradeLevel, verbose_name="ระดับชั้น", on_delete=models.PROTECT)
     room = models.PositiveSmallIntegerField("ห้อง")
     capacity = models.PositiveSmallIntegerField("จำนวนที่รับได้", default=40)
@@ -204,9 +206,11 @@ class Enrolment(models.Model):
     """A student's place in a school for one academic year: grade level, classroom, number."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enrolments")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
-    academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="enrolments")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="enrolments")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="enrolments")
+    academic_year = models.ForeignKey(
+        AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="enrolments"
+    )
     grade_level = models.ForeignKey(GradeLevel, verbose_name="ระดับชั้น", on_delete=models.PROTECT)
     classroom = models.ForeignKey(
         Classroom, verbose_name="ห้องเรียน", null=True, blank=True, on_delete=models.SET_NULL, related_name="enrolments"
@@ -247,10 +251,15 @@ class Guardian(models.Model):
         OTHER = "other", "อื่น ๆ"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="guardians")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="guardians")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="guardians")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
+        settings.AUTH_USER_MODEL,
+        verbose_name="บัญชีผู้ใช้",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guardianships",
     )
     prefix = models.CharField("คำนำหน้าชื่อ", max_length=20, blank=True)
     first_name = models.CharField("ชื่อ", max_length=100)
@@ -262,8 +271,8 @@ class Guardian(models.Model):
     is_primary = models.BooleanField("ผู้ปกครองหลัก", default=False)
     # Only a hash of the one-time code is stored; the code itself is printed once.
     activation_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    activation_code_expires_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
+    activation_code_expires_at = models.DateTimeField("รหัสเปิดใช้งานหมดอายุ", null=True, blank=True)
+    activated_at = models.DateTimeField("เปิดใช้งานบัญชีเมื่อ", null=True, blank=True)
 
     class Meta:
         verbose_name = "ผู้ปกครอง"
@@ -316,8 +325,8 @@ class StatusChange(models.Model):
     }
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="status_changes")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="status_changes")
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="status_changes")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="status_changes")
     kind = models.CharField("ประเภท", max_length=15, choices=Kind.choices)
     date = models.DateField("วันที่")
     reason_code = models.CharField("สาเหตุ", max_length=15, choices=DropoutReason.choices, blank=True)
@@ -325,7 +334,9 @@ class StatusChange(models.Model):
     other_school = models.CharField("โรงเรียนต้นทาง/ปลายทาง", max_length=200, blank=True)
     other_school_province = models.CharField("จังหวัด", max_length=100, blank=True)
     last_grade = models.CharField("ชั้นเรียนสุดท้าย", max_length=10, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึก", null=True, blank=True, on_delete=models.PROTECT
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
