@@ -8,10 +8,14 @@
   var BE = 543;
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // Where the calendar opens for what is typed. A year below 2400 is a CE year typed by
+  // mistake (16/05/2013): open at the BE year meant (2556). The input keeps what was typed;
+  // the server still refuses a CE year with a Thai message.
   function parse(value) {
     var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec((value || "").trim());
     if (!m) return null;
-    var year = parseInt(m[3], 10) - BE;
+    var typed = parseInt(m[3], 10);
+    var year = typed < 2400 ? typed : typed - BE;
     var d = new Date(year, parseInt(m[2], 10) - 1, parseInt(m[1], 10));
     return isNaN(d.getTime()) ? null : d;
   }
@@ -28,25 +32,35 @@
     var shown = null;
 
     function close() { if (pop) { pop.remove(); pop = null; } }
+    // The header (month select, year input, arrows) is built once per opening and only its
+    // values change afterwards: replacing the focused select or input would blur it, and the
+    // focusout handler would close the popup before a day could be picked.
+    function build() {
+      var html = '<header><button type="button" class="btn small secondary" data-step="-1" aria-label="เดือนก่อน">‹</button>' +
+        '<select data-month aria-label="เดือน">' + MONTHS.map(function (name, i) {
+          return '<option value="' + i + '">' + name + "</option>";
+        }).join("") + '</select><input type="number" data-year aria-label="ปี พ.ศ." style="width:5.5rem;padding:.2rem">' +
+        '<button type="button" class="btn small secondary" data-step="1" aria-label="เดือนถัดไป">›</button></header>';
+      html += "<table><thead><tr>" + DAYS.map(function (d) { return "<th>" + d + "</th>"; }).join("") + "</tr></thead><tbody></tbody></table>";
+      pop.innerHTML = html;
+    }
     function render() {
       var year = shown.getFullYear(), month = shown.getMonth();
       var first = new Date(year, month, 1);
       var offset = (first.getDay() + 6) % 7;
       var daysIn = new Date(year, month + 1, 0).getDate();
       var today = new Date();
-      var html = '<header><button type="button" class="btn small secondary" data-step="-1" aria-label="เดือนก่อน">‹</button>' +
-        '<select data-month aria-label="เดือน">' + MONTHS.map(function (name, i) {
-          return '<option value="' + i + '"' + (i === month ? " selected" : "") + ">" + name + "</option>";
-        }).join("") + '</select><input type="number" data-year aria-label="ปี พ.ศ." value="' + (year + BE) +
-        '" style="width:5.5rem;padding:.2rem"><button type="button" class="btn small secondary" data-step="1" aria-label="เดือนถัดไป">›</button></header>';
-      html += "<table><thead><tr>" + DAYS.map(function (d) { return "<th>" + d + "</th>"; }).join("") + "</tr></thead><tbody><tr>";
+      pop.querySelector("[data-month]").value = String(month);
+      var yearInput = pop.querySelector("[data-year]");
+      if (yearInput.value !== String(year + BE)) yearInput.value = year + BE;
+      var html = "<tr>";
       for (var i = 0; i < offset; i++) html += "<td></td>";
       for (var day = 1; day <= daysIn; day++) {
         var isToday = today.getFullYear() === year && today.getMonth() === month && today.getDate() === day;
         html += '<td><button type="button" data-day="' + day + '"' + (isToday ? ' class="today"' : "") + ">" + day + "</button></td>";
         if ((offset + day) % 7 === 0 && day !== daysIn) html += "</tr><tr>";
       }
-      pop.innerHTML = html + "</tr></tbody></table>";
+      pop.querySelector("tbody").innerHTML = html + "</tr>";
     }
     function open() {
       close();
@@ -56,9 +70,13 @@
       pop.className = "bedate-pop";
       pop.setAttribute("role", "dialog");
       wrap.appendChild(pop);
+      build();
       render();
-      // Keep focus in the input when a day or arrow is clicked; selects still take focus.
-      pop.addEventListener("mousedown", function (e) { if (e.target.tagName === "BUTTON") e.preventDefault(); });
+      // Keep focus where it is when a day, an arrow or the popup's background is clicked;
+      // only the month select and the year input take focus.
+      pop.addEventListener("mousedown", function (e) {
+        if (e.target.tagName !== "SELECT" && e.target.tagName !== "INPUT" && e.target.tagName !== "OPTION") e.preventDefault();
+      });
       pop.addEventListener("click", function (e) {
         var t = e.target;
         if (t.dataset.step) { shown = new Date(shown.getFullYear(), shown.getMonth() + parseInt(t.dataset.step, 10), 1); render(); }
@@ -79,7 +97,8 @@
       });
     }
     input.addEventListener("focus", function () { if (!pop) open(); });
-    wrap.addEventListener("focusout", function () {
+    wrap.addEventListener("focusout", function (e) {
+      if (e.relatedTarget && wrap.contains(e.relatedTarget)) return;  // moving within the picker
       setTimeout(function () { if (!wrap.contains(document.activeElement)) close(); }, 150);
     });
     input.addEventListener("keydown", function (e) { if (e.key === "Escape") close(); });
