@@ -10,8 +10,11 @@ from .roles import PARENT, active_role, available_roles
 
 Role = StaffMembership.Role
 
-# (label, url name) per role; each entry is a real page the role can use.
-MENUS: dict[str, list[tuple[str, str]]] = {
+# Per role: (label, url name) for a link, or (label, [(label, url name), ...]) for a dropdown
+# group, used where a role has too many pages for one line of the top bar. Each link is a real
+# page the role can use.
+Entry = tuple[str, str] | tuple[str, list[tuple[str, str]]]
+MENUS: dict[str, list[Entry]] = {
     Role.ADMIN: [("หน้าแรก", "home"), ("โรงเรียน", "schools:list"), ("นักเรียน", "students:list"), ("API", "api-docs")],
     Role.DISTRICT_OFFICER: [("หน้าแรก", "home"), ("โรงเรียนในความดูแล", "schools:list"), ("นักเรียน", "students:list")],
     Role.PRINCIPAL: [
@@ -22,14 +25,24 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
-        ("นักเรียน", "students:list"),
-        ("เพิ่มนักเรียน", "students:create"),
+        (
+            "นักเรียน",
+            [
+                ("นักเรียน", "students:list"),
+                ("เพิ่มนักเรียน", "students:create"),
+                ("นำเข้านักเรียน", "imports:upload"),
+            ],
+        ),
+        (
+            "วิชาการ",
+            [
+                ("ห้องเรียน", "academics:classroom_manage"),
+                ("รายวิชา", "academics:subject_list"),
+                ("กลุ่มการเรียน", "academics:section_list"),
+                ("ตารางเรียน", "timetable:index"),
+            ],
+        ),
         ("ปฏิทินโรงเรียน", "calendar:current"),
-        ("นำเข้านักเรียน", "imports:upload"),
-        ("ห้องเรียน", "academics:classroom_manage"),
-        ("รายวิชา", "academics:subject_list"),
-        ("กลุ่มการเรียน", "academics:section_list"),
-        ("ตารางเรียน", "timetable:index"),
     ],
     Role.COUNSELLOR: [("หน้าแรก", "home"), ("นักเรียน", "students:list"), ("ห้องเรียน", "students:classroom_list")],
     Role.HOMEROOM_TEACHER: [
@@ -48,15 +61,32 @@ MENUS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def _current_url(path: str, urls: list[str]) -> str | None:
+    """The one menu URL the path belongs to: the home page only on an exact match, otherwise
+    the longest URL the path starts with (/students/new/ is เพิ่มนักเรียน, not นักเรียน)."""
+    home = reverse("home")
+    matches = [url for url in urls if (path == url if url == home else path.startswith(url))]
+    return max(matches, key=len, default=None)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     role = active_role(request)
+    entries = MENUS.get(role.role if role else "", [("หน้าแรก", "home")])
     items = []
-    path = request.path
-    for label, name in MENUS.get(role.role if role else "", [("หน้าแรก", "home")]):
-        url = reverse(name)
-        active = path == url if name == "home" else path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+    for label, target in entries:
+        if isinstance(target, str):
+            items.append({"label": label, "url": reverse(target)})
+        else:
+            children = [{"label": child, "url": reverse(name)} for child, name in target]
+            items.append({"label": label, "children": children})
+    links = [link for item in items for link in item.get("children", [item])]
+    current = _current_url(request.path, [link["url"] for link in links])
+    for link in links:
+        link["active"] = link["url"] == current
+    for item in items:
+        if "children" in item:
+            item["active"] = any(child["active"] for child in item["children"])
     return {"nav_items": items, "active_role": role, "available_roles": available_roles(user)}

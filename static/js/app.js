@@ -17,6 +17,25 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // Menu groups are <details>: one open at a time; a click elsewhere or Escape closes them.
+    var groups = document.querySelectorAll(".nav-group");
+    groups.forEach(function (group) {
+      group.addEventListener("toggle", function () {
+        if (!group.open) return;
+        groups.forEach(function (other) { if (other !== group) other.open = false; });
+      });
+    });
+    document.addEventListener("click", function (event) {
+      groups.forEach(function (group) { if (group.open && !group.contains(event.target)) group.open = false; });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      groups.forEach(function (group) {
+        if (!group.open) return;
+        group.open = false;
+        if (group.contains(document.activeElement)) group.querySelector("summary").focus();
+      });
+    });
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import PASSWORD
 
@@ -37,6 +38,18 @@ def sign_in(page: Page, base_url: str, username: str, *, role: str = "", passwor
 def signed_in(page: Page, base_url: str, username: str, **kwargs) -> None:
     sign_in(page, base_url, username, **kwargs)
     expect(page).to_have_url(f"{base_url}/")
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """A link of the main menu by its exact name, opening its dropdown group first if it is in one
+    (a link inside a closed <details> is not visible, so it cannot be clicked)."""
+    nav = page.get_by_role("navigation", name="เมนูหลัก")
+    group = nav.locator("details.nav-group").filter(
+        has=page.locator("a").filter(has_text=re.compile(rf"^{re.escape(name)}$"))
+    )
+    if group.count() and group.get_attribute("open") is None:
+        group.locator("summary").click()
+    return nav.get_by_role("link", name=name, exact=True)
 
 
 def shot(page: Page, name: str) -> Path:

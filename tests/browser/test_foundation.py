@@ -14,7 +14,7 @@ from students.identity import format_national_id, make_national_id
 from students.models import Guardian, Student
 from tests import factories as f
 
-from .conftest import page_overflows, sarabun_loaded, shot, sign_in, signed_in
+from .conftest import nav_link, page_overflows, sarabun_loaded, shot, sign_in, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +152,7 @@ def _be_calendar(page: Page, label: str):
 def test_the_registrar_adds_a_student_with_thai_checks_then_corrects_the_name(world, live_server, page: Page):
     before = Student.objects.count()
     signed_in(page, live_server.url, "registrar")
-    page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="เพิ่มนักเรียน").click()
+    nav_link(page, "เพิ่มนักเรียน").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("เพิ่มนักเรียน")
 
     # A CE birth year is refused by the form, next to the field, in Thai.
@@ -223,11 +223,6 @@ def test_the_registrar_adds_a_student_with_thai_checks_then_corrects_the_name(wo
     shot(page, "14-registrar-student-history")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="students/views.py: the ID checksum is checked only in the service, which runs after the form is "
-    "valid, so a form with a CE birth year never reports the bad national ID in the same round",
-)
 def test_the_new_student_form_reports_a_bad_id_and_a_ce_year_together(world, live_server, page: Page):
     signed_in(page, live_server.url, "registrar")
     page.goto(f"{live_server.url}/students/new/")
@@ -239,11 +234,6 @@ def test_the_new_student_form_reports_a_bad_id_and_a_ce_year_together(world, liv
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/js/bedate.js: changing the calendar's month or year re-renders the popup, removing the "
-    "focused control; Chrome fires focusout and the popup closes before a day can be picked",
-)
 def test_the_be_calendar_stays_open_when_the_month_and_year_are_chosen(world, live_server, page: Page):
     signed_in(page, live_server.url, "registrar")
     page.goto(f"{live_server.url}/students/new/")
@@ -261,11 +251,6 @@ def test_the_be_calendar_stays_open_when_the_month_and_year_are_chosen(world, li
     expect(page.get_by_label("วันเกิด (พ.ศ.)")).to_have_value("16/05/2556")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/js/bedate.js parse() reads a CE year as BE, so after the server refuses 16/05/2013 the "
-    "calendar opens at พฤษภาคม 2013 (CE 1470) instead of the date the user meant, พฤษภาคม 2556",
-)
 def test_the_be_calendar_opens_at_the_be_year_of_a_ce_typed_date(world, live_server, page: Page):
     signed_in(page, live_server.url, "registrar")
     page.goto(f"{live_server.url}/students/new/")
@@ -276,11 +261,6 @@ def test_the_be_calendar_opens_at_the_be_year_of_a_ce_typed_date(world, live_ser
     expect(calendar.get_by_label("ปี พ.ศ.")).to_have_value("2556", timeout=1000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="students/models.py: Enrolment.school, .student and .academic_year have no Thai verbose_name, so the "
-    "history page prints 'school:', 'student:' and 'academic year:' in English",
-)
 def test_the_history_page_names_every_field_in_thai(world, live_server, page: Page):
     signed_in(page, live_server.url, "registrar")
     page.goto(f"{live_server.url}/students/{world.student_a.code}/history/")
@@ -290,11 +270,6 @@ def test_the_history_page_names_every_field_in_thai(world, live_server, page: Pa
     expect(changes).not_to_contain_text("school:", timeout=1000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports/context_processors.py marks every menu item whose URL is a prefix of the path, so on "
-    "/students/new/ both นักเรียน and เพิ่มนักเรียน are highlighted with aria-current=page",
-)
 def test_only_the_current_menu_item_is_marked_current(world, live_server, page: Page):
     signed_in(page, live_server.url, "registrar")
     page.goto(f"{live_server.url}/students/new/")
@@ -381,11 +356,6 @@ def test_pages_fit_a_phone_and_the_menu_opens(world, live_server, new_context):
     shot(phone, "21-phone-student-detail")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/css/app.css: `.nav { flex: 1 }` beats `width: 100%` in the phone media query, so the open "
-    "menu sits beside the logo in a narrow column and pushes the เมนู button to the middle of the bar",
-)
 def test_the_open_phone_menu_drops_down_under_the_top_bar(world, live_server, new_context):
     phone = new_context(**PHONE).new_page()
     signed_in(phone, live_server.url, "teacher_a")
@@ -401,11 +371,6 @@ def test_the_open_phone_menu_drops_down_under_the_top_bar(world, live_server, ne
     assert menu["width"] >= 375 - 40, "the menu does not span the phone's width"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/css/app.css: a responsive table cell is `display:flex; justify-content:space-between`, so a "
-    "cell holding two pieces (ม.1/1 and its year, ม.1/1 · ประเมินคุณลักษณะ) spreads them across the row",
-)
 def test_a_phone_table_cell_keeps_its_pieces_together(world, live_server, new_context):
     phone = new_context(**PHONE).new_page()
     signed_in(phone, live_server.url, "teacher_a")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from academics.models import TimetableSlot
 from tests import factories as f
 
-from .conftest import sarabun_loaded, shot, signed_in
+from .conftest import nav_link, sarabun_loaded, shot, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_the_registrar_fills_a_grid_meets_a_teacher_clash_and_prints_the_pdf(
 ):
     page.set_viewport_size({"width": 1440, "height": 900})
     signed_in(page, live_server.url, "registrar")
-    page.get_by_role("link", name="ตารางเรียน", exact=True).click()
+    nav_link(page, "ตารางเรียน").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ตารางเรียน/ตารางสอน ภาคเรียนที่ 2/2569")
     expect(page.locator("#teacher-timetables")).to_contain_text("นางสาวสมศรี ใจดี")
     shot(page, "timetable-00-index")
