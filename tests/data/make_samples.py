@@ -7,6 +7,9 @@ Run from the repository root to regenerate them:  .venv/bin/python tests/data/ma
                          a wrong ID check digit, a CE birth year, an unknown grade level
 - dla_cp874.csv          12 students in the local-government (DLA/LEC) layout, Windows Thai encoding
 - dmc_utf8_bom.csv       the good DMC rows as CSV in UTF-8 with a BOM (as Excel saves “CSV UTF-8”)
+- intake_m1_good.xlsx    20 new ม.1 students in the DMC layout with the room left blank (not yet
+                         placed in classrooms), other IDs and student numbers than dmc_good
+- intake_m1_three_bad.xlsx  the same with the three bad rows of dmc_three_bad
 - empty.csv              an empty file
 
 The functions are imported by tests and the benchmark to build bigger files of the same shape.
@@ -88,6 +91,15 @@ def dmc_row(
 
 def dmc_rows(count: int, **kwargs) -> list[list]:
     return [dmc_row(index, **kwargs) for index in range(count)]
+
+
+def intake_rows(count: int = 20) -> list[list]:
+    """A new ม.1 intake: the room column is blank until the registrar places the children."""
+    room_col = DMC_HEADERS.index("ห้อง")
+    rows = dmc_rows(count, id_prefix="1300", number_base=69500)
+    for row in rows:
+        row[room_col] = ""
+    return rows
 
 
 def with_three_bad_rows(rows: list[list]) -> list[list]:
@@ -209,6 +221,8 @@ def write_all(directory: Path = HERE) -> list[Path]:
         "dla_cp874.csv": csv_bytes(DLA_HEADERS, dla_rows(), encoding="cp874"),
         "dmc_utf8_bom.csv": csv_bytes(DMC_HEADERS, good, encoding="utf-8-sig"),
         "empty.csv": b"",
+        "intake_m1_good.xlsx": xlsx_bytes(DMC_HEADERS, intake_rows()),
+        "intake_m1_three_bad.xlsx": xlsx_bytes(DMC_HEADERS, with_three_bad_rows(intake_rows())),
     }
     written = []
     for name, content in files.items():
