@@ -40,14 +40,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _amount(value: float, unit: str) -> str:
+    # Times keep a decimal; counts and rates (students, errors, rows/s) are whole numbers.
+    return f"{value:,.1f} {unit}" if unit == "ms" else f"{value:,.0f} {unit}"
+
+
 def print_table(results) -> None:
+    """One line per result; a result's note goes on the line below it, indented, so that long
+    notes do not widen the table."""
     headers = ("name", "figure", "baseline", "ratio", "queries")
     rows = [
         (
-            r.name + (f"  [{r.note}]" if r.note else ""),
-            f"{r.figure:.1f} {r.unit}",
-            "" if r.baseline is None else f"{r.baseline:.1f} {r.unit}",
-            "" if r.ratio is None else f"{r.ratio:.1f}x",
+            r.name,
+            _amount(r.figure, r.unit),
+            "" if r.baseline is None else _amount(r.baseline, r.unit),
+            "" if r.ratio is None else f"{r.ratio:.1f}x" if r.ratio >= 1 else f"{r.ratio:.2f}x",
             "" if r.queries is None else str(r.queries),
         )
         for r in results
@@ -56,8 +63,10 @@ def print_table(results) -> None:
     line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
     print(line)
     print("-" * len(line))
-    for row in rows:
+    for result, row in zip(results, rows, strict=True):
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if result.note:
+            print(f"    ↳ {result.note}")
 
 
 def main(argv: list[str]) -> int:

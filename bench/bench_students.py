@@ -45,12 +45,14 @@ class Case:
 
 def run(ctx: Context) -> list[Result]:
     name = most_common_first_name()
+    # A page deep into the admin's list (page 20 at full size); a small dataset has fewer pages.
+    deep_page = max(1, min(20, Student.objects.count() // PAGE_SIZE))
     cases = [
         Case("registrar1 (1 school)", "registrar1"),
         Case("officer1 (area of 10 schools)", "officer1"),
         Case("admin (all schools)", "admin"),
         Case(f"admin search q={name}", "admin", {"q": name}),
-        Case("admin page=20", "admin", {"page": 20}),
+        Case(f"admin page={deep_page}", "admin", {"page": deep_page}),
         # Same request with a tenth of the rows: the query count must be the same.
         Case("registrar1 (1 school), 5 rows", "registrar1", rows=5),
     ]

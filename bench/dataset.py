@@ -1,9 +1,11 @@
 """The benchmark dataset: seeded once into its own database and kept between runs.
 
 Seeding 100,000 students takes minutes, so the database is reused as long as it was built
-from the same seed parameters and the same migrations. Both are recorded in a one-row table
-inside the bench database itself (so the marker cannot outlive the data it describes); when
-either changes, the database is dropped and built again from scratch.
+from the same seed parameters and its applied migrations are unchanged on disk. Both are
+recorded in a one-row table inside the bench database itself (so the marker cannot outlive the
+data it describes). New migrations are applied to the kept data with `migrate`, as in
+production; when the parameters change, or a migration already applied was edited or removed,
+the database is dropped and built again from scratch.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from psycopg import sql
 
 from qinfo.env import env_int
@@ -65,22 +68,40 @@ class Dataset:
         return {**asdict(self), "params": asdict(self.params)}
 
 
-def migrations_hash() -> str:
-    """A digest of every migration file on disk: edits to a migration count, not only new names."""
+def migrations_hash(keys: set[tuple[str, str]] | None = None) -> str:
+    """A digest of the migration files on disk (those named by `keys`, else all): edits to a
+    migration count, not only new names."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     digest = hashlib.sha256()
     for key in sorted(loader.disk_migrations):
+        if keys is not None and key not in keys:
+            continue
         module = sys.modules[loader.disk_migrations[key].__module__]
         digest.update(repr(key).encode())
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
 
+def _applied() -> set[tuple[str, str]]:
+    return set(MigrationRecorder(connection).applied_migrations())
+
+
+def _marker(params: SeedParams) -> str:
+    """What the marker says of the database as it is now: the seed and its applied migrations."""
+    return json.dumps({"params": asdict(params), "migrations": migrations_hash(_applied())}, sort_keys=True)
+
+
 def ensure_dataset() -> Dataset:
     params = SeedParams.from_env()
-    wanted = json.dumps({"params": asdict(params), "migrations": migrations_hash()}, sort_keys=True)
     name = settings.DATABASES["default"]["NAME"]
-    if _database_exists(name) and _read_marker() == wanted:
+    if _database_exists(name) and (marker := _read_marker()) is not None and marker == _marker(params):
+        loader = MigrationLoader(connection, ignore_no_migrations=True)
+        pending = set(loader.disk_migrations) - loader.applied_migrations.keys()
+        if pending:
+            # Other people's work goes on while the data is kept: apply what is new, as a deploy would.
+            print(f"Applying {len(pending)} new migration(s) to the kept bench database {name}.")
+            call_command("migrate", interactive=False, verbosity=0)
+            _write_marker(_marker(params))
         return Dataset(database=name, params=params, seeded_now=False, seed_seconds=None)
 
     print(f"Building the bench database {name} ({params.students:,} students); this takes a few minutes.")
@@ -101,7 +122,7 @@ def ensure_dataset() -> Dataset:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     seconds = time.perf_counter() - started
-    _write_marker(wanted)
+    _write_marker(_marker(params))
     print(f"Seeded in {seconds:.1f} s.")
     return Dataset(database=name, params=params, seeded_now=True, seed_seconds=seconds)
 
