@@ -49,6 +49,22 @@ def _is_transactional(item) -> bool:
     return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items) -> None:
+    """Run tests in one transaction first, then transactional ones (which end by emptying the
+    tables), then those without a database, as Django orders them. pytest-django sorts this
+    way too, but it misses transactional tests whose live server or worker comes through
+    another fixture."""
+
+    def order(item) -> int:
+        if _is_transactional(item):
+            return 1
+        names = set(getattr(item, "fixturenames", ()))
+        return 0 if item.get_closest_marker("django_db") or "db" in names else 2
+
+    items.sort(key=order)
+
+
 def load_reference_rows() -> None:
     from django.apps import apps
 
