@@ -7,10 +7,13 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from academics import apis as academic_apis
 from academics import apis_results as result_apis
+from academics import apis_timetable as timetable_apis
 from qinfo import health
 from reports import views as report_views
 from schools import apis as school_apis
+from schools import apis_calendar as calendar_apis
 from students import apis as student_apis
+from students import apis_classrooms as classroom_apis
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="token"),
@@ -19,6 +22,17 @@ api_v1 = [
     path("schools/<uuid:code>/", school_apis.SchoolDetailApi.as_view(), name="school-detail"),
     path("students/", student_apis.StudentListApi.as_view(), name="student-list"),
     path("students/<uuid:code>/", student_apis.StudentDetailApi.as_view(), name="student-detail"),
+    path(
+        "schools/<uuid:code>/calendar/<int:year>/events/",
+        calendar_apis.CalendarEventListApi.as_view(),
+        name="calendar-event-list",
+    ),
+    path(
+        "schools/<uuid:code>/calendar/<int:year>/school-days/",
+        calendar_apis.SchoolDaysApi.as_view(),
+        name="calendar-school-days",
+    ),
+    path("calendar-events/<uuid:code>/", calendar_apis.CalendarEventDetailApi.as_view(), name="calendar-event-detail"),
     path("enrolments/", student_apis.EnrolmentListApi.as_view(), name="enrolment-list"),
     path("enrolments/<uuid:code>/", student_apis.EnrolmentDetailApi.as_view(), name="enrolment-detail"),
     path("subjects/", academic_apis.SubjectListApi.as_view(), name="subject-list"),
@@ -28,6 +42,18 @@ api_v1 = [
     path("sections/", academic_apis.SectionListApi.as_view(), name="section-list"),
     path("sections/<uuid:code>/", academic_apis.SectionDetailApi.as_view(), name="section-detail"),
     path("section-generations/", academic_apis.SectionGenerationApi.as_view(), name="section-generation"),
+    path("classrooms/", classroom_apis.ClassroomListApi.as_view(), name="classroom-list"),
+    path("classrooms/<uuid:code>/", classroom_apis.ClassroomDetailApi.as_view(), name="classroom-detail"),
+    path("classrooms/<uuid:code>/roster/", classroom_apis.RosterExportApi.as_view(), name="classroom-roster"),
+    path("exports/dmc/", classroom_apis.DmcExportApi.as_view(), name="dmc-export"),
+    path(
+        "classrooms/<uuid:code>/timetable/", timetable_apis.ClassroomTimetableApi.as_view(), name="classroom-timetable"
+    ),
+    path(
+        "classrooms/<uuid:code>/timetable/<int:weekday>/<int:period>/",
+        timetable_apis.ClassroomTimetableSlotApi.as_view(),
+        name="classroom-timetable-slot",
+    ),
     path(
         "classrooms/<uuid:code>/placements/", academic_apis.ClassroomPlacementApi.as_view(), name="classroom-placement"
     ),

@@ -41,8 +41,14 @@ def calendar_events_writable_by(user) -> QuerySet[CalendarEvent]:
     return queryset.filter(school_id__in=schools)
 
 
+def calendar_events_visible_to(user) -> QuerySet[CalendarEvent]:
+    """The events of every calendar the user reads (the same schools as the years)."""
+    return CalendarEvent.objects.select_related("academic_year", "school").filter(
+        academic_year__in=calendar_years_visible_to(user)
+    )
+
+
 def access_calendar_event(user, code, *, write: bool = True) -> CalendarEvent:
-    """Events are opened only to change them; reading happens through the month view."""
-    if not write:
-        raise ValueError("calendar events are read through access_calendar_year")
-    return get_visible_or_404(calendar_events_writable_by(user), code=code)
+    """Pages open an event only to change it (reading is the month view); the API reads one too."""
+    queryset = calendar_events_writable_by(user) if write else calendar_events_visible_to(user)
+    return get_visible_or_404(queryset, code=code)

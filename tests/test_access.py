@@ -56,6 +56,16 @@ READ_PAGES = [
     ("class_c", "/classrooms/{code}/"),
     ("enrolment_a", "/api/v1/enrolments/{code}/"),
     ("enrolment_c", "/api/v1/enrolments/{code}/"),
+    ("class_a", "/api/v1/classrooms/{code}/"),
+    ("class_c", "/api/v1/classrooms/{code}/"),
+    ("class_a", "/api/v1/classrooms/{code}/roster/"),
+    ("class_c", "/api/v1/classrooms/{code}/roster/"),
+    ("class_a", "/api/v1/classrooms/{code}/timetable/"),
+    ("class_c", "/api/v1/classrooms/{code}/timetable/"),
+    ("school_a", "/api/v1/schools/{code}/calendar/2569/events/"),
+    ("school_c", "/api/v1/schools/{code}/calendar/2569/events/"),
+    ("school_a", "/api/v1/schools/{code}/calendar/2569/school-days/"),
+    ("school_c", "/api/v1/schools/{code}/calendar/2569/school-days/"),
 ]
 
 
@@ -163,7 +173,16 @@ def test_student_lists_show_exactly_the_visible_students(world, persona):
 def test_unknown_codes_are_404_like_forbidden_ones(world, persona):
     client = client_for(world, persona)
     missing = uuid.uuid4()
-    for url in ("/students/{}/", "/api/v1/students/{}/", "/schools/{}/", "/classrooms/{}/", "/api/v1/enrolments/{}/"):
+    for url in (
+        "/students/{}/",
+        "/api/v1/students/{}/",
+        "/schools/{}/",
+        "/classrooms/{}/",
+        "/api/v1/enrolments/{}/",
+        "/api/v1/classrooms/{}/",
+        "/api/v1/classrooms/{}/timetable/",
+        "/api/v1/calendar-events/{}/",
+    ):
         assert client.get(url.format(missing)).status_code == 404
 
 

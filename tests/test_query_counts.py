@@ -76,3 +76,131 @@ def test_the_student_page_and_history_do_not_grow_with_enrolments(world):
         f.guardian_of(world.student_a, first_name=f"ผู้ปกครอง{year}")
     assert count_queries(client, url) == few
     assert count_queries(client, history) == few_history
+
+
+# --- The registrar's year: calendar, classrooms, timetable, status changes, imports -----------
+
+
+def _grows(client: Client, url: str, add, *, few: int = 2, many: int = 12) -> tuple[int, int]:
+    add(few)
+    client.get(url)  # warm per-process caches
+    before = count_queries(client, url)
+    add(many)
+    return before, count_queries(client, url)
+
+
+def registrar_client(world) -> Client:
+    client = Client()
+    client.force_login(world.user("registrar"))
+    return client
+
+
+@pytest.mark.parametrize("persona", ["registrar", "teacher_a", "officer_1"])
+def test_the_classroom_list_api_does_not_grow_with_classrooms(world, persona):
+    client = Client()
+    client.force_login(world.user(persona))
+    few, many = _grows(client, "/api/v1/classrooms/", lambda n: add_students(world, n))
+    assert few == many
+
+
+def test_the_calendar_event_list_api_does_not_grow_with_events(world):
+    from datetime import date, timedelta
+
+    from schools.models import CalendarEvent
+
+    year = world.class_a.academic_year
+    made = []
+
+    def add(n):
+        for _ in range(n):
+            day = date(2026, 6, 1) + timedelta(days=len(made))
+            made.append(
+                CalendarEvent.objects.create(
+                    school=world.school_a,
+                    academic_year=year,
+                    kind="event",
+                    title="กิจกรรม",
+                    start_date=day,
+                    end_date=day,
+                )
+            )
+
+    url = f"/api/v1/schools/{world.school_a.code}/calendar/2569/events/"
+    few, many = _grows(registrar_client(world), url, add)
+    assert few == many
+    days = f"/api/v1/schools/{world.school_a.code}/calendar/2569/school-days/"
+    assert count_queries(registrar_client(world), days) == count_queries(registrar_client(world), days)
+
+
+def test_the_classroom_timetable_api_does_not_grow_with_slots(world):
+    from academics.models import TimetableSlot
+    from academics.timetable_services import periods_ensure_default
+
+    term = world.class_a.academic_year.terms.get(number=2)
+    periods_ensure_default(school=world.school_a)
+    placed = []
+
+    def add(n):
+        for _ in range(n):
+            index = len(placed)
+            teacher = f.UserFactory()
+            f.member(teacher, StaffMembership.Role.TEACHER, school=world.school_a)
+            subject = f.make_subject(world.school_a, f"ท211{index + 1:02d}", f"วิชา {index}")
+            section = f.make_section(subject, world.class_a, term=term, teachers=[teacher])
+            placed.append(
+                TimetableSlot.objects.create(
+                    school=world.school_a,
+                    term=term,
+                    section=section,
+                    classroom=world.class_a,
+                    weekday=index % 5,
+                    period=index // 5 + 1,
+                )
+            )
+
+    few, many = _grows(registrar_client(world), f"/api/v1/classrooms/{world.class_a.code}/timetable/", add)
+    assert few == many
+
+
+def test_the_status_change_list_api_does_not_grow_with_changes(world):
+    from datetime import date
+
+    from students.models import StatusChange
+
+    def add(n):
+        for _ in range(n):
+            StatusChange.objects.create(
+                school=world.school_a,
+                student=world.student_a,
+                kind=StatusChange.Kind.TRANSFER_OUT,
+                date=date(2026, 7, 1),
+                other_school="โรงเรียนกะทู้",
+                recorded_by=world.user("registrar"),
+            )
+
+    url = f"/api/v1/students/{world.student_a.code}/status-changes/"
+    few, many = _grows(registrar_client(world), url, add)
+    assert few == many
+
+
+def test_the_import_job_list_api_does_not_grow_with_jobs(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from students import import_services
+
+    from .data import make_samples as samples
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    content = samples.csv_bytes(samples.DMC_HEADERS, samples.dmc_rows(3), encoding="utf-8")
+
+    def add(n):
+        for _ in range(n):
+            import_services.import_preview(
+                school=world.school_a,
+                academic_year=world.class_a.academic_year,
+                uploaded_file=SimpleUploadedFile("few.csv", content),
+                by=world.user("registrar"),
+            )
+
+    few, many = _grows(registrar_client(world), "/api/v1/imports/", add, many=6)
+    assert few == many
