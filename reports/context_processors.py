@@ -22,6 +22,7 @@ MENUS: dict[str, list[Entry]] = {
         ("นักเรียน", "students:list"),
         ("ห้องเรียน", "students:classroom_list"),
         ("กลุ่มการเรียน", "academics:section_list"),
+        ("สถานะรายวิชา", "academics:term_overview"),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -30,7 +31,9 @@ MENUS: dict[str, list[Entry]] = {
             [
                 ("นักเรียน", "students:list"),
                 ("เพิ่มนักเรียน", "students:create"),
+                ("รับย้ายเข้า", "status:transfer_in"),
                 ("นำเข้านักเรียน", "imports:upload"),
+                ("ประวัติการนำเข้า", "imports:list"),
             ],
         ),
         (
@@ -38,12 +41,22 @@ MENUS: dict[str, list[Entry]] = {
             [
                 ("ห้องเรียน", "academics:classroom_manage"),
                 ("รายวิชา", "academics:subject_list"),
+                ("แผนการเรียน", "academics:study_plan_list"),
                 ("กลุ่มการเรียน", "academics:section_list"),
                 ("ตารางเรียน", "timetable:index"),
             ],
         ),
+        (
+            "ผลการเรียน",
+            [
+                ("สถานะรายวิชา", "academics:term_overview"),
+                ("คำร้องแก้ไขผลการเรียน", "academics:result_changes"),
+                ("เลื่อนชั้นปลายปี", "academics:promotion"),
+            ],
+        ),
         ("ปฏิทินโรงเรียน", "calendar:current"),
     ],
+    Role.AREA_HEAD: [("หน้าแรก", "home"), ("กลุ่มการเรียน", "academics:section_list")],
     Role.COUNSELLOR: [("หน้าแรก", "home"), ("นักเรียน", "students:list"), ("ห้องเรียน", "students:classroom_list")],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),

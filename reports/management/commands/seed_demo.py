@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from academics.demo import seed_academics
 from academics.demo_grades import seed_grades
+from academics.demo_timetable import build_timetable
 from qinfo import thaidate
 from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
+from schools.selectors import current_term
 from students.demo import seed_students
 
 # Generated rows are loaded without row-history events; the audit starts with real changes.
@@ -29,6 +31,7 @@ DEMO_HISTORY = [
     "academics.CourseSection",
     "academics.Registration",
     "academics.PromotionDecision",
+    "academics.TimetableSlot",
 ]
 
 
@@ -75,6 +78,12 @@ class Command(BaseCommand):
         self.stdout.write("  รายวิชา แผนการเรียน และกลุ่มการเรียนทุกภาคเรียน")
         seed_grades(rng, [plan.school for plan in org.schools])
         self.stdout.write("  คะแนน เวลาเรียน ผลการเรียนที่อนุมัติแล้ว และผลการประเมินของภาคเรียนที่ผ่านมา")
+        slots = 0
+        for plan in org.schools:
+            term = current_term(plan.school)
+            if term is not None:
+                slots += build_timetable(plan.school, term, rng)
+        self.stdout.write(f"  ตารางเรียน/ตารางสอนภาคเรียนปัจจุบัน {slots:,} คาบ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
@@ -97,6 +106,7 @@ class Command(BaseCommand):
         )
         area_head = (
             StaffMembership.objects.filter(role="area_head", user__username__startswith="teacher1_")
+            .exclude(user__username=homeroom)
             .order_by("user_id")
             .values_list("user__username", flat=True)
             .first()
