@@ -51,3 +51,28 @@ def test_it_refuses_to_seed_twice_unless_asked_to_skip(seeded):
         call_command("seed_demo", "--quiet-logins")
     call_command("seed_demo", "--if-empty", "--quiet-logins")
     assert School.objects.count() == 2
+
+
+def test_every_school_has_a_calendar_curriculum_sections_and_a_clash_free_timetable(seeded):
+    from academics.models import ClassroomPlan, CourseSection, Period, StudyPlan, TimetableSlot
+    from academics.timetable_selectors import term_timetable
+    from schools.models import CalendarEvent
+    from schools.selectors import current_term
+
+    for school in School.objects.all():
+        term = current_term(school)
+        assert term is not None, school.name
+        assert term.academic_year.terms.count() == 2
+        kinds = set(CalendarEvent.objects.filter(academic_year=term.academic_year).values_list("kind", flat=True))
+        assert {CalendarEvent.Kind.HOLIDAY, CalendarEvent.Kind.EXAM} <= kinds, school.name
+        assert StudyPlan.objects.filter(school=school).exists()
+        classrooms = Classroom.objects.filter(school=school, academic_year=term.academic_year)
+        assert classrooms.exists()
+        # Every classroom but kindergarten (อ.) follows a study plan.
+        planned = set(ClassroomPlan.objects.filter(classroom__in=classrooms).values_list("classroom_id", flat=True))
+        assert planned == set(classrooms.exclude(grade_level__code__startswith="K").values_list("pk", flat=True))
+        assert CourseSection.objects.filter(school=school, term=term).exists()
+        assert Period.objects.filter(school=school).count() >= 6
+        slots = TimetableSlot.objects.filter(school=school, term=term)
+        assert set(slots.values_list("classroom_id", flat=True)) == planned, school.name
+        assert term_timetable(school=school, term=term).clashes == [], school.name
