@@ -6,8 +6,9 @@ sections of `bench.sections`), and both query counts are printed: any difference
 The figure is the big page's server time, its baseline the small page's, so the ratio shows how
 much the time itself grows with the students.
 
-The seed builds no timetable, so the first run places the bench school's current term with the
-demo's own placement (academics.demo_timetable.build_timetable, which adds only what is missing).
+A bench database seeded before seed_demo built timetables has none; the first run then places
+the bench school's current term with the demo's own placement
+(academics.demo_timetable.build_timetable, which adds only what is missing).
 """
 
 from __future__ import annotations
