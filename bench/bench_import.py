@@ -8,11 +8,10 @@ their enrolments and guardians) already in memory, in the same run, with the sam
 triggers writing the same history rows: the floor no import can go under. The ratio is the
 price of reading a spreadsheet, checking it, and the ORM.
 
-The floor's transaction sets `pgtrigger.ignore` (to nothing), as the seed does: otherwise every
-trigger's BEGIN ... EXCEPTION read of that unset setting fails and rolls back a subtransaction
-per row, each rollback scanning the transaction's queue of deferred foreign-key checks (see
-bench.dataset). The same COPY without it is printed on its own line; the import's writes run
-without it too, so the gap between the two lines is a cost the import pays as well.
+Every connection sets `pgtrigger.ignore` to an empty list (qinfo.settings.base): otherwise
+every trigger's BEGIN ... EXCEPTION read of that unset setting fails and rolls back a
+subtransaction per row, each rollback scanning the transaction's queue of deferred foreign-key
+checks. The import and the floor both run with it.
 
 Every run happens in a transaction that is rolled back, so the seeded bench database is left
 as it was; the uploaded files go to a temporary MEDIA_ROOT.
@@ -75,7 +74,7 @@ def run(ctx: Context) -> list[Result]:
         if result.errors:
             raise RuntimeError(result.errors[0].text)
 
-    timings: dict[str, list[float]] = {"preview": [], "commit": [], "copy": [], "copy_subxact": [], "parse": []}
+    timings: dict[str, list[float]] = {"preview": [], "commit": [], "copy": [], "parse": []}
     summary: dict = {}
 
     def import_once() -> None:
@@ -114,18 +113,10 @@ def run(ctx: Context) -> list[Result]:
             _copy_same_rows(school, year, records)
         timings["copy"].append(time.perf_counter() - started)
 
-    def copy_with_subtransactions() -> None:
-        # The same COPY under the audit context alone, as the import's writes run.
-        started = time.perf_counter()
-        with audited(user, "bench COPY"):
-            _copy_same_rows(school, year, records)
-        timings["copy_subxact"].append(time.perf_counter() - started)
-
     with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
         for _ in range(runs):
             _in_rolled_back_transaction(import_once)
             _in_rolled_back_transaction(copy_once)
-            _in_rolled_back_transaction(copy_with_subtransactions)
             started = time.perf_counter()
             parse()
             timings["parse"].append(time.perf_counter() - started)
@@ -148,12 +139,6 @@ def run(ctx: Context) -> list[Result]:
         Result("  preview: store, parse, check against DB", ms("preview"), copy_ms),
         Result("  commit: re-check in transaction, write, audit", ms("commit"), copy_ms),
         Result("  parse + row checks only (no DB)", ms("parse"), copy_ms),
-        Result(
-            "  the same COPY, pgtrigger.ignore unset (a subtransaction per row)",
-            ms("copy_subxact"),
-            copy_ms,
-            note=f"{rows_count / ms('copy_subxact') * 1000:,.0f} rows/s; the import's writes run this way",
-        ),
         Result(
             f"import throughput ({runs} run{'s' if runs > 1 else ''})",
             rows_count / total_ms * 1000,

@@ -14,8 +14,9 @@ DEBUG = False
 # Only the connection target changes; CONN_MAX_AGE and health checks stay as in base, as in
 # production, so a request does not pay for a new connection.
 _bench_db = env_database("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/qinfo_bench")
-for _key in ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS"):
+for _key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
     DATABASES["default"][_key] = _bench_db[_key]
+DATABASES["default"]["OPTIONS"] = {**_bench_db["OPTIONS"], **DATABASES["default"]["OPTIONS"]}
 DATABASES["default"]["TEST"] = {"NAME": "test_qinfo_bench"}
 
 # Same Redis as development, but keys of its own, and a queue no worker of the demo listens to.
