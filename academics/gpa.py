@@ -13,11 +13,28 @@ from decimal import Decimal
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
+
+from qinfo.bulk import copy_rows
 
 from . import grading
 from .models import GPARecord, Registration, Result, ResultStatus
 
 CHUNK = 2000
+COLUMNS = (
+    "school_id",
+    "student_id",
+    "scope",
+    "term_id",
+    "academic_year_id",
+    "gpa",
+    "attempted",
+    "earned",
+    "earned_basic",
+    "earned_additional",
+    "unresolved",
+    "failed",
+)
 FORTY = Decimal("40")
 
 
@@ -89,8 +106,13 @@ def recompute(student_ids: Iterable[int]) -> int:
         chunk = ids[start : start + CHUNK]
         records = compute(chunk)
         GPARecord.objects.filter(student_id__in=chunk).delete()
-        GPARecord.objects.bulk_create(records, batch_size=5000)
-        written += len(records)
+        # A derived cache with no history: COPY writes it several times faster than INSERTs.
+        now = timezone.now()
+        written += copy_rows(
+            GPARecord._meta.db_table,
+            [*COLUMNS, "computed_at"],
+            ([*(getattr(record, column) for column in COLUMNS), now] for record in records),
+        )
     return written
 
 
