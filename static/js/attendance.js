@@ -371,6 +371,11 @@
       cell.appendChild(span);
     }
 
+    // Saves go one row at a time: each request carries every cell of the row this teacher has
+    // changed on the page, so a newer request supersedes an older one that has not left yet,
+    // and the overall level shown comes from the answer to the last one, never a stale one.
+    var changed = {};
+    function rowCells(row) { return grid[rows.indexOf(row)] || []; }
     function commit(cell, value) {
       var row = cell.closest("tr");
       if (cell.dataset.level === value && !cell.classList.contains("error")) return;
@@ -381,17 +386,26 @@
       cell.classList.remove("error");
       message.textContent = "";
       recount();
-      saver.save(cell.name, {
+      var student = row.dataset.student;
+      changed[student] = changed[student] || {};
+      changed[student][cell.name] = true;
+      var cells = rowCells(row).filter(function (c) { return changed[student][c.name]; });
+      saver.save("row-" + student, {
         url: table.dataset.url,
-        body: { cells: [{ student: row.dataset.student, kind: cell.dataset.kind, item: Number(cell.dataset.item), level: value === "" ? null : Number(value) }] },
+        body: {
+          cells: cells.map(function (c) {
+            return { student: student, kind: c.dataset.kind, item: Number(c.dataset.item), level: c.value === "" ? null : Number(c.value) };
+          }),
+        },
         onDone: function (data) {
-          cell.classList.remove("saving");
+          cells.forEach(function (c) { c.classList.remove("saving"); });
           showOverall(row, data.students && data.students[0]);
           recount();
         },
         onError: function (text) {
-          cell.classList.remove("saving");
-          cell.classList.add("error");
+          cells.forEach(function (c) {
+            if (c.classList.contains("saving")) { c.classList.remove("saving"); c.classList.add("error"); }
+          });
           message.textContent = text;
         },
       });
