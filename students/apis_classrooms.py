@@ -8,7 +8,6 @@ and are written to the PDPA log.
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
@@ -16,18 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.api import Pagination
-from qinfo.ratelimit import hit
-from schools.access import readable_school_ids, school_for_request, scope_for
-from schools.models import AcademicYear, StaffMembership
+from schools.access import school_for_request
+from schools.models import AcademicYear
 from schools.selectors import current_academic_year
 
 from . import exporting
 from .access import access_classroom
 from .selectors import classroom_list, classroom_roster
 
-EXPORT_LIMIT = 30
-EXPORT_WINDOW = 60 * 60
-DMC_EXPORT_ROLES = (StaffMembership.Role.ADMIN, StaffMembership.Role.PRINCIPAL, StaffMembership.Role.REGISTRAR)
 FILE_PARAM = OpenApiParameter("file_format", str, enum=list(exporting.FORMATS), description="xlsx (ค่าเริ่มต้น) หรือ csv")
 FILE_RESPONSES = {
     (200, exporting.XLSX_TYPE): OpenApiTypes.BINARY,
@@ -98,15 +93,8 @@ def _file_format(request) -> str:
 
 
 def _within_limit(request) -> None:
-    if not hit(f"export:{request.user.pk}", limit=EXPORT_LIMIT, window_seconds=EXPORT_WINDOW):
-        raise exceptions.Throttled(detail=f"ส่งออกรายชื่อได้ไม่เกิน {EXPORT_LIMIT} ครั้งต่อชั่วโมง กรุณาลองใหม่ภายหลัง")
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    if not exporting.export_allowed(request.user):
+        raise exceptions.Throttled(detail=f"ส่งออกรายชื่อได้ไม่เกิน {exporting.EXPORT_LIMIT} ครั้งต่อชั่วโมง กรุณาลองใหม่ภายหลัง")
 
 
 class RosterExportApi(APIView):
@@ -115,13 +103,7 @@ class RosterExportApi(APIView):
         classroom = access_classroom(request.user, code)
         fmt = _file_format(request)
         _within_limit(request)
-        readable = readable_school_ids(request.user)
-        staff = readable is None or classroom.school_id in readable
-        headers, rows = exporting.roster_table(classroom, include_identifier=staff)
-        title = f"{classroom.name} ปี {classroom.academic_year.year}".replace("/", "-")
-        content, content_type = exporting.render(fmt, headers, rows, title=title)
-        exporting.log_export(request.user, kind="roster", target=f"classroom:{classroom.code}", rows=len(rows), fmt=fmt)
-        return _download(content, content_type, exporting.roster_filename(classroom, fmt))
+        return exporting.roster_download(request.user, classroom, fmt)
 
 
 class DmcExportApi(APIView):
@@ -136,8 +118,7 @@ class DmcExportApi(APIView):
     )
     def get(self, request):
         school = school_for_request(request)
-        scope = scope_for(request.user)
-        if not (scope.is_admin or scope.has_role_in(school.pk, *DMC_EXPORT_ROLES)):
+        if not exporting.may_export_dmc(request.user, school):
             raise exceptions.NotFound("ไม่พบข้อมูล")
         fmt = _file_format(request)
         wanted = request.query_params.get("year", "")
@@ -148,7 +129,4 @@ class DmcExportApi(APIView):
         else:
             year = current_academic_year(school)
         _within_limit(request)
-        headers, rows = exporting.dmc_table(school, year)
-        content, content_type = exporting.render(fmt, headers, rows, title="DMC")
-        exporting.log_export(request.user, kind="dmc", target=f"school:{school.code}", rows=len(rows), fmt=fmt)
-        return _download(content, content_type, exporting.dmc_filename(school, year, fmt))
+        return exporting.dmc_download(request.user, school, year, fmt)

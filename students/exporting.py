@@ -15,10 +15,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 
 from qinfo import thaidate
-from schools.models import AcademicYear, School
+from qinfo.ratelimit import hit
+from schools.access import readable_school_ids, scope_for
+from schools.models import AcademicYear, School, StaffMembership
 
 from . import importing
 from .models import Classroom, Enrolment, Guardian, Student
@@ -28,6 +31,10 @@ pdpa_log = logging.getLogger("qinfo.pdpa")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 FORMATS = ("xlsx", "csv")
+# Pages and API share one hourly budget per user.
+EXPORT_LIMIT = 30
+EXPORT_WINDOW = 60 * 60
+DMC_EXPORT_ROLES = (StaffMembership.Role.ADMIN, StaffMembership.Role.PRINCIPAL, StaffMembership.Role.REGISTRAR)
 
 ROSTER_HEADERS = ("เลขที่", "เลขประจำตัวนักเรียน", "คำนำหน้าชื่อ", "ชื่อ", "นามสกุล", "เพศ", "วันเกิด", "สถานภาพ")
 ROSTER_ID_HEADER = "เลขประจำตัวประชาชน"
@@ -217,3 +224,41 @@ def log_export(user, *, kind: str, target: str, rows: int, fmt: str) -> None:
         rows,
         fmt,
     )
+
+
+# --- Downloads (the pages and the API serve the same files) -----------------------------------
+
+
+def export_allowed(user) -> bool:
+    """Count one export against the user's hourly budget; False once it is spent."""
+    return hit(f"export:{user.pk}", limit=EXPORT_LIMIT, window_seconds=EXPORT_WINDOW)
+
+
+def may_export_dmc(user, school: School) -> bool:
+    scope = scope_for(user)
+    return scope.is_admin or scope.has_role_in(school.pk, *DMC_EXPORT_ROLES)
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def roster_download(user, classroom: Classroom, fmt: str) -> HttpResponse:
+    """The classroom roster as a file; national IDs only for the school's own staff."""
+    readable = readable_school_ids(user)
+    staff = readable is None or classroom.school_id in readable
+    headers, rows = roster_table(classroom, include_identifier=staff)
+    title = f"{classroom.name} ปี {classroom.academic_year.year}".replace("/", "-")
+    content, content_type = render(fmt, headers, rows, title=title)
+    log_export(user, kind="roster", target=f"classroom:{classroom.code}", rows=len(rows), fmt=fmt)
+    return _download(content, content_type, roster_filename(classroom, fmt))
+
+
+def dmc_download(user, school: School, year: AcademicYear, fmt: str) -> HttpResponse:
+    headers, rows = dmc_table(school, year)
+    content, content_type = render(fmt, headers, rows, title="DMC")
+    log_export(user, kind="dmc", target=f"school:{school.code}", rows=len(rows), fmt=fmt)
+    return _download(content, content_type, dmc_filename(school, year, fmt))

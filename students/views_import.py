@@ -16,8 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from qinfo.ratelimit import hit
-from schools.access import readable_school_ids, school_for_request, scope_for
+from schools.access import school_for_request
 from schools.models import StaffMembership
 from schools.selectors import current_academic_year
 
@@ -29,9 +28,6 @@ from .models import ImportJob
 
 Role = StaffMembership.Role
 PAGE_SIZE = 50
-EXPORT_LIMIT = 30
-EXPORT_WINDOW = 60 * 60
-DMC_EXPORT_ROLES = (Role.ADMIN, Role.PRINCIPAL, Role.REGISTRAR)
 
 
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -183,21 +179,9 @@ def job_list(request):
 
 
 def _rate_limited(request) -> HttpResponse | None:
-    if hit(f"export:{request.user.pk}", limit=EXPORT_LIMIT, window_seconds=EXPORT_WINDOW):
+    if exporting.export_allowed(request.user):
         return None
-    return render(
-        request,
-        "students/export_limited.html",
-        {"limit": EXPORT_LIMIT},
-        status=429,
-    )
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "students/export_limited.html", {"limit": exporting.EXPORT_LIMIT}, status=429)
 
 
 @login_required
@@ -208,13 +192,7 @@ def roster_export(request, code, fmt):
     limited = _rate_limited(request)
     if limited:
         return limited
-    readable = readable_school_ids(request.user)
-    staff = readable is None or classroom.school_id in readable
-    headers, rows = exporting.roster_table(classroom, include_identifier=staff)
-    title = f"{classroom.name} ปี {classroom.academic_year.year}".replace("/", "-")
-    content, content_type = exporting.render(fmt, headers, rows, title=title)
-    exporting.log_export(request.user, kind="roster", target=f"classroom:{classroom.code}", rows=len(rows), fmt=fmt)
-    return _download(content, content_type, exporting.roster_filename(classroom, fmt))
+    return exporting.roster_download(request.user, classroom, fmt)
 
 
 @login_required
@@ -222,14 +200,9 @@ def dmc_export(request, fmt):
     if fmt not in exporting.FORMATS:
         raise Http404
     school = school_for_request(request)
-    scope = scope_for(request.user)
-    if not (scope.is_admin or scope.has_role_in(school.pk, *DMC_EXPORT_ROLES)):
+    if not exporting.may_export_dmc(request.user, school):
         raise Http404("ไม่พบข้อมูล")
     limited = _rate_limited(request)
     if limited:
         return limited
-    year = current_academic_year(school)
-    headers, rows = exporting.dmc_table(school, year)
-    content, content_type = exporting.render(fmt, headers, rows, title="DMC")
-    exporting.log_export(request.user, kind="dmc", target=f"school:{school.code}", rows=len(rows), fmt=fmt)
-    return _download(content, content_type, exporting.dmc_filename(school, year, fmt))
+    return exporting.dmc_download(request.user, school, current_academic_year(school), fmt)

@@ -180,9 +180,9 @@ def test_the_dmc_download_is_for_the_schools_registrar_principal_and_admin(world
 
 
 def test_exports_share_the_hourly_limit(world, monkeypatch):
-    from students import apis_classrooms
+    from students import exporting
 
-    monkeypatch.setattr(apis_classrooms, "EXPORT_LIMIT", 2)
+    monkeypatch.setattr(exporting, "EXPORT_LIMIT", 2)
     client = client_for(world, "registrar")
     url = f"/api/v1/classrooms/{world.class_a.code}/roster/"
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
