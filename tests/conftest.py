@@ -195,6 +195,15 @@ def world(db) -> World:
     )
 
 
+@pytest.fixture
+def registrar_c(world):
+    """The registrar of school C: another school's registrar for cross-school tests."""
+    user = f.UserFactory(username="registrar_c")
+    f.member(user, Role.REGISTRAR, school=world.school_c)
+    world.users["registrar_c"] = user
+    return user
+
+
 # --- Browser ------------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"

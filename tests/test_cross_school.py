@@ -46,14 +46,6 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def registrar_c(world):
-    user = f.UserFactory(username="registrar_c")
-    f.member(user, Role.REGISTRAR, school=world.school_c)
-    world.users["registrar_c"] = user
-    return user
-
-
-@pytest.fixture
 def school_a(world, registrar_c):
     """One of each object in school A, named by the placeholders the URLs use."""
     registrar = world.user("registrar")

@@ -42,14 +42,6 @@ def status_of(student: Student) -> str:
     return Student.objects.get(pk=student.pk).status
 
 
-@pytest.fixture
-def registrar_c(world):
-    user = f.UserFactory(username="registrar_c")
-    f.member(user, Role.REGISTRAR, school=world.school_c)
-    world.users["registrar_c"] = user
-    return user
-
-
 def receive_a_at_c(world, registrar_c, **extra):
     """School C receives student A (of school A) into class C."""
     data = {
