@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files served from our own static files: /api/docs/ works without internet.
+    "drf_spectacular_sidecar",
     "django_filters",
     "pgtrigger",
     "pghistory",
@@ -183,6 +185,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `kind` or `status` with their own choices; name each enum.
     "ENUM_NAME_OVERRIDES": {
         "StatusChangeKindEnum": "students.models.StatusChange.Kind",
