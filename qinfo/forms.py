@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 
 from qinfo import thaidate
+from qinfo.validators import SingleLineText
 
 
 class BEDateInput(forms.TextInput):
@@ -73,13 +74,29 @@ def thai_required_messages(form: forms.BaseForm) -> None:
         field.error_messages["required"] = f"กรุณา{verb}{field.label or 'ข้อมูลช่องนี้'}"
 
 
+def single_line_text(form: forms.BaseForm) -> None:
+    """Every one-line text box refuses control characters, with a message naming the field.
+
+    A name like "ก\x07ข" or one holding a line break breaks the exports and every list; a
+    text area (notes, reasons) may hold line breaks and is left alone, as are passwords.
+    """
+    for field in form.fields.values():
+        if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.Textarea | forms.PasswordInput):
+            continue
+        validator = SingleLineText(str(field.label or "ข้อความ"))
+        if validator not in field.validators:
+            field.validators.append(validator)
+
+
 class ThaiForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         thai_required_messages(self)
+        single_line_text(self)
 
 
 class ThaiModelForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         thai_required_messages(self)
+        single_line_text(self)

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from qinfo import thaidate
+from qinfo.validators import SingleLineText
 
 ministry_code_validator = RegexValidator(r"^\d{10}$", "รหัสโรงเรียน (กระทรวง) ต้องเป็นตัวเลข 10 หลัก")
 obec_code_validator = RegexValidator(r"^\d{8}$", "รหัส SMIS ต้องเป็นตัวเลข 8 หลัก")
@@ -21,8 +22,10 @@ class User(AbstractUser):
     """A person who signs in: staff of a school or area, a parent, or an administrator."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    prefix = models.CharField("คำนำหน้าชื่อ", max_length=30, blank=True)
-    phone = models.CharField("โทรศัพท์", max_length=30, blank=True)
+    prefix = models.CharField("คำนำหน้าชื่อ", max_length=30, blank=True, validators=[SingleLineText("คำนำหน้าชื่อ")])
+    first_name = models.CharField("ชื่อ", max_length=150, blank=True, validators=[SingleLineText("ชื่อ")])
+    last_name = models.CharField("นามสกุล", max_length=150, blank=True, validators=[SingleLineText("นามสกุล")])
+    phone = models.CharField("โทรศัพท์", max_length=30, blank=True, validators=[SingleLineText("โทรศัพท์")])
 
     class Meta:
         verbose_name = "ผู้ใช้"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -18,7 +19,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 
-from qinfo import thaidate
+from qinfo import text, thaidate
 from qinfo.ratelimit import hit
 from schools.access import readable_school_ids, scope_for
 from schools.models import AcademicYear, School, StaffMembership
@@ -171,23 +172,46 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """UTF-8 with a BOM: without it, Excel on Windows reads the file as cp874 or ANSI and garbles Thai."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([_csv_cell(header) for header in headers])
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _csv_cell(value) -> str:
+    return text.csv_safe(text.without_control_characters("" if value is None else str(value)))
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses \\ / * ? : [ ] in a sheet name and more than 31 characters."""
+    cleaned = re.sub(r"[\\/*?:\[\]]", "-", text.without_control_characters(title)).strip("' ")
+    return cleaned[:31] or "Sheet"
+
+
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "รายชื่อ") -> bytes:
-    """Every cell is written as text, so IDs keep their leading digits and BE dates stay BE."""
+    """Every cell is written as text, so IDs keep their leading digits and BE dates stay BE.
+
+    A value that looks like a formula (=HYPERLINK(...), +cmd|...) is a string cell marked with a
+    quote prefix: Excel shows it as typed, never evaluates it, and keeps it text when edited.
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=_sheet_title(title))
     bold = Font(bold=True)
+
+    def cell_of(value) -> WriteOnlyCell:
+        content = text.without_control_characters("" if value is None else str(value))
+        cell = WriteOnlyCell(sheet, value=content)
+        cell.data_type = "s"
+        if text.is_formula_like(content):
+            cell.quotePrefix = True
+        return cell
+
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = cell_of(header)
         cell.font = bold
         header_cells.append(cell)
     for index, header in enumerate(headers):
@@ -195,7 +219,7 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "�
         sheet.column_dimensions[letter].width = max(8, min(40, len(header) + 6))
     sheet.append(header_cells)
     for row in rows:
-        sheet.append(["" if value is None else str(value) for value in row])
+        sheet.append([cell_of(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from qinfo import thaidate
+from qinfo.text import control_character_message, has_control_characters, without_control_characters
 
 from . import identity
 
@@ -842,7 +843,9 @@ def validate_row(
 
     for key, spec in FIELDS_BY_KEY.items():
         raw = values.get(key, "")
-        if spec.max_length and len(raw) > spec.max_length:
+        if has_control_characters(raw):
+            problems.append((key, without_control_characters(raw), control_character_message(spec.label)))
+        elif spec.max_length and len(raw) > spec.max_length:
             problems.append((key, raw, f"{spec.label}ยาวเกิน {spec.max_length} ตัวอักษร"))
 
     if values.get("student_number"):

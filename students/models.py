@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from qinfo.validators import SingleLineText
 from schools.models import AcademicYear, School
 
 
@@ -130,29 +131,39 @@ class Student(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="students")
-    student_number = models.CharField("เลขประจำตัวนักเรียน", max_length=20)
+    student_number = models.CharField(
+        "เลขประจำตัวนักเรียน", max_length=20, validators=[SingleLineText("เลขประจำตัวนักเรียน")]
+    )
     national_id = models.CharField("เลขประจำตัวประชาชน", max_length=13, null=True, blank=True)
     g_code = models.CharField("รหัส G", max_length=13, null=True, blank=True)
-    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20)
-    first_name = models.CharField("ชื่อ", max_length=100)
-    last_name = models.CharField("นามสกุล", max_length=100)
-    first_name_en = models.CharField("ชื่อ (อังกฤษ)", max_length=100, blank=True)
-    last_name_en = models.CharField("นามสกุล (อังกฤษ)", max_length=100, blank=True)
+    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20, validators=[SingleLineText("คำนำหน้าชื่อ")])
+    first_name = models.CharField("ชื่อ", max_length=100, validators=[SingleLineText("ชื่อ")])
+    last_name = models.CharField("นามสกุล", max_length=100, validators=[SingleLineText("นามสกุล")])
+    first_name_en = models.CharField(
+        "ชื่อ (อังกฤษ)", max_length=100, blank=True, validators=[SingleLineText("ชื่อ (อังกฤษ)")]
+    )
+    last_name_en = models.CharField(
+        "นามสกุล (อังกฤษ)", max_length=100, blank=True, validators=[SingleLineText("นามสกุล (อังกฤษ)")]
+    )
     sex = models.CharField("เพศ", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("วันเกิด", null=True, blank=True)
     status = models.CharField("สถานภาพ", max_length=20, choices=Status.choices, default=Status.STUDYING)
     religion = models.CharField("ศาสนา", max_length=20, choices=Religion.choices, blank=True)
-    nationality = models.CharField("สัญชาติ", max_length=50, blank=True, default="ไทย")
-    ethnicity = models.CharField("เชื้อชาติ", max_length=50, blank=True, default="ไทย")
+    nationality = models.CharField(
+        "สัญชาติ", max_length=50, blank=True, default="ไทย", validators=[SingleLineText("สัญชาติ")]
+    )
+    ethnicity = models.CharField(
+        "เชื้อชาติ", max_length=50, blank=True, default="ไทย", validators=[SingleLineText("เชื้อชาติ")]
+    )
     blood_group = models.CharField("กลุ่มเลือด", max_length=2, choices=BloodGroup.choices, blank=True)
-    house_no = models.CharField("บ้านเลขที่", max_length=30, blank=True)
-    moo = models.CharField("หมู่", max_length=10, blank=True)
-    street = models.CharField("ถนน/ซอย", max_length=100, blank=True)
-    subdistrict = models.CharField("ตำบล/แขวง", max_length=100, blank=True)
-    district = models.CharField("อำเภอ/เขต", max_length=100, blank=True)
-    province = models.CharField("จังหวัด", max_length=100, blank=True)
-    postcode = models.CharField("รหัสไปรษณีย์", max_length=5, blank=True)
-    phone = models.CharField("โทรศัพท์", max_length=30, blank=True)
+    house_no = models.CharField("บ้านเลขที่", max_length=30, blank=True, validators=[SingleLineText("บ้านเลขที่")])
+    moo = models.CharField("หมู่", max_length=10, blank=True, validators=[SingleLineText("หมู่")])
+    street = models.CharField("ถนน/ซอย", max_length=100, blank=True, validators=[SingleLineText("ถนน/ซอย")])
+    subdistrict = models.CharField("ตำบล/แขวง", max_length=100, blank=True, validators=[SingleLineText("ตำบล/แขวง")])
+    district = models.CharField("อำเภอ/เขต", max_length=100, blank=True, validators=[SingleLineText("อำเภอ/เขต")])
+    province = models.CharField("จังหวัด", max_length=100, blank=True, validators=[SingleLineText("จังหวัด")])
+    postcode = models.CharField("รหัสไปรษณีย์", max_length=5, blank=True, validators=[SingleLineText("รหัสไปรษณีย์")])
+    phone = models.CharField("โทรศัพท์", max_length=30, blank=True, validators=[SingleLineText("โทรศัพท์")])
     disadvantages = ArrayField(
         models.CharField(max_length=20, choices=Disadvantage.choices),
         verbose_name="ความด้อยโอกาส",
@@ -161,9 +172,15 @@ class Student(models.Model):
     )
     photo = models.ImageField("รูปถ่าย", upload_to="students/photos/", blank=True)
     entry_date = models.DateField("วันเข้าเรียน", null=True, blank=True)
-    previous_school = models.CharField("โรงเรียนเดิม", max_length=200, blank=True)
-    previous_school_province = models.CharField("จังหวัดของโรงเรียนเดิม", max_length=100, blank=True)
-    previous_grade = models.CharField("ชั้นเรียนสุดท้ายที่โรงเรียนเดิม", max_length=10, blank=True)
+    previous_school = models.CharField(
+        "โรงเรียนเดิม", max_length=200, blank=True, validators=[SingleLineText("โรงเรียนเดิม")]
+    )
+    previous_school_province = models.CharField(
+        "จังหวัดของโรงเรียนเดิม", max_length=100, blank=True, validators=[SingleLineText("จังหวัดของโรงเรียนเดิม")]
+    )
+    previous_grade = models.CharField(
+        "ชั้นเรียนสุดท้ายที่โรงเรียนเดิม", max_length=10, blank=True, validators=[SingleLineText("ชั้นเรียนสุดท้ายที่โรงเรียนเดิม")]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -261,13 +278,13 @@ class Guardian(models.Model):
         on_delete=models.SET_NULL,
         related_name="guardianships",
     )
-    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20, blank=True)
-    first_name = models.CharField("ชื่อ", max_length=100)
-    last_name = models.CharField("นามสกุล", max_length=100)
+    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20, blank=True, validators=[SingleLineText("คำนำหน้าชื่อ")])
+    first_name = models.CharField("ชื่อ", max_length=100, validators=[SingleLineText("ชื่อ")])
+    last_name = models.CharField("นามสกุล", max_length=100, validators=[SingleLineText("นามสกุล")])
     relationship = models.CharField("ความเกี่ยวข้อง", max_length=20, choices=Relationship.choices)
-    phone = models.CharField("โทรศัพท์", max_length=30, blank=True)
+    phone = models.CharField("โทรศัพท์", max_length=30, blank=True, validators=[SingleLineText("โทรศัพท์")])
     email = models.EmailField("อีเมล", blank=True)
-    occupation = models.CharField("อาชีพ", max_length=100, blank=True)
+    occupation = models.CharField("อาชีพ", max_length=100, blank=True, validators=[SingleLineText("อาชีพ")])
     is_primary = models.BooleanField("ผู้ปกครองหลัก", default=False)
     # Only a hash of the one-time code is stored; the code itself is printed once.
     activation_code_hash = models.CharField(max_length=64, blank=True, db_index=True)

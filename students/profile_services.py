@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from qinfo import thaidate
 from qinfo.audit import audited
+from qinfo.text import control_character_message, has_control_characters
 from schools.models import User
 
 from . import services
@@ -73,8 +74,10 @@ def _clean_profile(student: Student, data: dict[str, Any]) -> dict[str, Any]:
     for name, max_length in PROFILE_TEXT_FIELDS.items():
         if name in data:
             value = (data[name] or "").strip()
-            if len(value) > max_length:
-                label = Student._meta.get_field(name).verbose_name
+            label = Student._meta.get_field(name).verbose_name
+            if has_control_characters(value):
+                errors[name] = control_character_message(label)
+            elif len(value) > max_length:
                 errors[name] = f"{label}ยาวเกิน {max_length} ตัวอักษร"
             cleaned[name] = value
     for name, choices in PROFILE_CHOICE_FIELDS.items():
@@ -127,6 +130,8 @@ def student_profile_update(
     extension = check_photo(photo) if photo else None
     occupations = {code: (value or "").strip() for code, value in (guardian_occupations or {}).items()}
     for code, value in occupations.items():
+        if has_control_characters(value):
+            raise ValidationError({f"occupation_{code}": control_character_message("อาชีพ")})
         if len(value) > 100:
             raise ValidationError({f"occupation_{code}": "อาชีพยาวเกิน 100 ตัวอักษร"})
 
