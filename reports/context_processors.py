@@ -102,4 +102,12 @@ def navigation(request):
     for item in items:
         if "children" in item:
             item["active"] = any(child["active"] for child in item["children"])
-    return {"nav_items": items, "active_role": role, "available_roles": available_roles(user)}
+    roles = available_roles(user)
+    return {
+        "nav_items": items,
+        "active_role": role,
+        "available_roles": roles,
+        # The role selector names the place only when the roles are held in more than one, so the
+        # usual case (every role at one school) shows a short, whole label in the top bar.
+        "roles_in_several_places": len({context.place for context in roles}) > 1,
+    }
