@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from qinfo.access import get_visible_or_404
-from schools.access import managed_school_ids, readable_school_ids, scope_for
-from students.access import register_teacher_link
+from schools.access import current_link, managed_school_ids, readable_school_ids, scope_for
+from students.access import homeroom_classrooms, register_teacher_link
 from students.models import Classroom
 
 from .models import CourseSection, LearningAreaHead, Registration, StudyPlan, Subject
@@ -61,16 +61,43 @@ def access_study_plan(user, code, *, write: bool = False) -> StudyPlan:
 SECTION_RELATED = ("subject__learning_area", "term__academic_year", "classroom__grade_level", "school")
 
 
+def taught_sections(user) -> QuerySet[CourseSection]:
+    """The sections the user teaches today: this academic year's, at a school where the user
+    still holds a role (a link row alone gives nothing)."""
+    if not user.is_authenticated:
+        return CourseSection.objects.none()
+    return CourseSection.objects.filter(current_link(user, year="term__academic_year"), section_teachers__teacher=user)
+
+
+def headed_learning_areas(user) -> list[tuple[int, int]]:
+    """(school id, learning area id) pairs the user heads at a school where they hold a role."""
+    if not user.is_authenticated:
+        return []
+    member_of = frozenset(scope_for(user).school_roles)
+    return list(
+        LearningAreaHead.objects.filter(user=user, school_id__in=member_of).values_list("school_id", "learning_area_id")
+    )
+
+
+def teaches_section(user, section: CourseSection) -> bool:
+    return taught_sections(user).filter(pk=section.pk).exists()
+
+
+def heads_area_of(user, section: CourseSection) -> bool:
+    return (section.school_id, section.subject.learning_area_id) in headed_learning_areas(user)
+
+
 def sections_visible_to(user) -> QuerySet[CourseSection]:
     queryset = CourseSection.objects.select_related(*SECTION_RELATED)
     readable = readable_school_ids(user)
     if readable is None:
         return queryset
-    condition = Q(pk__in=CourseSection.objects.filter(section_teachers__teacher=user).values("pk"))
-    condition |= Q(classroom_id__in=Classroom.objects.filter(homeroom_teachers=user).values("pk"))
-    # A head of learning area reviews every section of that area in their school.
-    for school_id, area_id in LearningAreaHead.objects.filter(user=user).values_list("school_id", "learning_area_id"):
-        condition |= Q(school_id=school_id, subject__learning_area_id=area_id)
+    condition = Q(pk__in=taught_sections(user).values("pk"))
+    condition |= Q(classroom_id__in=homeroom_classrooms(user).values("pk"))
+    # A head of learning area reviews every section of that area in their school, this year.
+    this_year = current_link(user, year="term__academic_year")
+    for school_id, area_id in headed_learning_areas(user):
+        condition |= Q(this_year, school_id=school_id, subject__learning_area_id=area_id)
     if readable:
         condition |= Q(school_id__in=readable)
     return queryset.filter(condition)
@@ -89,7 +116,9 @@ def access_section(user, code, *, write: bool = False) -> CourseSection:
 
 @register_teacher_link
 def students_in_taught_sections(user) -> QuerySet:
-    return Registration.objects.filter(section__section_teachers__teacher=user).values_list("student_id", flat=True)
+    return Registration.objects.filter(section__in=taught_sections(user).values("pk")).values_list(
+        "student_id", flat=True
+    )
 
 
 # --- Grade entry ---------------------------------------------------------------------------------
@@ -102,7 +131,7 @@ def sections_gradable_by(user) -> QuerySet[CourseSection]:
     managed = managed_school_ids(user)
     if managed is None:
         return queryset
-    condition = Q(pk__in=CourseSection.objects.filter(section_teachers__teacher=user).values("pk"))
+    condition = Q(pk__in=taught_sections(user).values("pk"))
     if managed:
         condition |= Q(school_id__in=managed)
     return queryset.filter(condition)
@@ -119,7 +148,7 @@ def classrooms_evaluable_by(user) -> QuerySet[Classroom]:
     managed = managed_school_ids(user)
     if managed is None:
         return queryset
-    condition = Q(pk__in=Classroom.objects.filter(homeroom_teachers=user).values("pk"))
+    condition = Q(pk__in=homeroom_classrooms(user).values("pk"))
     if managed:
         condition |= Q(school_id__in=managed)
     return queryset.filter(condition)

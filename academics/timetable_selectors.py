@@ -18,6 +18,7 @@ from django.http import Http404
 from qinfo.access import get_visible_or_404
 from schools.access import managed_school_ids, readable_school_ids
 from schools.models import School, StaffMembership, Term, User
+from students.access import homeroom_classrooms
 from students.models import Classroom
 
 from . import timetable as rules
@@ -463,4 +464,5 @@ def classrooms_for_timetable(user, classrooms: list[Classroom]) -> list[Classroo
     readable = readable_school_ids(user)
     if readable is None:
         return classrooms
-    return [c for c in classrooms if c.school_id in readable or any(t.pk == user.pk for t in c.homeroom_teachers.all())]
+    homeroom = set(homeroom_classrooms(user).values_list("pk", flat=True))
+    return [c for c in classrooms if c.school_id in readable or c.pk in homeroom]

@@ -20,10 +20,10 @@ from schools.access import scope_for
 from schools.models import StaffMembership, User
 
 from . import grading
+from .access import heads_area_of, teaches_section
 from .locking import lock_section
 from .models import (
     CourseSection,
-    LearningAreaHead,
     Registration,
     Result,
     ResultChange,
@@ -62,9 +62,7 @@ def _roles_in(user, school_id: int) -> set[str]:
 
 
 def is_area_head(user, section: CourseSection) -> bool:
-    return LearningAreaHead.objects.filter(
-        school_id=section.school_id, user=user, learning_area_id=section.subject.learning_area_id
-    ).exists()
+    return heads_area_of(user, section)
 
 
 def can_act(user, section: CourseSection, action: str) -> bool:
@@ -72,7 +70,7 @@ def can_act(user, section: CourseSection, action: str) -> bool:
     if section.result_status not in sources:
         return False
     roles = _roles_in(user, section.school_id)
-    is_teacher = section.section_teachers.filter(teacher=user).exists()
+    is_teacher = teaches_section(user, section)
     managers = {Role.ADMIN, Role.REGISTRAR}
     if who == "teacher":
         return is_teacher or bool(roles & managers)

@@ -5,12 +5,12 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from academics import apis as academic_apis
 from academics import apis_results as result_apis
 from academics import apis_timetable as timetable_apis
 from qinfo import health
+from reports import apis as auth_apis
 from reports import views as report_views
 from schools import apis as school_apis
 from schools import apis_calendar as calendar_apis
@@ -18,7 +18,8 @@ from students import apis as student_apis
 from students import apis_classrooms as classroom_apis
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", auth_apis.TokenApi.as_view(), name="token"),
+    path("auth/tokens/", auth_apis.TokenListApi.as_view(), name="token-list"),
     path("me/", school_apis.MeApi.as_view(), name="me"),
     path("schools/", school_apis.SchoolListApi.as_view(), name="school-list"),
     path("schools/<uuid:code>/", school_apis.SchoolDetailApi.as_view(), name="school-detail"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qinfo.access import cached_on_user
-from schools.access import ACTIVE_ROLE_SESSION_KEY
+from schools.access import ACTIVE_ROLE_SESSION_KEY, active_memberships
 from schools.models import StaffMembership
 from students.access import guardian_student_ids
 
@@ -63,7 +63,7 @@ def available_roles(user) -> list[RoleContext]:
         found: list[RoleContext] = []
         if user.is_superuser:
             found.append(RoleContext(role=Role.ADMIN))
-        memberships = StaffMembership.objects.filter(user=user, is_active=True).select_related("school", "area")
+        memberships = active_memberships(user).select_related("school", "area")
         for membership in memberships:
             context = RoleContext(
                 role=membership.role,

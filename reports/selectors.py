@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q
 
 from schools.models import School, StaffMembership
 from schools.selectors import current_academic_year
+from students.access import homeroom_classrooms
 from students.models import Classroom, Enrolment, GradeLevel, Guardian, Student
 
 Role = StaffMembership.Role
@@ -65,7 +66,7 @@ def school_overview(school: School) -> dict:
 
 def teacher_classes(user, school_id: int | None = None) -> list[Classroom]:
     """The homeroom classes a teacher looks after in the current year, with head counts."""
-    queryset = Classroom.objects.filter(homeroom_teachers=user).select_related("grade_level", "academic_year", "school")
+    queryset = homeroom_classrooms(user).select_related("grade_level", "academic_year", "school")
     if school_id:
         queryset = queryset.filter(school_id=school_id)
     queryset = queryset.annotate(
@@ -141,14 +142,15 @@ def grade_levels() -> list[GradeLevel]:
 
 def teacher_sections(user, school: School) -> list:
     """The sections a teacher teaches in the school's current term, with head counts."""
-    from academics.models import CourseSection
+    from academics.access import taught_sections
     from schools.selectors import current_term
 
     term = current_term(school)
     if term is None:
         return []
     return list(
-        CourseSection.objects.filter(term=term, section_teachers__teacher=user)
+        taught_sections(user)
+        .filter(term=term)
         .select_related("subject", "classroom__grade_level", "term__academic_year")
         .annotate(student_count=Count("registrations", distinct=True))
         .order_by("classroom__grade_level__order", "classroom__room", "subject__subject_code")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from qinfo.access import Scope, cached_on_user, get_visible_or_404
 
@@ -38,15 +39,19 @@ def _descendant_area_ids(root_ids: Iterable[int]) -> frozenset[int]:
     return frozenset(found)
 
 
+def active_memberships(user) -> QuerySet[StaffMembership]:
+    """The roles a user holds today: switched on and not past their end date."""
+    today = timezone.localdate()
+    return StaffMembership.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), user=user, is_active=True)
+
+
 def _compute_scope(user) -> Scope:
     if not user.is_authenticated:
         return Scope(user_id=None)
     school_roles: dict[int, set[str]] = {}
     area_roots: set[int] = set()
     is_admin = bool(user.is_superuser)
-    for school_id, area_id, role in StaffMembership.objects.filter(user=user, is_active=True).values_list(
-        "school_id", "area_id", "role"
-    ):
+    for school_id, area_id, role in active_memberships(user).values_list("school_id", "area_id", "role"):
         if school_id is not None:
             school_roles.setdefault(school_id, set()).add(role)
         elif area_id is not None:
@@ -72,6 +77,23 @@ def _compute_scope(user) -> Scope:
 
 def scope_for(user) -> Scope:
     return cached_on_user(user, "scope", lambda: _compute_scope(user))
+
+
+def current_link(user, *, school: str = "school", year: str = "academic_year") -> Q:
+    """The condition under which a link row (homeroom teacher of a classroom, teacher of a
+    section) still gives access: the user holds a role at that school today, and the row
+    belongs to the academic year running today. Last year's homeroom teacher of 1/1 is no
+    longer the teacher of this year's 1/1, and a revoked teacher is nobody's teacher.
+
+    `school` and `year` name the lookups from the queried model to its school and year."""
+    today = timezone.localdate()
+    return Q(
+        **{
+            f"{school}_id__in": frozenset(scope_for(user).school_roles),
+            f"{year}__start_date__lte": today,
+            f"{year}__end_date__gte": today,
+        }
+    )
 
 
 def readable_school_ids(user) -> frozenset[int] | None:

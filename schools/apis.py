@@ -8,8 +8,8 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .access import access_school, schools_visible_to, scope_for
-from .models import School, StaffMembership
+from .access import access_school, active_memberships, schools_visible_to, scope_for
+from .models import School
 
 
 class SchoolOutputSerializer(serializers.ModelSerializer):
@@ -65,7 +65,7 @@ class MeApi(APIView):
 
     @extend_schema(responses=OutputSerializer, summary="ผู้ใช้ปัจจุบันและบทบาท")
     def get(self, request):
-        memberships = StaffMembership.objects.filter(user=request.user, is_active=True).select_related("school", "area")
+        memberships = active_memberships(request.user).select_related("school", "area")
         data = {
             "username": request.user.username,
             "name": request.user.display_name,

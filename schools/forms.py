@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from qinfo.forms import BEYearField, ThaiForm
+from qinfo.forms import BEDateField, BEYearField, ThaiForm
 
 from .models import StaffMembership
 
@@ -22,3 +22,8 @@ class StaffAddForm(ThaiForm):
     last_name = forms.CharField(label="นามสกุล", max_length=100, required=False)
     email = forms.EmailField(label="อีเมล", required=False, help_text="ใช้สำหรับตั้งรหัสผ่านเองผ่าน “ลืมรหัสผ่าน”")
     role = forms.ChoiceField(label="บทบาท", choices=STAFF_ROLES)
+    ends_on = BEDateField(
+        label="ใช้งานถึงวันที่",
+        required=False,
+        help_text="เว้นว่างถ้าไม่มีกำหนด เช่น ครูอัตราจ้างรายภาคเรียน ให้ใส่วันสุดท้ายของสัญญา (พ.ศ.)",
+    )

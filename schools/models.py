@@ -6,10 +6,12 @@ import uuid
 from datetime import date
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from qinfo import thaidate
 from qinfo.validators import SingleLineText
@@ -26,6 +28,9 @@ class User(AbstractUser):
     first_name = models.CharField("ชื่อ", max_length=150, blank=True, validators=[SingleLineText("ชื่อ")])
     last_name = models.CharField("นามสกุล", max_length=150, blank=True, validators=[SingleLineText("นามสกุล")])
     phone = models.CharField("โทรศัพท์", max_length=30, blank=True, validators=[SingleLineText("โทรศัพท์")])
+    # Set when the user's roles are taken away or the account is closed: every session signed
+    # in before it no longer verifies (see get_session_auth_hash), wherever it is stored.
+    sessions_ended_at = models.DateTimeField("ยุติการเข้าใช้งานทุกอุปกรณ์เมื่อ", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "ผู้ใช้"
@@ -38,6 +43,23 @@ class User(AbstractUser):
     def display_name(self) -> str:
         name = f"{self.prefix}{self.first_name} {self.last_name}".strip()
         return name or self.username
+
+    # Django signs each session with an HMAC of the password, so a new password ends the other
+    # sessions. Mixing in `sessions_ended_at` lets ending a role do the same. Until it is first
+    # set the hash is Django's own, so sessions signed in before this existed stay valid.
+    def _auth_hash(self, secret: str | None = None) -> str:
+        if self.sessions_ended_at is None:
+            salt, value = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", self.password
+        else:
+            salt, value = "qinfo.User.get_session_auth_hash", f"{self.password}|{self.sessions_ended_at.isoformat()}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._auth_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._auth_hash(fallback_secret)
 
 
 class Affiliation(models.Model):
@@ -252,6 +274,8 @@ class StaffMembership(models.Model):
     )
     role = models.CharField("บทบาท", max_length=20, choices=Role.choices)
     is_active = models.BooleanField("ใช้งาน", default=True)
+    # A role given for a term or a year ends by itself: the day after this date it grants nothing.
+    ends_on = models.DateField("ใช้งานถึงวันที่", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

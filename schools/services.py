@@ -7,6 +7,8 @@ from datetime import date
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
 
 from qinfo import thaidate
 from qinfo.audit import audited
@@ -87,6 +89,31 @@ def user_create(
     return user
 
 
+def api_tokens_revoke(*, user: User) -> int:
+    """Revoke every API token of the user; returns how many there were."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User, by: User | None = None, reason: str = "") -> User:
+    """Sign the user out everywhere: every browser session and every API token."""
+    with audited(by, reason):
+        user.sessions_ended_at = timezone.now()
+        user.save(update_fields=["sessions_ended_at"])
+        api_tokens_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, by: User | None = None, reason: str = "") -> User:
+    """Close an account: it can no longer sign in, and its sessions and tokens end now."""
+    with audited(by, reason):
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return user_sessions_end(user=user, by=by, reason=reason)
+
+
 @transaction.atomic
 def membership_grant(
     *,
@@ -94,22 +121,27 @@ def membership_grant(
     role: str,
     school: School | None = None,
     area: EducationArea | None = None,
+    ends_on: date | None = None,
     by: User | None = None,
     reason: str = "",
 ) -> StaffMembership:
     with audited(by, reason):
         membership, created = StaffMembership.objects.get_or_create(
-            user=user, school=school, area=area, role=role, defaults={"is_active": True}
+            user=user, school=school, area=area, role=role, defaults={"is_active": True, "ends_on": ends_on}
         )
-        if not created and not membership.is_active:
+        if not created and (not membership.is_active or membership.ends_on != ends_on):
             membership.is_active = True
-            membership.save(update_fields=["is_active"])
+            membership.ends_on = ends_on
+            membership.save(update_fields=["is_active", "ends_on"])
     return membership
 
 
 @transaction.atomic
 def membership_revoke(*, membership: StaffMembership, by: User, reason: str = "") -> StaffMembership:
+    """End a role now. The person is signed out everywhere (browser and API): what they may
+    still do under their other roles they get by signing in again."""
     with audited(by, reason):
         membership.is_active = False
         membership.save(update_fields=["is_active"])
+    user_sessions_end(user=membership.user, by=by, reason=reason)
     return membership

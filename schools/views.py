@@ -106,7 +106,9 @@ def staff_list(request, code):
                         email=data["email"],
                         by=request.user,
                     )
-                services.membership_grant(user=user, role=data["role"], school=school, by=request.user)
+                services.membership_grant(
+                    user=user, role=data["role"], school=school, ends_on=data.get("ends_on"), by=request.user
+                )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from django.db.models import Q, QuerySet
 
 from qinfo.access import cached_on_user, get_visible_or_404
-from schools.access import managed_school_ids, readable_school_ids, scope_for
+from schools.access import current_link, managed_school_ids, readable_school_ids, scope_for
 
 from .models import Classroom, Enrolment, Guardian, Student
 
@@ -48,13 +48,25 @@ def guardian_student_ids(user) -> frozenset[int]:
     )
 
 
+def homeroom_classrooms(user) -> QuerySet[Classroom]:
+    """The classrooms the user is homeroom teacher of today: this academic year's, at a school
+    where the user still holds a role."""
+    if not user.is_authenticated:
+        return Classroom.objects.none()
+    return Classroom.objects.filter(current_link(user), homeroom_teachers=user)
+
+
 def taught_student_ids(user) -> frozenset[int]:
     """Students of the user's homeroom classes and of anything registered as a teacher link."""
 
     def compute() -> frozenset[int]:
         if not scope_for(user).school_roles:
             return frozenset()
-        ids = set(Enrolment.objects.filter(classroom__homeroom_teachers=user).values_list("student_id", flat=True))
+        ids = set(
+            Enrolment.objects.filter(classroom__in=homeroom_classrooms(user).values("pk")).values_list(
+                "student_id", flat=True
+            )
+        )
         for link in _teacher_links:
             ids.update(link(user))
         return frozenset(ids)
@@ -120,7 +132,7 @@ def classrooms_visible_to(user) -> QuerySet[Classroom]:
     schools = readable_school_ids(user)
     if schools is None:
         return queryset
-    return queryset.filter(Q(school_id__in=schools) | Q(homeroom_teachers=user)).distinct()
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
 
 
 def classrooms_writable_by(user) -> QuerySet[Classroom]:

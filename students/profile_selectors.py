@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 
 from schools.access import SCHOOL_WIDE_ROLES, can_manage_school, readable_school_ids, scope_for
 
-from .access import guardian_student_ids, guardians_visible_to
+from .access import guardian_student_ids, guardians_visible_to, homeroom_classrooms
 from .models import Enrolment, Guardian, StatusChange, Student
 
 pdpa_log = logging.getLogger("qinfo.pdpa")
@@ -79,7 +79,7 @@ def can_see_sensitive(user, student: Student, current_enrolment: Enrolment | Non
     if current_enrolment is None or current_enrolment.school_id != student.school_id:
         return False
     classroom = current_enrolment.classroom
-    return classroom is not None and any(t.pk == user.pk for t in classroom.homeroom_teachers.all())
+    return classroom is not None and homeroom_classrooms(user).filter(pk=classroom.pk).exists()
 
 
 def log_sensitive_view(user, student: Student, *, section: str, page: str) -> None:
