@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox import auth as knox_auth
 from rest_framework import exceptions
 
@@ -15,6 +17,16 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
             return super().authenticate(request)
         except exceptions.AuthenticationFailed:
             raise exceptions.AuthenticationFailed("โทเค็นไม่ถูกต้อง หมดอายุ หรือถูกยกเลิกแล้ว กรุณาขอโทเค็นใหม่") from None
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """How the API schema describes the token (drf-spectacular finds it by subclassing)."""
+
+    target_class = "schools.auth.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")  # noqa: S106 — the scheme name, not a secret
 
 
 class RevokeTokensOnPasswordChange:

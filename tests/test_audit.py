@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.test import Client
-from pghistory.models import Events
 from knox.models import AuthToken
+from pghistory.models import Events
 
 from qinfo.audit import audited
 from qinfo.history import history_for
