@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0004_thai_field_names'),
+        ('schools', '0005_single_line_names'),
     ]
 
     operations = [
