@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -9,14 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
-from qinfo.api import Pagination
+from qinfo.api import Pagination, bounded_decimal, bounded_integer
 from schools.access import school_for_request
 from schools.models import Term, User
 from students.access import access_classroom, students_writable_by
 
 from . import selectors, services
 from .access import access_section, access_study_plan, access_subject, study_plans_visible_to
-from .models import StudyPlan, Subject
+from .models import MAX_CREDITS, MAX_HOURS, MAX_PERIODS_PER_WEEK, StudyPlan, Subject
 
 SCHOOL_PARAM = OpenApiParameter("school", str, description="รหัส (UUID) ของโรงเรียน เมื่อผู้ใช้ดูแลหลายโรงเรียน")
 
@@ -42,10 +44,20 @@ class SubjectInputSerializer(serializers.Serializer):
     name_en = serializers.CharField(max_length=200, required=False, default="")
     is_activity = serializers.BooleanField(required=False, default=False, help_text="กิจกรรมพัฒนาผู้เรียน (ผ/มผ)")
     activity = serializers.CharField(required=False, default="")
-    stage = serializers.IntegerField(required=False, allow_null=True, default=None)
-    credits = serializers.DecimalField(max_digits=3, decimal_places=1, required=False, default=0)
-    hours = serializers.IntegerField(required=False, default=0)
-    periods_per_week = serializers.IntegerField(required=False, default=0)
+    stage = bounded_integer("ระดับ", min_value=1, max_value=3, required=False, allow_null=True, default=None)
+    credits = bounded_decimal(
+        "หน่วยกิต",
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal("0"),
+        max_value=Decimal(MAX_CREDITS),
+        required=False,
+        default=0,
+    )
+    hours = bounded_integer("เวลาเรียน (ชั่วโมง)", min_value=0, max_value=MAX_HOURS, required=False, default=0)
+    periods_per_week = bounded_integer(
+        "คาบต่อสัปดาห์", min_value=0, max_value=MAX_PERIODS_PER_WEEK, required=False, default=0
+    )
 
 
 class SubjectListApi(APIView):
@@ -123,7 +135,7 @@ class StudyPlanListApi(APIView):
 class StudyPlanDetailApi(APIView):
     class ItemInputSerializer(serializers.Serializer):
         grade_level = serializers.CharField(help_text="รหัสชั้น เช่น M1")
-        term_number = serializers.IntegerField()
+        term_number = bounded_integer("ภาคเรียนที่", min_value=1, max_value=3)
         subject = serializers.UUIDField()
 
     @extend_schema(responses=StudyPlanOutputSerializer, summary="แผนการเรียนหนึ่งแผน")

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from qinfo import thaidate
 from qinfo.access import get_visible_or_404
+from qinfo.api import INTEGER_MAX, bounded_integer
 from students.models import Student
 
 from . import assessment_services as services
@@ -203,8 +204,12 @@ class ScoreCellApi(APIView):
             trim_whitespace=False,
             help_text="ที่ครูพิมพ์: ตัวเลข (รับเลขไทยและจุลภาคทศนิยม), ร, มส (หรือ r, ms), ว่าง = ล้างช่อง",
         )
-        expected_version = serializers.IntegerField(
-            allow_null=True, min_value=0, help_text="เวอร์ชันที่ผู้ใช้เห็นล่าสุด (0 = ช่องว่าง); null = ไม่ตรวจ"
+        expected_version = bounded_integer(
+            "เวอร์ชัน",
+            min_value=0,
+            max_value=INTEGER_MAX,
+            allow_null=True,
+            help_text="เวอร์ชันที่ผู้ใช้เห็นล่าสุด (0 = ช่องว่าง); null = ไม่ตรวจ",
         )
 
     class OutputSerializer(serializers.Serializer):
@@ -285,7 +290,7 @@ class ScoreBlockApi(APIView):
             item = serializers.UUIDField()
             student = serializers.UUIDField()
             value = serializers.CharField(allow_blank=True, allow_null=True, trim_whitespace=False)
-            expected_version = serializers.IntegerField(allow_null=True, min_value=0)
+            expected_version = bounded_integer("เวอร์ชัน", min_value=0, max_value=INTEGER_MAX, allow_null=True)
 
         cells = CellSerializer(many=True, help_text=f"ไม่เกิน {services.MAX_BLOCK_CELLS} ช่องต่อครั้ง")
 

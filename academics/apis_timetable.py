@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
+from qinfo.api import bounded_integer
 from students.access import access_classroom
 
 from . import timetable as rules
@@ -75,7 +76,7 @@ class ClassroomTimetableApi(APIView):
     class InputSerializer(serializers.Serializer):
         section = serializers.UUIDField(help_text="กลุ่มการเรียนของห้องนี้")
         weekday = serializers.IntegerField(min_value=0, max_value=rules.SATURDAY, help_text=WEEKDAY_HELP)
-        period = serializers.IntegerField(min_value=1, help_text="คาบที่ ตามตารางคาบเรียนของโรงเรียน")
+        period = bounded_integer("คาบที่", min_value=1, max_value=20, help_text="คาบที่ ตามตารางคาบเรียนของโรงเรียน")
         room = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
     @extend_schema(parameters=[TERM_PARAM], responses=OutputSerializer, summary="ตารางเรียนของห้อง")

@@ -112,10 +112,11 @@ def parse_cell(raw: str | None, *, item: AssessmentItem, student) -> CellValue:
         value = Decimal(text)
     except InvalidOperation:  # pragma: no cover — the pattern above admits only decimals
         raise _invalid("value", f"“{raw}” ไม่ใช่คะแนน", "not_a_number") from None
+    # Above the maximum first: a 30-digit number cannot even be rounded to two places.
+    if not value.is_finite() or value > item.max_score:
+        raise _invalid("value", f"คะแนน{who} ต้องไม่เกิน {maximum} คะแนน (กรอก {raw})", "above_max")
     if value != value.quantize(Decimal("0.01")):
         raise _invalid("value", f"คะแนน{who} มีทศนิยมได้ไม่เกิน 2 ตำแหน่ง (กรอก {raw})", "too_many_decimals")
-    if value > item.max_score:
-        raise _invalid("value", f"คะแนน{who} ต้องไม่เกิน {maximum} คะแนน (กรอก {raw})", "above_max")
     return CellValue(value.quantize(Decimal("0.01")))
 
 
@@ -397,7 +398,7 @@ def _clean_max(max_score) -> Decimal:
         value = Decimal(normalise(str(max_score))) if max_score not in (None, "") else None
     except InvalidOperation:
         value = None
-    if value is None:
+    if value is None or not value.is_finite():
         raise _invalid("max_score", "กรุณากรอกคะแนนเต็มเป็นตัวเลข", "invalid")
     if value <= 0:
         raise _invalid("max_score", "คะแนนเต็มต้องมากกว่า 0", "not_positive")

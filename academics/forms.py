@@ -5,7 +5,7 @@ from django import forms
 from qinfo.forms import ThaiForm, thai_required_messages
 from students.models import GradeLevel
 
-from .models import StudyPlan, Subject
+from .models import MAX_CREDITS, MAX_HOURS, MAX_PERIODS_PER_WEEK, StudyPlan, Subject
 
 
 class SubjectForm(ThaiForm):
@@ -19,12 +19,22 @@ class SubjectForm(ThaiForm):
     stage = forms.TypedChoiceField(
         label="ระดับ (สำหรับกิจกรรม)", choices=[("", "—"), *Subject.Stage.choices], coerce=int, required=False
     )
-    credits = forms.DecimalField(label="หน่วยกิต (มัธยม)", max_digits=3, decimal_places=1, required=False, min_value=0)
+    credits = forms.DecimalField(
+        label="หน่วยกิต (มัธยม)", max_digits=3, decimal_places=1, required=False, min_value=0, max_value=MAX_CREDITS
+    )
     hours = forms.IntegerField(
-        label="เวลาเรียน (ชั่วโมง)", required=False, min_value=0, help_text="ประถม: ชั่วโมงต่อปี / มัธยม: ชั่วโมงต่อภาค"
+        label="เวลาเรียน (ชั่วโมง)",
+        required=False,
+        min_value=0,
+        max_value=MAX_HOURS,
+        help_text="ประถม: ชั่วโมงต่อปี / มัธยม: ชั่วโมงต่อภาค",
     )
     periods_per_week = forms.IntegerField(
-        label="คาบต่อสัปดาห์", required=False, min_value=0, max_value=20, help_text="เว้นว่างให้คำนวณจากหน่วยกิต/ชั่วโมง"
+        label="คาบต่อสัปดาห์",
+        required=False,
+        min_value=0,
+        max_value=MAX_PERIODS_PER_WEEK,
+        help_text="เว้นว่างให้คำนวณจากหน่วยกิต/ชั่วโมง",
     )
     reason = forms.CharField(label="เหตุผลการแก้ไข", max_length=200, required=False)
 

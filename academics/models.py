@@ -33,6 +33,13 @@ class LearningArea(models.Model):
         return self.name
 
 
+# Bounds of a subject's numbers: above them a value is a typing mistake (and past 32,767 the
+# database could not even hold it). Forms, the API and the model share them.
+MAX_CREDITS = Decimal("20.0")
+MAX_HOURS = 1000
+MAX_PERIODS_PER_WEEK = 20
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Subject(models.Model):
     """A subject in a school's curriculum (รายวิชา), or a learner-development activity."""
@@ -66,10 +73,18 @@ class Subject(models.Model):
     stage = models.PositiveSmallIntegerField("ระดับ", choices=Stage.choices)
     year_in_stage = models.PositiveSmallIntegerField("ชั้นปี (0 = ทุกชั้นปีของระดับ)", default=0)
     credits = models.DecimalField(
-        "หน่วยกิต", max_digits=3, decimal_places=1, default=Decimal("0"), validators=[MinValueValidator(0)]
+        "หน่วยกิต",
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_CREDITS)],
     )
-    hours = models.PositiveSmallIntegerField("เวลาเรียน (ชั่วโมงต่อภาค/ปี)", default=0)
-    periods_per_week = models.PositiveSmallIntegerField("คาบต่อสัปดาห์", default=0, validators=[MaxValueValidator(20)])
+    hours = models.PositiveSmallIntegerField(
+        "เวลาเรียน (ชั่วโมงต่อภาค/ปี)", default=0, validators=[MaxValueValidator(MAX_HOURS)]
+    )
+    periods_per_week = models.PositiveSmallIntegerField(
+        "คาบต่อสัปดาห์", default=0, validators=[MaxValueValidator(MAX_PERIODS_PER_WEEK)]
+    )
 
     class Meta:
         ordering = ["school_id", "subject_code"]

@@ -43,6 +43,8 @@ def _decimal(value, field: str, label: str) -> Decimal:
         number = Decimal(str(value).strip().replace(",", ".")) if value not in (None, "") else Decimal("0")
     except InvalidOperation:
         raise ValidationError({field: f"{label} “{value}” ต้องเป็นตัวเลข"}) from None
+    if not number.is_finite():
+        raise ValidationError({field: f"{label} “{value}” ต้องเป็นตัวเลข"})
     if number < 0:
         raise ValidationError({field: f"{label}ต้องไม่ติดลบ"})
     return number
@@ -148,6 +150,7 @@ def subject_update(*, subject: Subject, data: dict, by: User, reason: str = "") 
     for field, value in {**fields, "name_en": data.get("name_en", subject.name_en)}.items():
         setattr(subject, field, value)
     subject.periods_per_week = data.get("periods_per_week", subject.periods_per_week) or 0
+    subject.full_clean(validate_unique=False, validate_constraints=False)
     with audited(by, reason):
         subject.save()
     return subject

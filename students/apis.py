@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
-from qinfo.api import Pagination
+from qinfo.api import Pagination, be_year
 from schools.access import managed_school_ids
 from schools.models import AcademicYear, School
 
@@ -160,11 +160,11 @@ class EnrolmentOutputSerializer(EnrolmentBriefSerializer):
 class EnrolmentListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         student = serializers.UUIDField(required=False)
-        year = serializers.IntegerField(required=False)
+        year = be_year(required=False)
 
     class InputSerializer(serializers.Serializer):
         student = serializers.UUIDField()
-        academic_year = serializers.IntegerField(help_text="ปีการศึกษา พ.ศ. เช่น 2569")
+        academic_year = be_year(help_text="ปีการศึกษา พ.ศ. เช่น 2569")
         grade_level = serializers.CharField(help_text="รหัสชั้น เช่น P1, M4")
         classroom = serializers.UUIDField(required=False, allow_null=True)
         number = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=99)

@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qinfo.api import Pagination
+from qinfo.api import Pagination, be_year
 from schools.access import school_for_request
 from schools.models import AcademicYear
 from schools.selectors import current_academic_year
@@ -49,7 +49,7 @@ class ClassroomOutputSerializer(serializers.Serializer):
 class ClassroomListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         school = serializers.UUIDField(required=False)
-        year = serializers.IntegerField(required=False, help_text="ปีการศึกษา พ.ศ. เช่น 2569")
+        year = be_year(required=False, help_text="ปีการศึกษา พ.ศ. เช่น 2569")
 
     @extend_schema(parameters=[FilterSerializer], responses=ClassroomOutputSerializer(many=True), summary="ห้องเรียน")
     def get(self, request):

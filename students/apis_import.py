@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
-from qinfo.api import Pagination
+from qinfo.api import Pagination, be_year
 from schools.access import managed_school_ids
 from schools.models import AcademicYear, School
 from schools.selectors import current_academic_year
@@ -79,7 +79,7 @@ class ImportJobListApi(APIView):
             allow_empty_file=True, help_text=".xlsx หรือ .csv (UTF-8, UTF-8 BOM, TIS-620) ไม่เกิน 10 MB / 20,000 แถว"
         )
         school = serializers.UUIDField(required=False, help_text="จำเป็นเมื่อผู้ใช้ดูแลหลายโรงเรียน")
-        academic_year = serializers.IntegerField(required=False, help_text="ปีการศึกษา พ.ศ. (ค่าเริ่มต้น: ปีปัจจุบัน)")
+        academic_year = be_year(required=False, help_text="ปีการศึกษา พ.ศ. (ค่าเริ่มต้น: ปีปัจจุบัน)")
         layout = serializers.ChoiceField(
             choices=[importing.DMC, importing.DLA, importing.CUSTOM], required=False, help_text="เว้นว่าง = ตรวจอัตโนมัติ"
         )

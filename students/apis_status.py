@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
-from qinfo.api import Pagination
+from qinfo.api import Pagination, be_year
 from schools.access import school_for_request
 from schools.models import AcademicYear
 
@@ -123,7 +123,7 @@ class TransferInApi(APIView):
         school = serializers.UUIDField(required=False, help_text="โรงเรียนที่รับย้ายเข้า เมื่อผู้ใช้ดูแลหลายโรงเรียน")
         student_number = serializers.CharField(max_length=20, help_text="เลขประจำตัวนักเรียนของโรงเรียนที่รับเข้า")
         date = serializers.DateField(help_text="วันที่รับย้ายเข้า ค.ศ. ISO 8601 (YYYY-MM-DD)")
-        academic_year = serializers.IntegerField(help_text="ปีการศึกษา พ.ศ. เช่น 2569")
+        academic_year = be_year(help_text="ปีการศึกษา พ.ศ. เช่น 2569")
         grade_level = serializers.CharField(help_text="รหัสชั้น เช่น P1, M4")
         classroom = serializers.UUIDField(required=False, allow_null=True, default=None)
         number = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=99, default=None)
