@@ -11,7 +11,9 @@ Parsing and per-row checks that need no database live in students.importing. Her
   between the click and the commit cannot write half a file.
 
 Files of more than ASYNC_THRESHOLD rows are committed by the Celery task students.import_commit;
-its progress goes to the cache (the job row only changes when the transaction commits).
+its progress goes to the cache (the job row only changes when the transaction commits). The task
+holds the job's lease (qinfo.jobs): a job whose worker died is queued again by the sweep, or
+failed with a retry button after JOB_MAX_ATTEMPTS starts, never left "running".
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from qinfo import jobs
 from qinfo.audit import audited
 from schools.models import AcademicYear, School, User
 
@@ -95,14 +98,12 @@ def progress_key(job: ImportJob) -> str:
     return f"import-progress:{job.code}"
 
 
-def _lock_key(job: ImportJob) -> str:
-    return f"import-lock:{job.code}"
-
-
-def import_progress(job: ImportJob) -> int:
-    """Rows written so far: the cache while the job runs, the row once it has finished."""
+def import_progress(job: ImportJob) -> int | None:
+    """Rows written so far: the cache while the job runs (None when the cache cannot say), the
+    row once it has finished."""
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
-        return int(cache.get(progress_key(job)) or 0)
+        value = cache.get(progress_key(job))
+        return None if value is None and job.status == ImportJob.Status.RUNNING else int(value or 0)
     return job.processed_rows
 
 
@@ -615,10 +616,12 @@ def _write(job: ImportJob, plan: _Plan) -> dict[str, int]:
     return counts
 
 
-def _execute(job_id: int, *, by: User | None) -> ImportJob:
-    """Check the file again and write it, in one transaction; ImportRefused if it no longer passes."""
+def _execute(job_id: int, *, by: User | None, owner: str | None = None) -> ImportJob:
+    """Check the file again and write it, in one transaction; ImportRefused if it no longer
+    passes, jobs.LeaseLost if another worker took the job over meanwhile (nothing written)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("school", "academic_year").get(pk=job_id)
+        # Not locked yet: the lease holder's heartbeat renews this row while the file is written.
+        job = ImportJob.objects.select_related("school", "academic_year").get(pk=job_id)
         table = _job_table(job)
         create = bool((job.summary or {}).get("create_missing_classrooms"))
         plan = _plan(
@@ -633,6 +636,8 @@ def _execute(job_id: int, *, by: User | None) -> ImportJob:
             raise ImportRefused(plan.errors)
         with audited(by, audit_reason(job)):
             counts = _write(job, plan)
+        if owner is not None and not jobs.holds_lease(ImportJob, job_id, owner, running=ImportJob.Status.RUNNING):
+            raise jobs.LeaseLost(job_id)
         job.status = ImportJob.Status.DONE
         job.processed_rows = len(plan.items)
         job.valid_rows = len(plan.items)
@@ -648,12 +653,64 @@ def _refusal_message(errors: list[RowError]) -> str:
     return f"ข้อมูลในระบบเปลี่ยนไปหลังการตรวจสอบ พบปัญหา {rows} แถว ไม่มีข้อมูลใดถูกบันทึก เช่น {first}"
 
 
-def _mark_failed(job_id: int, message: str, errors: list[RowError] | None = None) -> None:
+def _mark_failed(
+    job_id: int,
+    message: str,
+    errors: list[RowError] | None = None,
+    *,
+    retryable: bool = False,
+    owner: str | None = None,
+) -> bool:
+    """Fail the job with a Thai message first. `retryable` when the file itself was fine (the
+    page then offers to import it again); with `owner`, only while that process holds it."""
     stored = [{"row": None, "column": "", "value": "", "message": message}]
     stored += [error.as_dict() for error in (errors or [])[:MAX_STORED_ERRORS]]
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.FAILED, errors=stored, finished_at=timezone.now()
+    jobs_to_fail = ImportJob.objects.filter(pk=job_id)
+    if owner is not None:
+        jobs_to_fail = jobs_to_fail.filter(lease_owner=owner, status=ImportJob.Status.RUNNING)
+    job = jobs_to_fail.only("summary").first()
+    if job is None:
+        return False
+    summary = {**(job.summary or {}), "retryable": retryable}
+    return bool(
+        jobs_to_fail.update(status=ImportJob.Status.FAILED, errors=stored, summary=summary, finished_at=timezone.now())
     )
+
+
+WORKER_LOST_MESSAGE = (
+    "การนำเข้าหยุดกลางคันเพราะเครื่องประมวลผลงานเบื้องหลังหยุดทำงานซ้ำหลายครั้ง ไม่มีข้อมูลใดถูกบันทึก "
+    "กด “นำเข้าอีกครั้ง” เพื่อลองใหม่ หากยังไม่สำเร็จโปรดแจ้งผู้ดูแลระบบ"
+)
+QUEUE_DOWN_MESSAGE = "ระบบคิวงานเบื้องหลังขัดข้องชั่วคราว จึงยังไม่ได้เริ่มนำเข้า ไฟล์ที่ตรวจสอบแล้วยังอยู่ กรุณากดยืนยันอีกครั้งในอีกสักครู่"
+
+
+def _send_import(job_id: int) -> None:
+    from .tasks import import_commit as import_commit_task
+
+    import_commit_task.delay(job_id)
+
+
+def _send_after_commit(job_id: int) -> None:
+    """The job is already saved as queued: if the broker fails now, the sweep sends it later."""
+    try:
+        _send_import(job_id)
+    except Exception:
+        logger.warning("import %s could not be queued now; the job sweep will send it", job_id, exc_info=True)
+
+
+def import_give_up(job_id: int) -> None:
+    """Called by the job sweep for a job that lost its worker JOB_MAX_ATTEMPTS times."""
+    _mark_failed(job_id, WORKER_LOST_MESSAGE, retryable=True)
+
+
+jobs.register(
+    "students.import",
+    model=ImportJob,
+    waiting=(ImportJob.Status.QUEUED,),
+    running=ImportJob.Status.RUNNING,
+    enqueue=_send_import,
+    give_up=import_give_up,
+)
 
 
 def import_commit(*, job: ImportJob, by: User) -> ImportJob:
@@ -673,20 +730,22 @@ def import_commit(*, job: ImportJob, by: User) -> ImportJob:
     if job.valid_rows == 0:
         raise ValidationError({"job": "ไม่มีแถวที่นำเข้าได้"})
     summary = {**(job.summary or {}), "committed_by": by.pk}
+    summary.pop("retryable", None)
     if job.valid_rows > ASYNC_THRESHOLD:
-        from .tasks import import_commit as import_commit_task
-
+        if not queue_available():
+            raise ValidationError({"job": QUEUE_DOWN_MESSAGE}, code="queue_down")
         with transaction.atomic():
             claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-                status=ImportJob.Status.QUEUED, summary=summary
+                status=ImportJob.Status.QUEUED, summary=summary, heartbeat_at=timezone.now(), lease_owner=""
             )
             if not claimed:
                 raise ValidationError({"job": "งานนำเข้านี้ถูกยืนยันไปแล้ว"})
             cache.set(progress_key(job), 0, timeout=PROGRESS_TTL)
-            transaction.on_commit(lambda: import_commit_task.delay(job.pk))
+            job_id = job.pk
+            transaction.on_commit(lambda: _send_after_commit(job_id))
         return ImportJob.objects.get(pk=job.pk)
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.RUNNING, summary=summary
+        status=ImportJob.Status.RUNNING, summary=summary, heartbeat_at=timezone.now()
     )
     if not claimed:
         raise ValidationError({"job": "งานนำเข้านี้ถูกยืนยันไปแล้ว"})
@@ -705,43 +764,61 @@ def import_commit(*, job: ImportJob, by: User) -> ImportJob:
         _mark_failed(job.pk, "นำเข้าไม่สำเร็จ ข้อมูลในระบบถูกแก้ไขพร้อมกัน ไม่มีข้อมูลใดถูกบันทึก กรุณาอัปโหลดไฟล์ใหม่")
         raise ValidationError({"job": "นำเข้าไม่สำเร็จ ไม่มีข้อมูลใดถูกบันทึก กรุณาอัปโหลดไฟล์ใหม่อีกครั้ง"}) from None
     except Exception:
-        _mark_failed(job.pk, "นำเข้าไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดระหว่างบันทึก ไม่มีข้อมูลใดถูกบันทึก")
+        _mark_failed(job.pk, "นำเข้าไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดระหว่างบันทึก ไม่มีข้อมูลใดถูกบันทึก", retryable=True)
         raise
     finally:
         cache.delete(progress_key(job))
 
 
-LOCK_TTL = 60 * 60
+def import_retry(*, job: ImportJob, by: User) -> ImportJob:
+    """Import a failed job's file again (a worker lost too often, an unexpected error): the
+    checks and the commit run afresh, as when it was first confirmed."""
+    job = ImportJob.objects.get(pk=job.pk)
+    if job.status != ImportJob.Status.FAILED or not (job.summary or {}).get("retryable"):
+        raise ValidationError({"job": f"งานนำเข้านี้อยู่ในสถานะ “{job.get_status_display()}” ลองใหม่ไม่ได้"})
+    if job.valid_rows > ASYNC_THRESHOLD and not queue_available():
+        raise ValidationError({"job": QUEUE_DOWN_MESSAGE}, code="queue_down")
+    reopened = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.PREVIEW, errors=[], finished_at=None, attempts=0, lease_owner="", heartbeat_at=None
+    )
+    if not reopened:
+        raise ValidationError({"job": "งานนำเข้านี้ถูกสั่งลองใหม่ไปแล้ว"})
+    return import_commit(job=job, by=by)
+
+
+def queue_available() -> bool:
+    from qinfo.health import broker_ok
+
+    return broker_ok()
 
 
 def import_run(*, job_id: int) -> str:
-    """The Celery task's body: claim a queued job (idempotent), import it, or mark it failed."""
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None:
-        return "missing"
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING
-    )
-    if claimed:
-        cache.set(_lock_key(job), 1, timeout=LOCK_TTL)
-    elif job.status != ImportJob.Status.RUNNING or not cache.add(_lock_key(job), 1, timeout=LOCK_TTL):
-        # Done, failed, or running in another worker: a duplicate delivery does nothing.
+    """The Celery task's body: claim the job's lease (a second delivery, or one for a job a
+    live worker holds, does nothing), import it while renewing the lease, or mark it failed."""
+    owner = jobs.claim(ImportJob, job_id, waiting=(ImportJob.Status.QUEUED,), running=ImportJob.Status.RUNNING)
+    if owner is None:
+        # Missing, finished, or held by a live worker; if that worker dies, the sweep resumes it.
         return "skipped"
-    # else: redelivered after a worker died mid-import; its transaction rolled back, so run again.
+    job = ImportJob.objects.get(pk=job_id)
     by = User.objects.filter(pk=(job.summary or {}).get("committed_by") or job.created_by_id).first()
     try:
-        _execute(job_id, by=by)
+        with jobs.heartbeat(ImportJob, job_id, owner):
+            _execute(job_id, by=by, owner=owner)
+    except jobs.LeaseLost:
+        logger.warning("import job %s was taken over by another worker; this run wrote nothing", job.code)
+        return "lost"
     except ImportRefused as refused:
-        _mark_failed(job_id, _refusal_message(refused.errors), refused.errors)
+        _mark_failed(job_id, _refusal_message(refused.errors), refused.errors, owner=owner)
         return "refused"
     except Exception:
         logger.exception("import job %s failed", job.code)
         _mark_failed(
             job_id,
             "นำเข้าไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดระหว่างบันทึก ไม่มีข้อมูลใดถูกบันทึก กรุณาลองใหม่หรือแจ้งผู้ดูแลระบบ",
+            retryable=True,
+            owner=owner,
         )
         return "failed"
     finally:
-        cache.delete(_lock_key(job))
         cache.delete(progress_key(job))
     return "done"

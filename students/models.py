@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from qinfo.jobs import LeasedJob
 from qinfo.validators import SingleLineText
 from schools.models import AcademicYear, School
 
@@ -384,8 +385,9 @@ class ImportMapping(models.Model):
         return f"{self.school_id}: {self.layout}"
 
 
-class ImportJob(models.Model):
-    """An uploaded student file on its way through preview to commit."""
+class ImportJob(LeasedJob):
+    """An uploaded student file on its way through preview to commit (a leased job: see
+    qinfo.jobs)."""
 
     class Status(models.TextChoices):
         PREVIEW = "preview", "ตรวจสอบแล้ว รอยืนยัน"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("imports/<uuid:code>/mapping/", views_import.mapping, name="mapping"),
     path("imports/<uuid:code>/preview/", views_import.preview, name="preview"),
     path("imports/<uuid:code>/commit/", views_import.commit, name="commit"),
+    path("imports/<uuid:code>/retry/", views_import.retry, name="retry"),
     path("imports/<uuid:code>/", views_import.progress, name="progress"),
     path("classrooms/<uuid:code>/roster.<str:fmt>", views_import.roster_export, name="roster_export"),
     path("exports/dmc.<str:fmt>", views_import.dmc_export, name="dmc_export"),

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from qinfo import jobs
 from schools.access import school_for_request
 from schools.models import StaffMembership
 from schools.selectors import current_academic_year
@@ -145,6 +146,22 @@ def commit(request, code):
     return redirect("imports:progress", code=job.code)
 
 
+@require_POST
+@login_required
+def retry(request, code):
+    job = access_import_job(request.user, code)
+    try:
+        job = import_services.import_retry(job=job, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        job.refresh_from_db()
+        return _next_page(job)
+    if job.status == ImportJob.Status.DONE:
+        messages.success(request, f"นำเข้าข้อมูลจากไฟล์ {job.original_name} เรียบร้อยแล้ว")
+    return redirect("imports:progress", code=job.code)
+
+
 @login_required
 def progress(request, code):
     job = access_import_job(request.user, code)
@@ -154,10 +171,14 @@ def progress(request, code):
     total = job.valid_rows or 1
     context = {
         "job": job,
-        "processed": processed,
-        "percent": min(100, round(processed * 100 / total)),
+        "processed": processed or 0,
+        # The cache (Redis) is down: the import goes on, only its progress cannot be shown.
+        "progress_unknown": processed is None,
+        "percent": min(100, round((processed or 0) * 100 / total)),
         "result": (job.summary or {}).get("result", {}),
         "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+        "worker_lost": jobs.lapsed(job, running=ImportJob.Status.RUNNING),
+        "retryable": job.status == ImportJob.Status.FAILED and (job.summary or {}).get("retryable"),
     }
     if request.headers.get("HX-Request"):
         return render(request, "students/import_progress_panel.html", context)

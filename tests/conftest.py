@@ -226,58 +226,110 @@ def browser_context_args(browser_context_args):
 # --- Celery worker ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker process on the test database and the test Redis broker."""
-    from qinfo.celery import app
+@dataclass
+class Worker:
+    """A Celery worker process started by a test: its main process, log and pool children."""
 
-    app.control.purge()
+    process: subprocess.Popen
+    log_path: Path
+    log_file: object
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def children(self) -> list[int]:
+        """The prefork pool's child processes (Linux /proc)."""
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log_file.close()
+
+
+def _worker_env(extra: dict[str, str]) -> dict[str, str]:
     db = settings.DATABASES["default"]
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "qinfo.settings.test",
         "DATABASE_URL": (
             f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "TEST_DATABASE_NAME": db["NAME"],
+        **extra,
     }
-    (ROOT / "var").mkdir(exist_ok=True)
-    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 — closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "qinfo",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if app.control.inspect(timeout=1).ping():
-                break
-            if process.poll() is not None:
-                raise RuntimeError((ROOT / "var" / "test-worker.log").read_text())
+
+
+@pytest.fixture
+def start_worker(transactional_db, tmp_path):
+    """Start real Celery workers on the test database; each is stopped when the test ends.
+
+    `start_worker(pool="prefork", concurrency=2, env={...})`: `env` reaches the worker's
+    settings (a private broker in TEST_CELERY_BROKER_URL, short JOB_* leases);
+    `start_worker(beat=True, env=...)` starts celery beat instead. Ready when its log says so."""
+    started: list[Worker] = []
+
+    def start(
+        *, pool: str = "solo", concurrency: int = 1, beat: bool = False, env: dict[str, str] | None = None
+    ) -> Worker:
+        name = f"test{len(started)}-{os.getpid()}"
+        log_path = tmp_path / f"{name}.log"
+        log = open(log_path, "w")  # noqa: SIM115 — closed by Worker.stop
+        if beat:
+            # Its own process, so that a worker's children are its pool and nothing else.
+            command = [sys.executable, "-m", "celery", "-A", "qinfo", "beat", "--loglevel=INFO"]
+            command += [f"--schedule={tmp_path / (name + '-schedule')}"]
+            ready = "beat: Starting..."
         else:
-            raise RuntimeError("Celery worker did not start")
-        yield process
+            command = [sys.executable, "-m", "celery", "-A", "qinfo", "worker", f"--pool={pool}", "--loglevel=INFO"]
+            command += [f"--concurrency={concurrency}", f"--hostname={name}@%h", "--without-mingle", "--without-gossip"]
+            ready = " ready."
+        process = subprocess.Popen(  # noqa: S603 — our interpreter, our arguments
+            command, cwd=ROOT, env=_worker_env(env or {}), stdout=log, stderr=subprocess.STDOUT
+        )
+        worker = Worker(process=process, log_path=log_path, log_file=log)
+        started.append(worker)
+        deadline = time.monotonic() + 60
+        while ready not in worker.log():
+            if not worker.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{worker.log()}")
+            time.sleep(0.2)
+        return worker
+
+    try:
+        yield start
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        for worker in started:
+            worker.stop()
+
+
+@pytest.fixture
+def celery_worker(start_worker):
+    """A real Celery worker process on the test database and the test Redis broker."""
+    from qinfo.celery import app
+
+    app.control.purge()
+    worker = start_worker()
+    (ROOT / "var").mkdir(exist_ok=True)
+    try:
+        yield worker.process
+    finally:
+        worker.stop()
+        # Kept where it always was, for reading after a failed run.
+        (ROOT / "var" / "test-worker.log").write_text(worker.log())
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):

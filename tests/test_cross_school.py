@@ -133,6 +133,7 @@ ROWS = [
     ("import", "post", "/imports/{job}/mapping/", {}),
     ("import", "get", "/imports/{job}/preview/", None),
     ("import", "post", "/imports/{job}/commit/", {}),
+    ("import", "post", "/imports/{job}/retry/", {}),
     ("import", "get", "/imports/{job}/", None),
     ("import", "get", "/api/v1/imports/" + S, None),
     ("import", "get", "/api/v1/imports/{job}/", None),

@@ -951,6 +951,7 @@ JOB_REQUESTS = [
     ("post", "/imports/{code}/mapping/"),
     ("get", "/imports/{code}/preview/"),
     ("post", "/imports/{code}/commit/"),
+    ("post", "/imports/{code}/retry/"),
     ("get", "/imports/{code}/"),
     ("get", "/api/v1/imports/{code}/"),
     ("post", "/api/v1/imports/{code}/commit/"),

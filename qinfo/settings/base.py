@@ -229,7 +229,16 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
+# Leases of background jobs (qinfo.jobs): a running job renews its lease every
+# JOB_HEARTBEAT_SECONDS; one not renewed for JOB_LEASE_SECONDS has lost its worker and the sweep
+# (every JOB_SWEEP_SECONDS) queues it again, or fails it with a retry after JOB_MAX_ATTEMPTS
+# starts. So a killed worker's job moves again within about a lease and a sweep (1-2 minutes).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", default=60)
+JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", default=30)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {"task": "qinfo.sweep_jobs", "schedule": JOB_SWEEP_SECONDS},
     "clear-expired-sessions": {"task": "schools.clear_expired_sessions", "schedule": crontab(hour=2, minute=0)},
     "expire-guardian-codes": {"task": "students.expire_guardian_codes", "schedule": crontab(hour=2, minute=10)},
     "recompute-all-gpa": {"task": "academics.recompute_all_gpa", "schedule": crontab(hour=2, minute=30)},
