@@ -3,6 +3,7 @@ placement of students, course sections and registrations."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -12,11 +13,15 @@ from django.db import transaction
 from django.db.models import Max
 
 from qinfo.audit import audited
+from qinfo.text import control_character_message, has_control_characters
 from schools.models import AcademicYear, School, StaffMembership, Term, User
+from students import importing
 from students.models import Classroom, Enrolment, GradeLevel, Student
 
 from . import subject_codes
 from .models import (
+    MAX_CREDITS,
+    MAX_HOURS,
     ClassroomPlan,
     CourseSection,
     LearningArea,
@@ -56,9 +61,17 @@ def _subject_fields(
     credits_value = _decimal(credits, "credits", "หน่วยกิต")
     if credits_value * 2 != int(credits_value * 2):
         raise ValidationError({"credits": "หน่วยกิตต้องเป็นจำนวนเต็มหรือครึ่ง เช่น 0.5 1.0 1.5"})
+    if credits_value > MAX_CREDITS:
+        raise ValidationError({"credits": f"หน่วยกิตต้องไม่เกิน {MAX_CREDITS}"})
     hours_value = int(_decimal(hours, "hours", "เวลาเรียน"))
+    if hours_value > MAX_HOURS:
+        raise ValidationError({"hours": f"เวลาเรียนต้องไม่เกิน {MAX_HOURS:,} ชั่วโมง"})
     if not name or not name.strip():
         raise ValidationError({"name": "กรุณากรอกชื่อรายวิชา"})
+    if len(name.strip()) > Subject._meta.get_field("name").max_length:
+        raise ValidationError({"name": f"ชื่อรายวิชายาวเกิน {Subject._meta.get_field('name').max_length} ตัวอักษร"})
+    if has_control_characters(name):
+        raise ValidationError({"name": control_character_message("ชื่อรายวิชา")})
     if kind == Subject.Kind.ACTIVITY:
         if not activity:
             raise ValidationError({"activity": "กรุณาเลือกประเภทกิจกรรม"})
@@ -172,16 +185,29 @@ SUBJECT_COLUMNS = {
 }
 
 
+MAX_SUBJECT_ROWS = 2_000
+
+
 def read_subject_rows(uploaded_file) -> list[tuple[int, dict]]:
     """Rows of an .xlsx subject list as (spreadsheet row number, {field: value})."""
     from openpyxl import load_workbook
 
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > importing.MAX_BYTES:
+        raise ValidationError({"file": f"ไฟล์ใหญ่เกิน {importing.MAX_BYTES // (1024 * 1024)} MB"})
+    data = uploaded_file.read()
+    if not data.startswith(b"PK\x03\x04"):
+        raise ValidationError({"file": "อ่านไฟล์ไม่ได้ กรุณาใช้ไฟล์ Excel (.xlsx)"})
     try:
-        workbook = load_workbook(uploaded_file, read_only=True, data_only=True)
+        importing.check_xlsx_archive(data)
+    except importing.ImportFileError as error:
+        raise ValidationError({"file": str(error)}) from None
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise ValidationError({"file": "อ่านไฟล์ไม่ได้ กรุณาใช้ไฟล์ Excel (.xlsx)"}) from None
     sheet = workbook.active
-    rows = sheet.iter_rows(values_only=True)
+    rows = sheet.iter_rows(max_col=importing.MAX_COLUMNS, values_only=True)
     header = next(rows, None)
     if not header:
         raise ValidationError({"file": "ไฟล์ว่าง ไม่มีหัวตาราง"})
@@ -197,8 +223,12 @@ def read_subject_rows(uploaded_file) -> list[tuple[int, dict]]:
         raise ValidationError({"file": f"ไม่พบคอลัมน์ {', '.join(missing)} ในแถวแรกของไฟล์"})
     result = []
     for number, values in enumerate(rows, start=2):
+        if number > MAX_SUBJECT_ROWS:
+            raise ValidationError({"file": f"ไฟล์มีเกิน {MAX_SUBJECT_ROWS:,} แถว (นับรวมแถวว่าง) กรุณาลบแถวว่างท้ายตาราง"})
         if not values or all(value in (None, "") for value in values):
             continue
+        if any(len(str(value)) > importing.MAX_CELL_CHARS for value in values if value is not None):
+            raise ValidationError({"file": f"แถวที่ {number} มีข้อความยาวเกิน {importing.MAX_CELL_CHARS:,} ตัวอักษร"})
         result.append(
             (number, {field: values[index] if index < len(values) else None for field, index in columns.items()})
         )
@@ -235,7 +265,11 @@ def subjects_import(*, school: School, rows: list[tuple[int, dict]], by: User) -
                 label = {"subject_code": "รหัสวิชา", "name": "ชื่อวิชา", "credits": "หน่วยกิต", "hours": "ชั่วโมง"}
                 errors.extend(RowError(number, label.get(field, field), message) for message in messages)
             continue
-        prepared.append((fields, str(row.get("name_en") or "").strip()))
+        name_en = str(row.get("name_en") or "").strip()
+        if len(name_en) > Subject._meta.get_field("name_en").max_length or has_control_characters(name_en):
+            errors.append(RowError(number, "ชื่อภาษาอังกฤษ", "ชื่อภาษาอังกฤษยาวเกิน 200 ตัวอักษรหรือมีอักขระควบคุม"))
+            continue
+        prepared.append((fields, name_en))
     if errors:
         return 0, 0, errors
     created = updated = 0

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponsePermanentRedirect
@@ -104,7 +103,5 @@ urlpatterns = [
     path("system/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (import files, photos) are never served from MEDIA_URL, not even with DEBUG on:
+# each is read through a view that checks who is asking (students.views.student_photo).

@@ -34,6 +34,15 @@ from . import identity
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
+# Bounds that keep a hostile file cheap to refuse. An .xlsx is a zip: a 100 KB upload can hold
+# a 100 MB cell or a million empty rows, so the sizes the archive declares are checked before
+# any of it is parsed (zipfile never inflates a member past its declared size), every row the
+# reader walks through counts (empty ones too), and rows wider than any student list are cut.
+MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 200
+MAX_SCANNED_ROWS = MAX_ROWS + 1_000
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 1_000
 
 DMC = "dmc"
 DLA = "dla"
@@ -381,9 +390,42 @@ def _build_table(raw_rows: Iterable[tuple[int, list[str]]], encoding: str) -> Ta
     return Table(headers=_unique_headers(headers), rows=aligned, encoding=encoding, header_row=header_number)
 
 
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse an .xlsx whose content, once unpacked, would be far larger than any student list."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError("ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ หรือไฟล์เสียหาย") from error
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise ImportFileError("ไฟล์ Excel นี้มีส่วนประกอบมากผิดปกติ กรุณาคัดลอกเฉพาะตารางรายชื่อไปวางในไฟล์ใหม่แล้วอัปโหลดอีกครั้ง")
+    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(
+            f"ไฟล์ Excel นี้เมื่อขยายแล้วใหญ่เกิน {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB "
+            "(อาจมีข้อความยาวผิดปกติหรือแถวว่างจำนวนมาก) กรุณาคัดลอกเฉพาะตารางรายชื่อไปวางในไฟล์ใหม่ หรือบันทึกเป็น CSV"
+        )
+
+
+def _bounded(rows: Iterable[tuple[int, list[str]]]) -> Iterable[tuple[int, list[str]]]:
+    """Count every row walked through, empty or not, and refuse a cell longer than any field."""
+    for number, cells in rows:
+        if number > MAX_SCANNED_ROWS:
+            raise ImportFileError(
+                f"ไฟล์มีเกิน {MAX_SCANNED_ROWS:,} แถว (นับรวมแถวว่าง) กรุณาลบแถวว่างท้ายตาราง หรือแบ่งเป็นหลายไฟล์ แล้วนำเข้าทีละไฟล์"
+            )
+        for column, cell in enumerate(cells, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise ImportFileError(
+                    f"แถวที่ {number} คอลัมน์ที่ {column} มีข้อความยาวเกิน {MAX_CELL_CHARS:,} ตัวอักษร "
+                    "ไม่ใช่ข้อมูลนักเรียน กรุณาตรวจสอบไฟล์"
+                )
+        yield number, cells
+
+
 def _read_xlsx(data: bytes) -> Table:
     import openpyxl  # imported here: CSV-only callers never pay for it
 
+    check_xlsx_archive(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
@@ -394,9 +436,9 @@ def _read_xlsx(data: bytes) -> Table:
         sheet.reset_dimensions()
         rows = (
             (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+            for number, values in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1)
         )
-        return _build_table(rows, "xlsx")
+        return _build_table(_bounded(rows), "xlsx")
     finally:
         workbook.close()
 
@@ -424,10 +466,17 @@ def _read_csv(data: bytes) -> Table:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
-        rows = ((number, [clean_text(cell) for cell in cells]) for number, cells in enumerate(reader, start=1))
-        return _build_table(rows, encoding)
+        rows = (
+            (number, [clean_text(cell) for cell in cells[:MAX_COLUMNS]]) for number, cells in enumerate(reader, start=1)
+        )
+        return _build_table(_bounded(rows), encoding)
     except csv.Error as error:
-        raise ImportFileError(f"ไฟล์ CSV มีรูปแบบไม่ถูกต้อง: {error}") from error
+        # The csv module's own text is English ("field larger than field limit", "new-line
+        # character seen in unquoted field"); say where, in Thai.
+        raise ImportFileError(
+            f"ไฟล์ CSV มีรูปแบบไม่ถูกต้องที่บรรทัด {reader.line_num:,} (เช่น เครื่องหมายคำพูดไม่ครบคู่ "
+            f"หรือข้อความในช่องยาวเกิน) กรุณาเปิดใน Excel แล้วบันทึกเป็น CSV UTF-8 ใหม่"
+        ) from error
 
 
 def read_table(data: bytes, filename: str = "") -> Table:
