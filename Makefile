@@ -59,13 +59,14 @@ system-deps:
 system-deps-run:
 	$(call ensure_debs,$(DEB_PACKAGES_RUN))
 
-# PostgreSQL and Redis must answer; when root, start them if they are down.
+# PostgreSQL and Redis must answer; when root, start them if they are down. Redis keeps an
+# append-only file in var/redis/ (as in docker-compose), so a restart keeps the queue and locks.
 services:
 	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  if [ "$$(id -u)" = "0" ] && [ -d /etc/postgresql ]; then pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	  else echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; fi; fi
 	@if ! (redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1); then \
-	  if [ "$$(id -u)" = "0" ] && command -v redis-server >/dev/null; then redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; \
+	  if [ "$$(id -u)" = "0" ] && command -v redis-server >/dev/null; then mkdir -p var/redis; redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly yes --appendfsync everysec --dir "$(CURDIR)/var/redis"; sleep 1; \
 	  else echo "Redis is not answering on 127.0.0.1:6379"; exit 1; fi; fi
 
 db: venv

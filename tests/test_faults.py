@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from django.test import Client
 from students import import_services
 from students.models import Enrolment, ImportJob, Student
 
+from . import factories as f
 from .conftest import wait_for
 from .data import make_samples as samples
 
@@ -170,3 +174,180 @@ def test_a_job_that_keeps_losing_its_worker_fails_in_thai_and_the_retry_button_i
     job = wait_for(lambda: finished(job), timeout=120)
     assert job.status == ImportJob.Status.DONE, job.errors
     imported_once(world)
+
+
+# --- Redis outages, on a Redis of the test's own (the shared one is never stopped) ---------
+
+
+class PrivateRedis:
+    """A redis-server on a free port with its append-only file in the test's tmp_path, as
+    `make run` and docker-compose keep theirs, so a restart keeps the queue."""
+
+    def __init__(self, directory: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "yes", "--dir", str(self.directory), "--daemonize", "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 — fixed arguments
+        wait_for(self._answers, timeout=20, interval=0.05)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM: Redis writes its append-only file and exits, as `systemctl stop` does."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@contextmanager
+def celery_broker(url: str):
+    """Point this process's Celery app (what the web uses to queue tasks) at another broker."""
+    from qinfo.celery import app
+
+    def forget_connections():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._after_fork()
+
+    previous = app.conf.broker_url
+    forget_connections()
+    app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        forget_connections()
+        app.conf.broker_url = previous
+
+
+@pytest.fixture
+def on_private_redis(settings, private_redis):
+    """This process's cache and broker on the private Redis (databases 0 and 1)."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": private_redis.url(0)}}
+    with celery_broker(private_redis.url(1)):
+        yield private_redis
+
+
+def pages_answer(client: Client, urls: list[str]) -> dict[str, int]:
+    return {url: client.get(url).status_code for url in urls}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_with_redis_down_pages_and_sign_in_answer_and_jobs_that_need_it_say_so_in_thai(world, on_private_redis):
+    redis = on_private_redis
+    registrar = world.user("registrar")
+    big = import_services.import_preview(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        uploaded_file=SimpleUploadedFile("big.xlsx", samples.xlsx_bytes(samples.DMC_HEADERS, samples.dmc_rows(301))),
+        by=registrar,
+    )
+    running = import_services.import_preview(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        uploaded_file=SimpleUploadedFile("x.xlsx", samples.xlsx_bytes(samples.DMC_HEADERS, samples.dmc_rows(5))),
+        by=registrar,
+    )
+    ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.RUNNING)
+    redis.stop()
+
+    client = Client()
+    assert client.get("/login/").status_code == 200
+    response = client.post("/login/", {"username": "registrar", "password": f.PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    pages = [
+        "/",
+        f"/students/{world.student_a.code}/",
+        f"/classrooms/{world.class_a.code}/",
+        "/imports/",
+        f"/classrooms/{world.class_a.code}/roster.csv",
+    ]
+    assert set(pages_answer(client, pages).values()) == {200}
+
+    progress = client.get(f"/imports/{running.code}/").content.decode()
+    assert 'id="progress-unknown"' in progress
+    response = client.post(f"/imports/{big.code}/commit/", follow=True)
+    assert response.status_code == 200
+    assert import_services.QUEUE_DOWN_MESSAGE in response.content.decode()
+    big.refresh_from_db()
+    assert big.status == ImportJob.Status.PREVIEW
+
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded"
+    assert health.json()["database"] == "ok"
+    assert health.json()["cache"].startswith("error")
+    assert health.json()["queue"].startswith("error")
+    assert Client().post("/parents/activate/", {"code": "XXXX-XXXX"}).status_code in (200, 302)
+
+    redis.start()
+    wait_for(lambda: client.get("/healthz").json()["status"] == "ok", timeout=10)
+    response = client.post(f"/imports/{big.code}/commit/")
+    big.refresh_from_db()
+    assert big.status == ImportJob.Status.QUEUED
+
+
+def test_a_redis_outage_mid_import_loses_no_queued_task_and_the_worker_carries_on(
+    media, world, fast_leases, start_worker, on_private_redis
+):
+    redis = on_private_redis
+    env = {**fast_leases, "TEST_REDIS_URL": redis.url(0), "TEST_CELERY_BROKER_URL": redis.url(1)}
+    worker = start_worker(pool="prefork", concurrency=1, env=env)
+    start_worker(beat=True, env=env)
+    first = committed_big_import(world)
+    second = import_services.import_preview(
+        school=world.school_c,
+        academic_year=world.class_c.academic_year,
+        uploaded_file=SimpleUploadedFile(
+            "c.xlsx", samples.xlsx_bytes(samples.DMC_HEADERS, samples.dmc_rows(301, rooms=1, id_prefix="1500"))
+        ),
+        by=world.user("admin"),
+    )
+    second = import_services.import_commit(job=second, by=world.user("admin"))
+    wait_for(lambda: mid_import(first), timeout=60, interval=0.05)
+    redis.stop()
+    client = Client()
+    client.force_login(world.user("registrar"))
+    during = []
+    for _ in range(5):
+        during.append(client.get(f"/imports/{first.code}/").status_code)
+        during.append(client.get("/").status_code)
+        time.sleep(1)
+    redis.start()
+    back_at = time.monotonic()
+    first = wait_for(lambda: finished(first), timeout=120)
+    second = wait_for(lambda: finished(second), timeout=120)
+    report("Redis stopped 5 s mid-import -> both queued imports done after Redis is back", time.monotonic() - back_at)
+    assert set(during) == {200}
+    assert (first.status, second.status) == (ImportJob.Status.DONE, ImportJob.Status.DONE), (
+        first.errors,
+        second.errors,
+    )
+    assert worker.alive(), worker.log()[-3000:]
+    assert "Unrecoverable error" not in worker.log()
+    imported_once(world)
+    assert Student.objects.filter(school=world.school_c).count() == 301 + 1

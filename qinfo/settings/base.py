@@ -94,11 +94,14 @@ _options["options"] = f"{_options.get('options', '')} -c pgtrigger.ignore={{}}".
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Only what can be recomputed or done without lives in the cache, so it degrades instead of
+# raising while Redis is down (qinfo.cache); short timeouts keep a hung Redis from holding pages.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "qinfo.cache.DegradingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", default="qinfo"),
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -120,8 +123,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: server-side in the database, HTTP-only cookies, expire after a school day of idling.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions: server-side in the database only (not cached_db: signing in and every page must keep
+# working while Redis is down), HTTP-only cookies, expire after a school day of idling.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
@@ -227,6 +231,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=200)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Broker outages: a worker started while Redis is down waits for it, and one that loses it keeps
+# reconnecting for as long as it takes (instead of giving up after 100 tries). A task running
+# when the connection drops is left to finish: its message is restored to the queue on
+# reconnect and the second delivery finds the job done (tasks claim their job; see qinfo.jobs).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = TIME_ZONE
 # Leases of background jobs (qinfo.jobs): a running job renews its lease every
