@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -403,8 +403,6 @@ class AssessmentItemListApi(APIView):
 
 
 class AssessmentItemDetailApi(APIView):
-    CONFIRM = OpenApiParameter("confirm", bool, description="ยืนยันการลบรายการที่มีคะแนนแล้ว (คะแนนจะถูกลบด้วย)")
-
     @extend_schema(
         request=AssessmentItemInputSerializer,
         responses={200: AssessmentItemOutputSerializer, 400: GridErrorSerializer},
@@ -425,12 +423,14 @@ class AssessmentItemDetailApi(APIView):
         item = services.assessment_item_update(item=item, by=request.user, **data)
         return Response(AssessmentItemOutputSerializer(item).data)
 
-    @extend_schema(parameters=[CONFIRM], responses={204: None, 400: GridErrorSerializer}, summary="ลบรายการวัดผล")
+    @extend_schema(
+        responses={204: None, 400: GridErrorSerializer},
+        summary="ลบรายการวัดผล (ลบได้เฉพาะรายการที่ยังไม่มีคะแนน)",
+    )
     def delete(self, request, code, item_code):
         section = access_section_for_grading(request.user, code)
         item = _item(section, item_code)
-        confirmed = request.query_params.get("confirm", "").lower() in ("1", "true", "yes")
-        services.assessment_item_delete(item=item, confirmed=confirmed, by=request.user)
+        services.assessment_item_delete(item=item, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

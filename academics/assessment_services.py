@@ -30,7 +30,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
 
 from qinfo.audit import audited
@@ -505,20 +505,33 @@ def entered_count(item: AssessmentItem) -> int:
     return Score.objects.filter(item_id=item.pk).filter(Q(value__isnull=False) | ~Q(mark="")).count()
 
 
+def _refuse_delete(item: AssessmentItem, entered: int) -> ValidationError:
+    return _invalid(
+        "item",
+        f"รายการ “{item.name}” มีคะแนนของนักเรียนแล้ว {entered} คน จึงลบไม่ได้ เพื่อไม่ให้คะแนนที่บันทึกไว้หายไป "
+        "หากต้องการลบจริง ให้ล้างคะแนนของรายการนี้ในตารางคะแนนก่อน แล้วจึงลบ",
+        "has_scores",
+    )
+
+
 @transaction.atomic
-def assessment_item_delete(*, item: AssessmentItem, confirmed: bool = False, by) -> None:
-    """Remove a component. When students already have scores in it, the caller must confirm
-    (the scores go with it; the audit keeps them)."""
+def assessment_item_delete(*, item: AssessmentItem, by) -> None:
+    """Remove a component that holds no entered score. One that does is refused, naming how
+    many students have a score in it: deleting it would silently take their scores along.
+    Cells that were typed and cleared again hold nothing and go with the item."""
     section = _editable_section(item.section)
+    item = AssessmentItem.objects.select_for_update().get(pk=item.pk)
     entered = entered_count(item)
-    if entered and not confirmed:
-        raise _invalid(
-            "confirm",
-            f"รายการ “{item.name}” มีคะแนนของนักเรียนแล้ว {entered} คน การลบจะลบคะแนนเหล่านี้ด้วย กรุณายืนยันการลบ",
-            "confirm_required",
-        )
+    if entered:
+        raise _refuse_delete(item, entered)
     with audited(by, f"ลบรายการวัดผล “{item.name}”"):
-        item.delete()
+        Score.objects.filter(item_id=item.pk, value__isnull=True, mark="").delete()
+        try:
+            with transaction.atomic():
+                item.delete()
+        except ProtectedError:
+            # A score was typed in between: Score.item is PROTECT, so nothing was lost.
+            raise _refuse_delete(item, entered_count(item)) from None
     request_recompute(section.pk)
 
 
@@ -570,7 +583,12 @@ def assessment_plan_copy(*, source: CourseSection, target: CourseSection, by) ->
     plan = plan_for(target)
     source_plan = plan_for(source)
     with audited(by, f"คัดลอกแผนการวัดผลจาก {source}"):
-        AssessmentItem.objects.filter(section_id=target.pk).delete()
+        Score.objects.filter(section_id=target.pk, value__isnull=True, mark="").delete()
+        try:
+            with transaction.atomic():
+                AssessmentItem.objects.filter(section_id=target.pk).delete()
+        except ProtectedError:
+            raise ValidationError({"source": "มีคะแนนถูกบันทึกในกลุ่มนี้ระหว่างคัดลอก จึงคัดลอกแผนทับไม่ได้"}) from None
         copies = AssessmentItem.objects.bulk_create(
             AssessmentItem(
                 school_id=target.school_id,

@@ -223,6 +223,7 @@ class CourseSection(models.Model):
         return self.classroom.name if self.classroom_id else self.group_name
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class SectionTeacher(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE)
     section = models.ForeignKey(CourseSection, on_delete=models.CASCADE, related_name="section_teachers")
@@ -377,6 +378,7 @@ class PromotionDecision(models.Model):
 # --- Assessment, attendance, results (grade entry and evaluation) ---------------------------------
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class AssessmentPlan(models.Model):
     """How a section is assessed: the in-term:final ratio and how attendance is kept."""
 
@@ -402,6 +404,7 @@ class AssessmentPlan(models.Model):
         return f"{self.section} {self.in_term_ratio}:{100 - self.in_term_ratio}"
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class AssessmentItem(models.Model):
     """A scored component of a section: an assignment, a quiz, the midterm, the final."""
 
@@ -460,13 +463,14 @@ class Score(models.Model):
         NOT_ELIGIBLE = "มส", "มส (ไม่มีสิทธิ์สอบ)"
 
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    # PROTECT: entered scores never disappear with the item, section or student they belong to.
     section = models.ForeignKey(
-        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="scores"
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.PROTECT, related_name="scores"
     )
     item = models.ForeignKey(
-        AssessmentItem, verbose_name="ชิ้นงาน/การประเมิน", on_delete=models.CASCADE, related_name="scores"
+        AssessmentItem, verbose_name="ชิ้นงาน/การประเมิน", on_delete=models.PROTECT, related_name="scores"
     )
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="scores")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="scores")
     value = models.DecimalField("คะแนน", max_digits=6, decimal_places=2, null=True, blank=True)
     mark = models.CharField("เครื่องหมาย", max_length=2, choices=Mark.choices, blank=True)
     version = models.PositiveIntegerField("ฉบับที่", default=1)
@@ -539,7 +543,7 @@ class AttendanceMark(models.Model):
         AttendanceSession, verbose_name="คาบที่เช็กชื่อ", on_delete=models.CASCADE, related_name="marks"
     )
     student = models.ForeignKey(
-        Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="course_attendance"
+        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="course_attendance"
     )
     status = models.CharField("สถานะ", max_length=1, choices=Status.choices, default=Status.PRESENT)
     updated_by = models.ForeignKey(
@@ -561,9 +565,9 @@ class AttendanceHours(models.Model):
 
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
     section = models.ForeignKey(
-        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="attendance_hours"
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.PROTECT, related_name="attendance_hours"
     )
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="+")
     absent_hours = models.DecimalField("ชั่วโมงที่ขาด", max_digits=5, decimal_places=1, default=Decimal("0"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
@@ -588,9 +592,9 @@ class Result(models.Model):
 
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
     section = models.ForeignKey(
-        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.CASCADE, related_name="results"
+        CourseSection, verbose_name="กลุ่มการเรียน", on_delete=models.PROTECT, related_name="results"
     )
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="results")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="results")
     in_term = models.DecimalField("คะแนนระหว่างภาค", max_digits=5, decimal_places=2, null=True, blank=True)
     final = models.DecimalField("คะแนนปลายภาค", max_digits=5, decimal_places=2, null=True, blank=True)
     total = models.DecimalField("คะแนนรวม", max_digits=5, decimal_places=2, null=True, blank=True)
@@ -635,7 +639,7 @@ class ResultChange(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
-    result = models.ForeignKey(Result, verbose_name="ผลการเรียนที่แก้", on_delete=models.CASCADE, related_name="changes")
+    result = models.ForeignKey(Result, verbose_name="ผลการเรียนที่แก้", on_delete=models.PROTECT, related_name="changes")
     kind = models.CharField("ประเภท", max_length=20, choices=Kind.choices)
     attempt = models.PositiveSmallIntegerField("ครั้งที่", default=1)
     new_total = models.DecimalField("คะแนนใหม่", max_digits=5, decimal_places=2, null=True, blank=True)
@@ -715,7 +719,7 @@ class Evaluation(models.Model):
         CHARACTERISTIC = "characteristic", "คุณลักษณะอันพึงประสงค์"
 
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="evaluations")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="evaluations")
     term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.CASCADE, related_name="evaluations")
     kind = models.CharField("ด้านที่ประเมิน", max_length=15, choices=Kind.choices)
     item = models.PositiveSmallIntegerField("ข้อที่", default=0)

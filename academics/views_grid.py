@@ -149,7 +149,7 @@ def _flash(request, error: ValidationError) -> None:
 
 @login_required
 def assessment_plan(request, code):
-    """The section's ratio and components: add, edit, remove (confirmed when scores exist),
+    """The section's ratio and components: add, edit, remove (refused while scores exist),
     reorder, copy from another section. Read-only for those who only see the section."""
     if request.method == "POST":
         return _assessment_plan_post(request, code)
@@ -157,7 +157,7 @@ def assessment_plan(request, code):
     return _render_plan(request, section, can_grade=can_grade)
 
 
-def _render_plan(request, section, *, can_grade: bool, add_form=None, ratio_form=None, edit=None, confirm=None):
+def _render_plan(request, section, *, can_grade: bool, add_form=None, ratio_form=None, edit=None):
     plan = plan_for(section)
     items = grid_items(section)
     stats = item_stats(section)
@@ -189,7 +189,6 @@ def _render_plan(request, section, *, can_grade: bool, add_form=None, ratio_form
             "add_form": add_form or ItemForm(prefix="new"),
             "ratio_form": ratio_form or RatioForm(initial={"in_term_ratio": plan.in_term_ratio}),
             "sources": list(copy_sources(request.user, section)) if writable else [],
-            "confirm": confirm,
         },
         status=400
         if (add_form and add_form.errors) or (ratio_form and ratio_form.errors) or (edit_form and edit_form.errors)
@@ -267,12 +266,8 @@ def _assessment_plan_post(request, code):
         return _render_plan(request, section, can_grade=True, edit=(str(item.code), form))
     if action == "delete":
         try:
-            services.assessment_item_delete(item=item, confirmed=request.POST.get("confirm") == "1", by=by)
+            services.assessment_item_delete(item=item, by=by)
         except ValidationError as error:
-            if getattr(error, "error_dict", {}).get("confirm"):
-                return _render_plan(
-                    request, section, can_grade=True, confirm={"item": item, "message": error.messages[0]}
-                )
             _flash(request, error)
         else:
             messages.success(request, f"ลบรายการ “{item.name}” แล้ว")

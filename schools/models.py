@@ -208,6 +208,7 @@ class Term(models.Model):
         return f"{self.number}/{self.academic_year.year}"
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class CalendarEvent(models.Model):
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", "วันหยุด"

@@ -225,7 +225,7 @@ class Enrolment(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="enrolments")
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="enrolments")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="enrolments")
     academic_year = models.ForeignKey(
         AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="enrolments"
     )
@@ -344,7 +344,7 @@ class StatusChange(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="status_changes")
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="status_changes")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="status_changes")
     kind = models.CharField("ประเภท", max_length=15, choices=Kind.choices)
     date = models.DateField("วันที่")
     reason_code = models.CharField("สาเหตุ", max_length=15, choices=DropoutReason.choices, blank=True)
@@ -385,6 +385,16 @@ class ImportMapping(models.Model):
         return f"{self.school_id}: {self.layout}"
 
 
+# The job's history keeps what a registrar asks about (who imported which file, when, with what
+# outcome); the row errors, summary and the worker's lease heartbeats stay out of it.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(
+        condition=pghistory.AnyChange("status", "file", "total_rows", "valid_rows", "processed_rows", "finished_at")
+    ),
+    pghistory.DeleteEvent(),
+    exclude=["errors", "summary", "mapping", "lease_owner", "heartbeat_at"],
+)
 class ImportJob(LeasedJob):
     """An uploaded student file on its way through preview to commit (a leased job: see
     qinfo.jobs)."""

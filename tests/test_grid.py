@@ -448,17 +448,21 @@ def test_a_maximum_cannot_drop_below_the_highest_score_entered(world, section, i
     assert (item.name, item.max_score) == ("สอบกลางภาค", D("48"))
 
 
-def test_removing_an_item_with_scores_needs_confirmation(world, section, items):
+def test_an_item_with_entered_scores_cannot_be_removed_and_cleared_cells_do_not_count(world, section, items):
     teacher = world.user("teacher_a")
     save(section, items[0], world.student_a, "8", 0, teacher)
+    save(section, items[0], world.student_a2, "ร", 0, teacher)
     with pytest.raises(ValidationError) as caught:
         services.assessment_item_delete(item=items[0], by=teacher)
-    assert "มีคะแนนของนักเรียนแล้ว 1 คน" in caught.value.message_dict["confirm"][0]
+    assert "มีคะแนนของนักเรียนแล้ว 2 คน จึงลบไม่ได้" in caught.value.message_dict["item"][0]
     assert AssessmentItem.objects.filter(pk=items[0].pk).exists()
-    services.assessment_item_delete(item=items[0], confirmed=True, by=teacher)
+    assert Score.objects.count() == 2
+    save(section, items[0], world.student_a, "", 1, teacher)
+    save(section, items[0], world.student_a2, "", 1, teacher)
+    services.assessment_item_delete(item=items[0], by=teacher)  # only cleared cells left
     assert not AssessmentItem.objects.filter(pk=items[0].pk).exists()
     assert not Score.objects.exists()
-    services.assessment_item_delete(item=items[2], by=teacher)  # no scores: no question asked
+    services.assessment_item_delete(item=items[2], by=teacher)
     assert list(AssessmentItem.objects.values_list("name", flat=True)) == ["กลางภาค"]
 
 
@@ -513,7 +517,7 @@ def test_plan_changes_are_refused_once_submitted(world, section, items):
     with pytest.raises(ValidationError):
         services.assessment_plan_update(section=section, in_term_ratio=50, by=teacher)
     with pytest.raises(ValidationError):
-        services.assessment_item_delete(item=items[0], confirmed=True, by=teacher)
+        services.assessment_item_delete(item=items[0], by=teacher)
 
 
 def test_the_plan_warns_when_maxima_do_not_add_up_to_the_shares(world, section, items):
@@ -642,11 +646,11 @@ def test_the_plan_page_adds_edits_confirms_and_copies(world, section, items):
         },
     )
     assert response.status_code == 400 and "สูงสุด 8 คะแนน" in response.content.decode()
-    response = client.post(url, {"action": "delete", "item": items[0].code})
-    assert "ยืนยันการลบ “ใบงาน 1”" in response.content.decode()
+    response = client.post(url, {"action": "delete", "item": items[0].code}, follow=True)
+    assert "รายการ “ใบงาน 1” มีคะแนนของนักเรียนแล้ว 1 คน จึงลบไม่ได้" in response.content.decode()
     assert AssessmentItem.objects.filter(pk=items[0].pk).exists()
-    response = client.post(url, {"action": "delete", "item": items[0].code, "confirm": "1"})
-    assert response.status_code == 302 and not AssessmentItem.objects.filter(pk=items[0].pk).exists()
+    response = client.post(url, {"action": "delete", "item": items[2].code, "confirm": "1"})
+    assert response.status_code == 302 and not AssessmentItem.objects.filter(pk=items[2].pk).exists()
     target = f.make_section(section.subject, world.class_b, teachers=[world.user("teacher_a")])
     target_url = f"/academics/sections/{target.code}/assessment/"
     assert str(section.code) in client.get(target_url).content.decode()  # offered as a source

@@ -104,7 +104,7 @@ def write_requests(world, section, items):
             {"action": "add", "new-name": "ใหม่", "new-kind": "quiz", "new-max_score": "5", "new-part": "in_term"},
         ),
         ("form", plan_url, {"action": "up", "item": str(final.code)}),
-        ("form", plan_url, {"action": "delete", "item": str(final.code), "confirm": "1"}),
+        ("form", plan_url, {"action": "delete", "item": str(final.code)}),
     ]
 
 
@@ -381,9 +381,13 @@ def test_items_are_listed_added_changed_and_removed_with_thai_errors(world, sect
     response = client.patch(f"{url}{code}/", {"max_score": "8"}, content_type="application/json")
     assert response.status_code == 400 and "สูงสุด 9 คะแนน" in response.json()["errors"]["max_score"][0]
     response = client.delete(f"{url}{code}/")
-    assert response.status_code == 400 and "กรุณายืนยันการลบ" in response.json()["errors"]["confirm"][0]
-    assert client.delete(f"{url}{code}/?confirm=true").status_code == 204
-    assert not AssessmentItem.objects.filter(code=code).exists()
+    assert response.status_code == 400
+    assert "มีคะแนนของนักเรียนแล้ว 1 คน จึงลบไม่ได้" in response.json()["errors"]["item"][0]
+    assert client.delete(f"{url}{code}/?confirm=true").status_code == 400  # no confirmation deletes scores
+    assert Score.objects.filter(item__code=code).count() == 1
+    blank = client.post(url, {"name": "ยังไม่มีคะแนน", "kind": "quiz", "max_score": "5"}, content_type="application/json")
+    assert client.delete(f"{url}{blank.json()['code']}/").status_code == 204
+    assert not AssessmentItem.objects.filter(code=blank.json()["code"]).exists()
 
 
 def test_the_grid_api_returns_items_rows_and_cells_in_column_order(world, section, items):
