@@ -15,6 +15,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from qinfo import dirty
 from qinfo.bulk import copy_rows
 
 from . import grading
@@ -120,14 +121,36 @@ def students_of_section(section_id: int) -> list[int]:
     return list(Registration.objects.filter(section_id=section_id).values_list("student_id", flat=True))
 
 
+# Dirty marks (qinfo.dirty): an approval marks the section, an approved change marks the
+# student, in their own transactions; the recompute clears the mark in its transaction.
+GPA_SECTION = "academics.gpa_section"
+GPA_STUDENT = "academics.gpa_student"
+
+
+def recompute_section_gpa_now(section_id: int) -> int:
+    with transaction.atomic():
+        dirty.clear(GPA_SECTION, section_id)
+        return recompute(students_of_section(section_id))
+
+
+def recompute_students_gpa_now(student_ids: list[int]) -> int:
+    with transaction.atomic():
+        dirty.clear_many(GPA_STUDENT, student_ids)
+        return recompute(student_ids)
+
+
+dirty.register(GPA_SECTION, recompute_section_gpa_now)
+dirty.register(GPA_STUDENT, lambda student_id: recompute_students_gpa_now([student_id]))
+
+
 @shared_task(name="academics.recompute_gpa_for_section", time_limit=600, soft_time_limit=540)
 def recompute_gpa_for_section(section_id: int) -> int:
-    return recompute(students_of_section(section_id))
+    return recompute_section_gpa_now(section_id)
 
 
 @shared_task(name="academics.recompute_gpa_for_students", time_limit=600, soft_time_limit=540)
 def recompute_gpa_for_students(student_ids: list[int]) -> int:
-    return recompute(student_ids)
+    return recompute_students_gpa_now(student_ids)
 
 
 @shared_task(name="academics.recompute_all_gpa", time_limit=3 * 60 * 60, soft_time_limit=3 * 60 * 60 - 60)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from qinfo import dirty
 from qinfo.audit import audited
 from schools.access import scope_for
 from schools.models import StaffMembership, User
@@ -131,6 +132,9 @@ def section_transition(*, section: CourseSection, action: str, by: User, comment
         if target == S.APPROVED:
             Result.objects.filter(section=section).update(original_result=F("result"))
     if target == S.APPROVED:
+        from .gpa import GPA_SECTION
+
+        dirty.mark(GPA_SECTION, section.pk)
         transaction.on_commit(lambda: _results_changed(section.pk))
     return section
 
@@ -242,7 +246,10 @@ def result_change_decide(*, change: ResultChange, approve: bool, by: User, note:
             result.attempt = change.attempt if change.kind == ResultChange.Kind.REMEDIAL else result.attempt
             result.save(update_fields=["result", "total", "attempt", "original_result", "updated_at"])
     if approve:
+        from .gpa import GPA_STUDENT
+
         student_id = result.student_id
+        dirty.mark(GPA_STUDENT, student_id)
         transaction.on_commit(lambda: _student_changed(student_id))
     return change
 

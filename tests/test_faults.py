@@ -351,3 +351,38 @@ def test_a_redis_outage_mid_import_loses_no_queued_task_and_the_worker_carries_o
     assert "Unrecoverable error" not in worker.log()
     imported_once(world)
     assert Student.objects.filter(school=world.school_c).count() == 301 + 1
+
+
+# --- A lost recompute -------------------------------------------------------------------------
+
+
+def test_a_recompute_whose_task_was_lost_is_repaired_by_the_beat_sweep(world, start_worker):
+    from academics import assessment_services, tasks
+    from academics.models import AssessmentItem, Result
+    from academics.results import plan_for
+
+    env = {"DIRTY_GRACE_SECONDS": "1", "DIRTY_SWEEP_SECONDS": "2"}
+    start_worker(env=env)
+    start_worker(beat=True, env=env)
+    subject = f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1")
+    section = f.make_section(subject, world.class_a, teachers=[world.user("teacher_a")])
+    plan_for(section)
+    work = AssessmentItem.objects.create(school=world.school_a, section=section, name="งาน", max_score=70, order=1)
+    final = AssessmentItem.objects.create(
+        school=world.school_a, section=section, name="ปลายภาค", max_score=30, is_final=True, order=2
+    )
+    # The cache says a recompute is queued, but its task was lost (Redis restarted empty): the
+    # saves below queue nothing.
+    cache.set(tasks._mark_key(section.pk), "1", timeout=300)
+    for item, raw in ((work, "40"), (final, "22")):
+        assessment_services.score_save(
+            section=section,
+            item=item,
+            student=world.student_a,
+            raw=raw,
+            expected_version=None,
+            by=world.user("teacher_a"),
+        )
+    saved_at = time.monotonic()
+    wait_for(lambda: Result.objects.filter(section=section, student=world.student_a, total=62).exists(), timeout=60)
+    report("recompute lost with its task -> draft result repaired by the sweep", time.monotonic() - saved_at)

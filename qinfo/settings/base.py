@@ -249,8 +249,13 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", default=10)
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", default=60)
 JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", default=30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=3)
+# Dirty marks (qinfo.dirty): whatever stays marked DIRTY_GRACE_SECONDS after its change (its
+# task was lost) is recomputed by the sweep every DIRTY_SWEEP_SECONDS.
+DIRTY_GRACE_SECONDS = env_int("DIRTY_GRACE_SECONDS", default=60)
+DIRTY_SWEEP_SECONDS = env_int("DIRTY_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "qinfo.sweep_jobs", "schedule": JOB_SWEEP_SECONDS},
+    "sweep-dirty": {"task": "qinfo.sweep_dirty", "schedule": DIRTY_SWEEP_SECONDS},
     "clear-expired-sessions": {"task": "schools.clear_expired_sessions", "schedule": crontab(hour=2, minute=0)},
     "expire-guardian-codes": {"task": "students.expire_guardian_codes", "schedule": crontab(hour=2, minute=10)},
     "recompute-all-gpa": {"task": "academics.recompute_all_gpa", "schedule": crontab(hour=2, minute=30)},
