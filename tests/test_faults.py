@@ -11,7 +11,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from students import import_services
 from students.models import Enrolment, ImportJob, Student
 
 from . import factories as f
-from .conftest import wait_for
+from .conftest import _worker_env, wait_for
 from .data import make_samples as samples
 
 ROWS = 3000
@@ -386,3 +389,61 @@ def test_a_recompute_whose_task_was_lost_is_repaired_by_the_beat_sweep(world, st
     saved_at = time.monotonic()
     wait_for(lambda: Result.objects.filter(section=section, student=world.student_a, total=62).exists(), timeout=60)
     report("recompute lost with its task -> draft result repaired by the sweep", time.monotonic() - saved_at)
+
+
+# --- PostgreSQL dropping every connection (what a restart does to its clients) -----------------
+
+
+def test_the_first_request_after_postgresql_drops_its_connections_answers(tmp_path):
+    """A web server that keeps its connections (as in production) gets every one of them cut,
+    as by a PostgreSQL restart; the next request opens a new one instead of failing."""
+    from django.db import connection
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = connection.settings_dict
+    env = _worker_env(
+        {
+            "DJANGO_SETTINGS_MODULE": "qinfo.settings.base",
+            "DB_CONN_MAX_AGE": "600",
+            "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        }
+    )
+    log = open(tmp_path / "web.log", "w")  # noqa: SIM115 — closed below
+    server = subprocess.Popen(  # noqa: S603 — our interpreter, our arguments
+        [sys.executable, "-m", "gunicorn", "qinfo.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def status(path: str) -> int:
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as response:  # noqa: S310 — our own server
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return 0
+
+    try:
+        wait_for(lambda: status("/healthz") == 200, timeout=60)
+        assert status("/login/") == 200
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db["NAME"]],
+            )
+            assert cursor.fetchone()[0] >= 1  # the server's kept connection
+        cut_at = time.monotonic()
+        assert status("/login/") == 200
+        report("PostgreSQL connections cut -> first request answered", time.monotonic() - cut_at)
+        assert status("/healthz") == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
