@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from qinfo.access import cached_on_user, get_visible_or_404
 from schools.access import current_link, managed_school_ids, readable_school_ids, scope_for
@@ -54,6 +54,21 @@ def homeroom_classrooms(user) -> QuerySet[Classroom]:
     if not user.is_authenticated:
         return Classroom.objects.none()
     return Classroom.objects.filter(current_link(user), homeroom_teachers=user)
+
+
+def homeroom_student_ids(user) -> frozenset[int]:
+    """Students in the user's homeroom classes today (at the school they are now in)."""
+    if not user.is_authenticated or not scope_for(user).school_roles:
+        return frozenset()
+    return cached_on_user(
+        user,
+        "homeroom_students",
+        lambda: frozenset(
+            Enrolment.objects.filter(
+                classroom__in=homeroom_classrooms(user).values("pk"), school_id=F("student__school_id")
+            ).values_list("student_id", flat=True)
+        ),
+    )
 
 
 def taught_student_ids(user) -> frozenset[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +14,7 @@ from qinfo.api import Pagination, be_year
 from schools.access import managed_school_ids
 from schools.models import AcademicYear, School
 
-from . import selectors, services
+from . import disclosure, exporting, identity, selectors, services
 from .access import access_student, enrolments_visible_to, students_writable_by
 from .models import Classroom, GradeLevel, Student
 
@@ -31,9 +31,20 @@ class EnrolmentBriefSerializer(serializers.Serializer):
 
 
 class StudentOutputSerializer(serializers.ModelSerializer):
+    """A student as the requesting user may see them (students.disclosure): the national ID in
+    full (13 digits) or masked like the page (1-xxxx-xxxxx-35-2); address, religion and health
+    fields are null for a viewer who may not see them, and `disclosed` names what is shown.
+    The request's user comes in the serializer context as `user`."""
+
     school = serializers.UUIDField(source="school.code")
     school_name = serializers.CharField(source="school.name")
+    national_id = serializers.CharField(allow_null=True, help_text="13 หลัก หรือแบบปิดบัง 1-xxxx-xxxxx-35-2 ตามสิทธิ์ของผู้ดู")
     current_enrolment = serializers.SerializerMethodField()
+    disclosed = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="กลุ่มข้อมูลที่ผู้ดูมีสิทธิ์เห็น: national_id (เต็ม), contact, personal, health",
+    )
 
     class Meta:
         model = Student
@@ -52,8 +63,34 @@ class StudentOutputSerializer(serializers.ModelSerializer):
             "sex",
             "birth_date",
             "status",
+            *disclosure.PERSONAL_FIELDS,
+            *disclosure.HEALTH_FIELDS,
+            *disclosure.CONTACT_FIELDS,
             "current_enrolment",
+            "disclosed",
         ]
+        extra_kwargs = {
+            name: {"allow_null": True}
+            for name in (*disclosure.PERSONAL_FIELDS, *disclosure.HEALTH_FIELDS, *disclosure.CONTACT_FIELDS)
+        }
+
+    def to_representation(self, student):
+        shown = disclosure.disclosure_for(self.context["user"], student)
+        student.disclosed = [
+            group for group in shown.protected_groups if group in ("national_id", "contact", "personal", "health")
+        ]
+        data = super().to_representation(student)
+        if student.national_id and not shown.full_id:
+            data["national_id"] = identity.mask_national_id(student.national_id)
+        for allowed, names in (
+            (shown.personal, disclosure.PERSONAL_FIELDS),
+            (shown.health, disclosure.HEALTH_FIELDS),
+            (shown.contact, disclosure.CONTACT_FIELDS),
+        ):
+            if not allowed:
+                for name in names:
+                    data[name] = None
+        return data
 
     @extend_schema(responses=EnrolmentBriefSerializer(allow_null=True))
     def get_current_enrolment(self, student) -> dict | None:
@@ -81,6 +118,12 @@ class StudentInputSerializer(serializers.Serializer):
     )
 
 
+class StudentPagination(Pagination):
+    # A page of students is personal data: small pages, and every page with full IDs is logged
+    # and counted against the export budget (students.exporting).
+    max_page_size = 100
+
+
 class StudentListApi(APIView):
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False)
@@ -99,9 +142,20 @@ class StudentListApi(APIView):
         filters.is_valid(raise_exception=True)
         params = {key: str(value) for key, value in filters.validated_data.items()}
         queryset = selectors.student_list(user=request.user, filters=params)
-        paginator = Pagination()
+        paginator = StudentPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(StudentOutputSerializer(page, many=True).data)
+        data = StudentOutputSerializer(page, many=True, context={"user": request.user}).data
+        full_ids = sum(1 for row in data if "national_id" in row["disclosed"] and row["national_id"])
+        if full_ids:
+            if not exporting.export_allowed(request.user):
+                raise exceptions.Throttled(
+                    detail=f"ดูรายชื่อพร้อมเลขประจำตัวประชาชนได้ไม่เกิน {exporting.EXPORT_LIMIT} หน้าต่อชั่วโมง "
+                    "(นับรวมกับการส่งออกรายชื่อ) กรุณาลองใหม่ภายหลัง"
+                )
+            disclosure.log_bulk_read(
+                request.user, page="api:student-list", rows=len(data), full_ids=full_ids, target=request.GET.urlencode()
+            )
+        return paginator.get_paginated_response(data)
 
     @extend_schema(request=CreateInputSerializer, responses={201: StudentOutputSerializer}, summary="เพิ่มนักเรียน")
     def post(self, request):
@@ -121,7 +175,9 @@ class StudentListApi(APIView):
                 raise ValidationError({"school": "กรุณาระบุโรงเรียน"})
             school = candidates[0]
         student = services.student_create(school=school, by=request.user, **data)
-        return Response(StudentOutputSerializer(student).data, status=status.HTTP_201_CREATED)
+        return Response(
+            StudentOutputSerializer(student, context={"user": request.user}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class StudentDetailApi(APIView):
@@ -137,7 +193,10 @@ class StudentDetailApi(APIView):
     @extend_schema(responses=StudentOutputSerializer, summary="ข้อมูลนักเรียน")
     def get(self, request, code):
         student = access_student(request.user, code)
-        return Response(StudentOutputSerializer(student).data)
+        shown = disclosure.disclosure_for(request.user, student)
+        data = StudentOutputSerializer(student, context={"user": request.user}).data
+        disclosure.log_read(request.user, student, shown, page="api:student-detail", groups=data["disclosed"])
+        return Response(data)
 
     @extend_schema(request=UpdateInputSerializer, responses=StudentOutputSerializer, summary="แก้ไขข้อมูลนักเรียน")
     def patch(self, request, code):
@@ -149,7 +208,7 @@ class StudentDetailApi(APIView):
         if not reason:
             raise ValidationError({"reason": "กรุณาระบุเหตุผลการแก้ไข"})
         student = services.student_update(student=student, data=data, by=request.user, reason=reason)
-        return Response(StudentOutputSerializer(student).data)
+        return Response(StudentOutputSerializer(student, context={"user": request.user}).data)
 
 
 class EnrolmentOutputSerializer(EnrolmentBriefSerializer):

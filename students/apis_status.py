@@ -205,4 +205,6 @@ class TransferInApi(APIView):
             )
         else:
             student = status_services.transfer_receive(school=school, by=request.user, **data, **placement)
-        return Response(StudentOutputSerializer(student).data, status=status.HTTP_201_CREATED)
+        return Response(
+            StudentOutputSerializer(student, context={"user": request.user}).data, status=status.HTTP_201_CREATED
+        )

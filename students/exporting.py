@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from qinfo import text, thaidate
 from qinfo.ratelimit import hit
-from schools.access import readable_school_ids, scope_for
+from schools.access import scope_for
 from schools.models import AcademicYear, School, StaffMembership
 
 from . import importing
+from .disclosure import classroom_disclosure
 from .models import Classroom, Enrolment, Guardian, Student
 
 pdpa_log = logging.getLogger("qinfo.pdpa")
@@ -271,10 +272,10 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 def roster_download(user, classroom: Classroom, fmt: str) -> HttpResponse:
-    """The classroom roster as a file; national IDs only for the school's own staff."""
-    readable = readable_school_ids(user)
-    staff = readable is None or classroom.school_id in readable
-    headers, rows = roster_table(classroom, include_identifier=staff)
+    """The classroom roster as a file; national IDs only for those who see them in full
+    (students.disclosure: the school's staff, officers, admin)."""
+    include_identifier = classroom_disclosure(user, classroom).full_id
+    headers, rows = roster_table(classroom, include_identifier=include_identifier)
     title = f"{classroom.name} ปี {classroom.academic_year.year}".replace("/", "-")
     content, content_type = render(fmt, headers, rows, title=title)
     log_export(user, kind="roster", target=f"classroom:{classroom.code}", rows=len(rows), fmt=fmt)

@@ -72,3 +72,13 @@ def format_national_id(text: str) -> str:
 def make_national_id(first12: str) -> str:
     """Complete 12 digits with their check digit (used by the demo data and tests)."""
     return first12 + str(national_id_check_digit(first12))
+
+
+def mask_national_id(value: str | None) -> str:
+    """1-xxxx-xxxxx-35-2: the first digit and the last three, enough to tell two children apart
+    on a list without giving away the number. Anything that is not 13 digits is returned as is."""
+    if not value:
+        return ""
+    if len(value) == 13 and value.isdigit():
+        return f"{value[0]}-xxxx-xxxxx-{value[10:12]}-{value[12]}"
+    return value

@@ -4,25 +4,22 @@ Three rules shape the page:
 - A school the student has left (it keeps read access through its past enrolments) sees only
   the identity and what it recorded itself: its enrolments and status changes. The current
   address, guardians, photo and later schools' records belong to the school the student is in.
-- Disadvantage (poverty) data is sensitive (PDPA): only the school-wide staff of the student's
-  school, the student's homeroom teachers and a system admin see it, and each view is logged
-  to `qinfo.pdpa`.
-- Guardians and the full ID are for the school's staff, as before.
+- Which parts of the current record a viewer sees (full or masked ID, address, religion,
+  health, disadvantages, guardians) is students.disclosure's table, shared with the API and
+  the exports; each view of a protected part is logged to `qinfo.pdpa`.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from schools.access import SCHOOL_WIDE_ROLES, can_manage_school, readable_school_ids, scope_for
+from schools.access import can_manage_school, readable_school_ids, scope_for
 
-from .access import guardian_student_ids, guardians_visible_to, homeroom_classrooms
+from . import disclosure
+from .access import guardian_student_ids, guardians_visible_to
 from .models import Enrolment, Guardian, StatusChange, Student
-
-pdpa_log = logging.getLogger("qinfo.pdpa")
 
 FULL = "full"
 PAST = "past"
@@ -70,32 +67,6 @@ def status_changes_visible_to(user, student: Student) -> QuerySet[StatusChange]:
     return queryset
 
 
-def can_see_sensitive(user, student: Student, current_enrolment: Enrolment | None) -> bool:
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    if scope.has_role_in(student.school_id, *SCHOOL_WIDE_ROLES):
-        return True
-    if current_enrolment is None or current_enrolment.school_id != student.school_id:
-        return False
-    classroom = current_enrolment.classroom
-    return classroom is not None and homeroom_classrooms(user).filter(pk=classroom.pk).exists()
-
-
-def log_sensitive_view(user, student: Student, *, section: str, page: str) -> None:
-    """One line per view of a student's sensitive data: who, which student, what."""
-    pdpa_log.info(
-        "sensitive_view section=%s page=%s user=%s user_id=%s student=%s student_number=%s school_id=%s",
-        section,
-        page,
-        getattr(user, "username", ""),
-        getattr(user, "pk", None),
-        student.code,
-        student.student_number,
-        student.school_id,
-    )
-
-
 @dataclass
 class StudentRecord:
     student: Student
@@ -103,10 +74,28 @@ class StudentRecord:
     enrolments: list[Enrolment]
     current_enrolment: Enrolment | None
     status_changes: list[StatusChange]
+    disclosure: disclosure.Disclosure
     guardians: list[Guardian] = field(default_factory=list)
     can_manage: bool = False
-    show_sensitive: bool = False
-    show_full_id: bool = False
+
+    @property
+    def show_sensitive(self) -> bool:
+        return self.disclosure.disadvantages
+
+    @property
+    def show_full_id(self) -> bool:
+        return self.disclosure.full_id
+
+    @property
+    def identifier_shown(self) -> str:
+        return disclosure.shown_identifier(self.student, self.disclosure)
+
+    @property
+    def logged_groups(self) -> list[str]:
+        """What the page shows of the protected groups (a past record shows only the ID)."""
+        if self.is_past:
+            return ["national_id"] if self.disclosure.full_id else []
+        return self.disclosure.protected_groups
 
     @property
     def is_past(self) -> bool:
@@ -127,20 +116,20 @@ def student_record(*, user, student: Student) -> StudentRecord:
         enrolments = [enrolment for enrolment in enrolments if enrolment.school_id in own]
         changes = changes.filter(school_id__in=own)
         readable = readable_school_ids(user)
+        full_id = readable is None or any(e.school_id in readable for e in enrolments)
         return StudentRecord(
             student=student,
             mode=mode,
             enrolments=enrolments,
             current_enrolment=None,
             status_changes=list(changes),
-            show_full_id=readable is None or any(e.school_id in readable for e in enrolments),
+            disclosure=disclosure.POLICY[disclosure.PAST_SCHOOL if full_id else disclosure.NOBODY],
         )
     current = next((e for e in enrolments if e.school_id == student.school_id), enrolments[0] if enrolments else None)
     can_manage = can_manage_school(user, student.school_id)
-    readable = readable_school_ids(user)
-    staff_view = readable is None or student.school_id in readable
+    shown = disclosure.disclosure_for(user, student)
     guardians: list[Guardian] = []
-    if can_manage or staff_view:
+    if shown.guardians:
         guardians = list(guardians_visible_to(user).filter(student=student).order_by("-is_primary", "id"))
     return StudentRecord(
         student=student,
@@ -148,8 +137,7 @@ def student_record(*, user, student: Student) -> StudentRecord:
         enrolments=enrolments,
         current_enrolment=current,
         status_changes=list(changes),
+        disclosure=shown,
         guardians=guardians,
         can_manage=can_manage,
-        show_sensitive=can_see_sensitive(user, student, current),
-        show_full_id=staff_view or can_manage,
     )

@@ -22,7 +22,7 @@ from schools.models import School
 from schools.selectors import current_academic_year
 from schools.services import user_create
 
-from . import profile_selectors, profile_services, selectors, services
+from . import disclosure, profile_selectors, profile_services, selectors, services
 from .access import access_classroom, access_guardian, access_student, guardians_writable_by
 from .forms import (
     EnrolmentForm,
@@ -83,8 +83,7 @@ def student_list(request):
 def student_detail(request, code):
     student = access_student(request.user, code)
     record = profile_selectors.student_record(user=request.user, student=student)
-    if record.show_sensitive:
-        profile_selectors.log_sensitive_view(request.user, student, section="disadvantages", page="detail")
+    disclosure.log_read(request.user, student, record.disclosure, page="detail", groups=record.logged_groups)
     return render(
         request,
         "students/student_detail.html",
@@ -201,8 +200,7 @@ def student_edit(request, code):
         guardians=guardians,
         show_sensitive=record.show_sensitive,
     )
-    if record.show_sensitive:
-        profile_selectors.log_sensitive_view(request.user, student, section="disadvantages", page="edit")
+    disclosure.log_read(request.user, student, record.disclosure, page="edit", groups=record.logged_groups)
     if request.method == "POST" and form.is_valid() and profile_form.is_valid():
         basic = dict(form.cleaned_data)
         reason = basic.pop("reason")
