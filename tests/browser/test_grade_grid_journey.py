@@ -420,13 +420,12 @@ def test_a_teacher_builds_the_plan_with_thai_errors_and_a_scaling_warning(world,
     expect(page.locator(".messages")).to_contain_text("เพิ่มรายการ “ใบงานเสริม” แล้ว")
     expect(page.locator(".ap-warning").first).to_contain_text("คะแนนเต็มระหว่างภาครวม 80 ไม่เท่ากับสัดส่วนระหว่างภาค 70")
     assert AssessmentItem.objects.get(section=section, name="ใบงานเสริม").max_score == D("10")
-    # Removing a component with scores asks first.
+    # A component with scores cannot be removed: the page says how many students would lose one.
     student = students_in_order(section)[0]
     Score.objects.create(school=world.school_a, section=section, item=items[0], student=student, value=40)
     page.get_by_role("button", name="ลบ คะแนนเก็บ").click()
-    expect(page.locator("#confirm-delete")).to_contain_text("มีคะแนนของนักเรียนแล้ว 1 คน")
-    shot(page, "grid-plan-confirm-delete")
-    page.get_by_role("link", name="ยกเลิก").click()
+    expect(page.locator(".messages")).to_contain_text("มีคะแนนของนักเรียนแล้ว 1 คน จึงลบไม่ได้")
+    shot(page, "grid-plan-refuse-delete")
     assert AssessmentItem.objects.filter(pk=items[0].pk).exists()
     page.get_by_role("button", name="เลื่อน ใบงานเสริม ขึ้น").click()
     expect(page.locator("#assessment-items tbody tr").nth(1).locator("input[name$='-name']")).to_have_value("ใบงานเสริม")
