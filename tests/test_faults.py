@@ -276,6 +276,14 @@ def test_with_redis_down_pages_and_sign_in_answer_and_jobs_that_need_it_say_so_i
         by=registrar,
     )
     ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.RUNNING)
+    from academics.models import AssessmentItem
+    from academics.results import plan_for
+    from qinfo import dirty
+
+    subject = f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1")
+    section = f.make_section(subject, world.class_a, teachers=[world.user("teacher_a")])
+    plan_for(section)
+    item = AssessmentItem.objects.create(school=world.school_a, section=section, name="งาน", max_score=70, order=1)
     redis.stop()
 
     client = Client()
@@ -306,6 +314,16 @@ def test_with_redis_down_pages_and_sign_in_answer_and_jobs_that_need_it_say_so_i
     assert health.json()["cache"].startswith("error")
     assert health.json()["queue"].startswith("error")
     assert Client().post("/parents/activate/", {"code": "XXXX-XXXX"}).status_code in (200, 302)
+    teacher = Client()
+    teacher.force_login(world.user("teacher_a"))
+    saved = teacher.put(
+        f"/api/v1/sections/{section.code}/scores/{item.code}/{world.student_a.code}/",
+        {"value": "40", "expected_version": 0},
+        content_type="application/json",
+    )
+    assert saved.status_code == 200, saved.content
+    # Its recompute could not be queued; the mark in PostgreSQL has it for the sweep.
+    assert dirty.is_marked("academics.section_results", section.pk)
 
     redis.start()
     wait_for(lambda: client.get("/healthz").json()["status"] == "ok", timeout=10)
