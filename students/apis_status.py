@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -78,12 +78,10 @@ class StatusChangeListApi(APIView):
 
 
 class TransferCandidateSerializer(serializers.Serializer):
-    prefix = serializers.CharField()
-    first_name = serializers.CharField()
-    last_name = serializers.CharField()
-    birth_date = serializers.DateField(allow_null=True)
-    school_name = serializers.CharField(source="school.name")
-    status = serializers.ChoiceField(choices=Student.Status.choices)
+    """Only what confirms the child: a masked name and the school that holds the record."""
+
+    masked_name = serializers.CharField(help_text="คำนำหน้าและอักษรแรกของชื่อ–นามสกุล เช่น ด.ช.ธ**** แ****")
+    school_name = serializers.CharField()
 
 
 class TransferNewStudentSerializer(serializers.Serializer):
@@ -115,7 +113,6 @@ class TransferInApi(APIView):
             source="where",
         )
         warning = serializers.CharField()
-        last_grade = serializers.CharField()
         student = TransferCandidateSerializer(allow_null=True)
 
     class InputSerializer(serializers.Serializer):
@@ -140,16 +137,21 @@ class TransferInApi(APIView):
         params = self.LookupSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         school = school_for_request(request, write=True)
+        if not status_services.transfer_lookup_allowed(request.user):
+            raise exceptions.Throttled(detail=status_services.transfer_lookup_refused_message())
         candidate = status_services.transfer_candidate(identifier=params.validated_data["identifier"], school=school)
+        status_services.log_transfer_lookup(request.user, school=school, candidate=candidate, page="api")
+        other = candidate.where == "other_school"
         return Response(
             self.LookupOutputSerializer(
                 {
                     "identifier": candidate.identifier,
                     "where": candidate.where,
                     "warning": candidate.warning,
-                    "last_grade": candidate.last_grade,
-                    # Another school's child is described only by what the form needs to recognise them.
-                    "student": candidate.student if candidate.where == "other_school" else None,
+                    # Another school's child is described only by what confirms them.
+                    "student": {"masked_name": candidate.masked_name, "school_name": candidate.student.school.name}
+                    if other
+                    else None,
                 }
             ).data
         )

@@ -12,6 +12,7 @@ status changes (they carry its school id) and reads them through students.access
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,10 +23,13 @@ from django.utils import timezone
 
 from qinfo import thaidate
 from qinfo.audit import audited
+from qinfo.ratelimit import hit
 from schools.models import AcademicYear, School, User
 
 from . import identity, services
 from .models import Classroom, Enrolment, GradeLevel, Guardian, StatusChange, Student
+
+pdpa_log = logging.getLogger("qinfo.pdpa")
 
 Kind = StatusChange.Kind
 Status = Student.Status
@@ -133,8 +137,9 @@ def status_change_record(
 
 @dataclass(frozen=True)
 class TransferCandidate:
-    """What the receiving registrar may learn about a student found by ID: the minimum to
-    recognise the child and the school they come from."""
+    """What a lookup by ID may tell the receiving registrar about a child of another school:
+    only enough to confirm it is the right child (a masked name) and which school holds the
+    record. Birth date, status and grade stay with that school."""
 
     identifier: str
     student: Student | None
@@ -142,15 +147,26 @@ class TransferCandidate:
     last_grade: str = ""
 
     @property
+    def masked_name(self) -> str:
+        return masked_name(self.student) if self.student is not None else ""
+
+    @property
     def warning(self) -> str:
         if self.where != "other_school" or self.student is None:
             return ""
-        if self.student.status in ON_ROLL:
-            return (
-                f"นักเรียนคนนี้ยังมีสถานภาพ “{self.student.get_status_display()}” ที่{self.student.school.name} "
-                "เมื่อรับย้ายเข้า ระบบจะบันทึกการย้ายออกให้โรงเรียนเดิมโดยอัตโนมัติ กรุณาตรวจสอบกับโรงเรียนเดิม"
-            )
-        return ""
+        return (
+            f"กรุณาตรวจสอบกับ{self.student.school.name}ก่อนรับย้าย: เมื่อรับย้ายเข้า ระบบจะบันทึกการย้ายออกให้"
+            "โรงเรียนเดิมโดยอัตโนมัติ หากโรงเรียนเดิมยังไม่ได้บันทึก"
+        )
+
+
+def masked_name(student: Student) -> str:
+    """ด.ช. ธ**** แ****: the prefix and the first letter of each name."""
+
+    def mask(word: str) -> str:
+        return f"{word[:1]}****" if word else ""
+
+    return f"{student.prefix}{mask(student.first_name)} {mask(student.last_name)}".strip()
 
 
 def normalize_identifier(raw: str) -> tuple[str | None, str | None]:
@@ -182,6 +198,35 @@ def transfer_candidate(*, identifier: str, school: School) -> TransferCandidate:
     )
     return TransferCandidate(
         identifier=value, student=student, where="other_school", last_grade=last.grade_level.short_name if last else ""
+    )
+
+
+# Looking a child up by ID is the one read across schools: a registrar may do it this many
+# times an hour (pages and API together), and every lookup is logged.
+TRANSFER_LOOKUP_LIMIT = 30
+TRANSFER_LOOKUP_WINDOW = 60 * 60
+
+
+def transfer_lookup_allowed(user) -> bool:
+    return hit(f"transfer_lookup:{user.pk}", limit=TRANSFER_LOOKUP_LIMIT, window_seconds=TRANSFER_LOOKUP_WINDOW)
+
+
+def transfer_lookup_refused_message() -> str:
+    return f"ค้นหานักเรียนเพื่อรับย้ายได้ไม่เกิน {TRANSFER_LOOKUP_LIMIT} ครั้งต่อชั่วโมง กรุณาลองใหม่ภายหลัง"
+
+
+def log_transfer_lookup(user, *, school: School, candidate: TransferCandidate, page: str) -> None:
+    """Who looked which ID up for which school, and what they learnt (PDPA log)."""
+    pdpa_log.info(
+        "transfer_lookup page=%s user=%s user_id=%s school=%s identifier=%s result=%s student=%s holder_school_id=%s",
+        page,
+        getattr(user, "username", ""),
+        getattr(user, "pk", None),
+        school.code,
+        identity.mask_national_id(candidate.identifier),
+        candidate.where,
+        candidate.student.code if candidate.student else "",
+        candidate.student.school_id if candidate.student else "",
     )
 
 

@@ -125,14 +125,18 @@ def transfer_in(request):
     lookup_form = TransferLookupForm({"identifier": identifier} if identifier else None)
     candidate = None
     if identifier and lookup_form.is_valid():
-        try:
-            candidate = status_services.transfer_candidate(identifier=identifier, school=school)
-        except ValidationError as error:
-            _apply_errors(lookup_form, error)
+        if request.method == "GET" and not status_services.transfer_lookup_allowed(request.user):
+            lookup_form.add_error("identifier", status_services.transfer_lookup_refused_message())
+        else:
+            try:
+                candidate = status_services.transfer_candidate(identifier=identifier, school=school)
+            except ValidationError as error:
+                _apply_errors(lookup_form, error)
+            else:
+                if request.method == "GET":
+                    status_services.log_transfer_lookup(request.user, school=school, candidate=candidate, page="page")
     year = current_academic_year(school)
     initial = {"identifier": candidate.identifier if candidate else identifier, "academic_year": year}
-    if candidate and candidate.where == "other_school":
-        initial["last_grade"] = candidate.last_grade
     receive_form = new_form = None
     if candidate and candidate.where == "other_school":
         receive_form = TransferReceiveForm(

@@ -4,6 +4,7 @@ its own past only, the status report, the API, access for every persona, and que
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date, timedelta
 
@@ -213,13 +214,12 @@ def test_a_classroom_of_another_school_is_refused(world, registrar_c):
     assert not StatusChange.objects.exists()
 
 
-def test_the_lookup_finds_the_student_in_another_school_and_warns_while_they_are_studying(world):
+def test_the_lookup_finds_the_student_in_another_school_and_names_them_only_masked(world):
     candidate = status_services.transfer_candidate(identifier=world.student_a.national_id, school=world.school_c)
-    assert (candidate.where, candidate.student.pk, candidate.last_grade) == ("other_school", world.student_a.pk, "ม.1")
-    assert "ยังมีสถานภาพ “กำลังศึกษา”" in candidate.warning
-    record(world, kind=Kind.TRANSFER_OUT, date=date(2026, 7, 1), other_school="x")
-    quiet = status_services.transfer_candidate(identifier=world.student_a.national_id, school=world.school_c)
-    assert quiet.warning == ""
+    assert (candidate.where, candidate.student.pk) == ("other_school", world.student_a.pk)
+    assert candidate.masked_name == f"{world.student_a.prefix}ธ**** แ****"
+    assert world.school_a.name in candidate.warning
+    assert "กำลังศึกษา" not in candidate.warning
 
 
 def test_the_lookup_tells_this_school_not_found_and_bad_ids_apart(world):
@@ -460,8 +460,9 @@ def test_the_transfer_page_looks_up_warns_and_receives_in_one_step(world, regist
     client = client_for(world, "registrar_c")
     url = f"/transfers/in/?school={world.school_c.code}"
     lookup = client.get(f"{url}&identifier={world.student_a.national_id}").content.decode()
-    assert world.student_a.full_name in lookup and world.school_a.name in lookup
-    assert "ยังมีสถานภาพ “กำลังศึกษา”" in lookup
+    assert f'<dd id="candidate-name">{world.student_a.prefix}ธ**** แ****</dd>' in lookup
+    assert world.school_a.name in lookup
+    assert world.student_a.first_name not in lookup and "กำลังศึกษา" not in lookup
     response = client.post(
         url,
         {
@@ -582,8 +583,11 @@ def test_the_transfer_api_looks_up_and_receives(world, registrar_c):
     client = client_for(world, "registrar_c")
     school = str(world.school_c.code)
     found = client.get(f"/api/v1/transfers/in/?school={school}&identifier={world.student_a.national_id}").json()
-    assert (found["result"], found["student"]["last_name"]) == ("other_school", world.student_a.last_name)
-    assert "code" not in found["student"] and "national_id" not in found["student"]
+    assert found["result"] == "other_school"
+    assert found["student"] == {
+        "masked_name": f"{world.student_a.prefix}ธ**** แ****",
+        "school_name": world.school_a.name,
+    }
     body = {
         "school": school,
         "identifier": world.student_a.national_id,
@@ -685,6 +689,40 @@ def test_receiving_transfers_is_limited_to_the_receiving_schools_registrar_and_a
     else:
         assert response.status_code == 404, persona
         assert Student.objects.get(pk=other.pk).school_id != school.pk
+
+
+def test_a_lookup_is_logged_with_who_for_which_school_and_the_id_masked(world, registrar_c, caplog):
+    client = client_for(world, "registrar_c")
+    with caplog.at_level(logging.INFO, logger="qinfo.pdpa"):
+        client.get(f"/api/v1/transfers/in/?school={world.school_c.code}&identifier={world.student_a.national_id}")
+        client.get(f"/transfers/in/?school={world.school_c.code}&identifier={world.student_a.national_id}")
+    lines = [r.getMessage() for r in caplog.records if r.name == "qinfo.pdpa" and "transfer_lookup" in r.getMessage()]
+    assert len(lines) == 2
+    for line in lines:
+        assert "user=registrar_c" in line and f"school={world.school_c.code}" in line
+        assert "result=other_school" in line and f"student={world.student_a.code}" in line
+        assert world.student_a.national_id not in line
+
+
+def test_lookups_are_throttled_per_user_on_the_page_and_the_api(world, registrar_c):
+    client = client_for(world, "registrar_c")
+    api_url = f"/api/v1/transfers/in/?school={world.school_c.code}&identifier={world.student_a.national_id}"
+    page_url = f"/transfers/in/?school={world.school_c.code}&identifier={world.student_a.national_id}"
+    for _ in range(status_services.TRANSFER_LOOKUP_LIMIT - 1):
+        assert client.get(api_url).status_code == 200
+    assert "ธ****" in client.get(page_url).content.decode()
+    refused = client.get(api_url)
+    assert refused.status_code == 429
+    assert "ไม่เกิน 30 ครั้งต่อชั่วโมง" in refused.json()["detail"]
+    page = client.get(page_url).content.decode()
+    assert "ไม่เกิน 30 ครั้งต่อชั่วโมง" in page and "ธ****" not in page
+    # Another registrar has their own budget.
+    assert (
+        client_for(world, "registrar")
+        .get(f"/api/v1/transfers/in/?school={world.school_a.code}&identifier={world.student_c.national_id}")
+        .status_code
+        == 200
+    )
 
 
 # --- Query counts ---------------------------------------------------------------------------

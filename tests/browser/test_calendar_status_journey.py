@@ -158,7 +158,10 @@ def test_a_school_receives_a_student_and_the_old_school_sees_only_its_past(world
     page.get_by_label("เลขประจำตัวประชาชน หรือรหัส G ของนักเรียน").fill(student.national_id)
     page.get_by_role("button", name="ค้นหา").click()
     expect(page.get_by_role("heading", name="พบนักเรียนในโรงเรียนอื่นของระบบ")).to_be_visible()
-    expect(page.locator(".notice-warn")).to_contain_text("ยังมีสถานภาพ “กำลังศึกษา”")
+    # Only what confirms the child: a masked name and the school that holds the record.
+    expect(page.locator("#candidate-name")).to_have_text(f"{student.prefix}ธ**** แ****")
+    expect(page.locator("#candidate-school")).to_have_text(world.school_a.name)
+    expect(page.locator(".lookup-card")).not_to_contain_text(student.first_name)
     page.get_by_label(re.compile(r"^เลขประจำตัวนักเรียน \(ของโรงเรียนนี้\)")).fill("C-100")
     page.get_by_label(re.compile(r"^วันที่รับย้ายเข้า")).fill("03/08/2569")
     page.keyboard.press("Escape")
