@@ -196,9 +196,10 @@ class PrivateRedis:
     def url(self, db: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
-    def start(self) -> None:
+    def start(self, *, keep: bool = True) -> None:
+        """`keep=False`: start with nothing, as a Redis without persistence after a restart."""
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        command += ["--appendonly", "yes", "--dir", str(self.directory), "--daemonize", "no"]
+        command += ["--appendonly", "yes" if keep else "no", "--dir", str(self.directory), "--daemonize", "no"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 — fixed arguments
         wait_for(self._answers, timeout=20, interval=0.05)
 
@@ -372,6 +373,23 @@ def test_a_redis_outage_mid_import_loses_no_queued_task_and_the_worker_carries_o
     assert "Unrecoverable error" not in worker.log()
     imported_once(world)
     assert Student.objects.filter(school=world.school_c).count() == 301 + 1
+
+
+def test_an_import_queued_before_redis_restarted_empty_is_sent_again_and_done(
+    media, world, fast_leases, start_worker, on_private_redis
+):
+    redis = on_private_redis
+    job = committed_big_import(world)  # queued while no worker runs
+    redis.stop()
+    redis.start(keep=False)  # the queue is gone with its message
+    env = {**fast_leases, "TEST_REDIS_URL": redis.url(0), "TEST_CELERY_BROKER_URL": redis.url(1)}
+    back_at = time.monotonic()
+    start_worker(pool="prefork", concurrency=1, env=env)
+    start_worker(beat=True, env=env)
+    job = wait_for(lambda: finished(job), timeout=120)
+    report("Redis restarted empty with an import queued -> sent again and done", time.monotonic() - back_at)
+    assert job.status == ImportJob.Status.DONE, job.errors
+    imported_once(world)
 
 
 # --- A lost recompute -------------------------------------------------------------------------
