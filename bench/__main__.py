@@ -13,7 +13,7 @@ import os
 import pkgutil
 import sys
 import traceback
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import django
@@ -98,7 +98,7 @@ def main(argv: list[str]) -> int:
 
     CACHE_DIR.mkdir(exist_ok=True)
     report = {
-        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "dataset": ctx.dataset.as_json(),
         "runs": ctx.runs,
         "warmup": ctx.warmup,

@@ -18,6 +18,7 @@ from schools.models import EducationArea, School, StaffMembership, User
 from students.models import Classroom, Enrolment, Guardian, Student
 
 from . import factories as f
+from .clocked import clock_environment
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that
 # thread are still synchronous and safe.
@@ -269,6 +270,7 @@ def _worker_env(extra: dict[str, str]) -> dict[str, str]:
             f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
         ),
         "TEST_DATABASE_NAME": db["NAME"],
+        **clock_environment(),
         **extra,
     }
 
@@ -290,11 +292,12 @@ def start_worker(transactional_db, tmp_path):
         log = open(log_path, "w")  # noqa: SIM115 — closed by Worker.stop
         if beat:
             # Its own process, so that a worker's children are its pool and nothing else.
-            command = [sys.executable, "-m", "celery", "-A", "qinfo", "beat", "--loglevel=INFO"]
+            command = [sys.executable, "-m", "tests.clocked", "celery", "-A", "qinfo", "beat", "--loglevel=INFO"]
             command += [f"--schedule={tmp_path / (name + '-schedule')}"]
             ready = "beat: Starting..."
         else:
-            command = [sys.executable, "-m", "celery", "-A", "qinfo", "worker", f"--pool={pool}", "--loglevel=INFO"]
+            command = [sys.executable, "-m", "tests.clocked", "celery", "-A", "qinfo", "worker", f"--pool={pool}"]
+            command += ["--loglevel=INFO"]
             command += [f"--concurrency={concurrency}", f"--hostname={name}@%h", "--without-mingle", "--without-gossip"]
             ready = " ready."
         process = subprocess.Popen(  # noqa: S603 — our interpreter, our arguments

@@ -19,6 +19,12 @@
     var d = new Date(year, parseInt(m[2], 10) - 1, parseInt(m[1], 10));
     return isNaN(d.getTime()) ? null : d;
   }
+  // "Today" is the school's date (Asia/Bangkok, from the server), not the device's: a phone set
+  // to another time zone, or a wrong clock, must not mark the wrong day.
+  function schoolToday() {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec((document.body && document.body.dataset.today) || "");
+    return m ? new Date(+m[1], +m[2] - 1, +m[3]) : new Date();
+  }
   function format(d) { return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + (d.getFullYear() + BE); }
 
   function attach(input) {
@@ -49,7 +55,7 @@
       var first = new Date(year, month, 1);
       var offset = (first.getDay() + 6) % 7;
       var daysIn = new Date(year, month + 1, 0).getDate();
-      var today = new Date();
+      var today = schoolToday();
       pop.querySelector("[data-month]").value = String(month);
       var yearInput = pop.querySelector("[data-year]");
       if (yearInput.value !== String(year + BE)) yearInput.value = year + BE;
@@ -64,7 +70,7 @@
     }
     function open() {
       close();
-      shown = parse(input.value) || new Date();
+      shown = parse(input.value) || schoolToday();
       shown = new Date(shown.getFullYear(), shown.getMonth(), 1);
       pop = document.createElement("div");
       pop.className = "bedate-pop";

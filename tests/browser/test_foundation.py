@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from qinfo import thaidate
@@ -219,7 +220,9 @@ def test_the_registrar_adds_a_student_with_thai_checks_then_corrects_the_name(wo
     expect(edit).to_contain_text(world.user("registrar").display_name)
     expect(edit.locator(".diff-old")).to_have_text("กัญญาณัฐ")
     expect(edit.locator(".diff-new")).to_have_text("กัญญารัตน์")
-    expect(edit.locator("td").first).to_contain_text(str(date.today().year + 543))
+    # The history keeps the database's time of the change, shown as a BE date in Bangkok time.
+    changed_at = Student.pgh_event_model.objects.order_by("-pgh_created_at").first().pgh_created_at
+    expect(edit.locator("td").first).to_contain_text(thaidate.format_abbr(timezone.localdate(changed_at)))
     shot(page, "14-registrar-student-history")
 
 
@@ -261,6 +264,22 @@ def test_the_be_calendar_opens_at_the_be_year_of_a_ce_typed_date(world, live_ser
     expect(calendar.get_by_label("ปี พ.ศ.")).to_have_value("2556", timeout=1000)
 
 
+def test_the_be_calendar_marks_the_schools_today_whatever_the_devices_clock_says(world, live_server, browser):
+    # 23:30 UTC on 1 December: the school (Bangkok) is already on 2 December 2569, while a device
+    # set to UTC still reads the 1st.
+    context = browser.new_context(locale="th-TH", timezone_id="UTC")
+    page = context.new_page()
+    page.clock.set_fixed_time(timezone.now())
+    signed_in(page, live_server.url, "registrar")
+    page.goto(f"{live_server.url}/students/new/")
+    calendar = _be_calendar(page, "วันเกิด (พ.ศ.)")
+    today = timezone.localdate()
+    assert page.evaluate("new Date().getDate()") != today.day
+    expect(calendar.get_by_label("ปี พ.ศ.")).to_have_value(str(today.year + 543))
+    expect(calendar.locator("button.today")).to_have_text(str(today.day))
+    context.close()
+
+
 def test_the_history_page_names_every_field_in_thai(world, live_server, page: Page):
     signed_in(page, live_server.url, "registrar")
     page.goto(f"{live_server.url}/students/{world.student_a.code}/history/")
@@ -294,7 +313,7 @@ def test_a_parent_activates_an_account_with_the_code_the_registrar_printed(world
     expect(page.locator(".slip")).to_contain_text(world.student_a2.full_name)
     expect(page.locator(".slip")).to_contain_text(f"{live_server.url}/parents/activate/")
     expires = Guardian.objects.get(pk=guardian.pk).activation_code_expires_at
-    expect(page.locator(".slip")).to_contain_text(f"ใช้ได้ถึง {thaidate.format_long(expires.date())}")
+    expect(page.locator(".slip")).to_contain_text(f"ใช้ได้ถึง {thaidate.format_long(timezone.localdate(expires))}")
     shot(page, "15-registrar-activation-slip")
 
     parent = new_context().new_page()
