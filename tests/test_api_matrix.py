@@ -1,0 +1,375 @@
+"""The authorization matrix of the API, derived from the API's own OpenAPI schema.
+
+Every operation the schema publishes runs for every outsider persona against the objects of
+school A: another school's teacher and registrar, an officer of another area, the parent of a
+child in another school, a user with no role at all, a teacher of school A whose membership was
+revoked, and an anonymous client. Each must be refused (404 for an object, 401/403 when signed
+out, a refusal or an empty answer for a collection), see none of school A's codes, and leave no
+trace in the audit history. The same URLs answer school A's registrar on every read, so a row
+that is 404 for everyone (a wrong URL) cannot pass as "protected".
+
+A new operation without a row in OPERATIONS fails `test_every_operation_of_the_schema_has_a_row`:
+nobody can add an endpoint without saying who may use it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from pghistory.models import Event
+
+from academics import assessment_services
+from schools.models import StaffMembership
+from students.models import Student
+
+from . import factories as f
+from .data import make_samples as samples
+from .test_cross_school import school_a  # noqa: F401 — the fixture of one of each object in school A
+
+Role = StaffMembership.Role
+
+# How each operation is called with school A's objects. `kind` says what an outsider may get:
+#   object     — names an object of school A: 404
+#   list       — a collection read, scoped to the reader: 200 (or a refusal) with none of A's codes
+#   create     — a collection write aimed at school A: refused (400/403/404), nothing written
+#   own        — about the caller only (me, token): answered for themselves, nothing of A's
+#   lookup     — the transfer lookup, cross-school by design: the minimum, none of A's codes
+# Paths use the placeholders of the `codes` fixture below.
+S = "?school={school}"
+OPERATIONS: dict[str, tuple[str, str, object]] = {
+    "POST /api/v1/auth/token/": ("own", "/api/v1/auth/token/", {"username": "{username}", "password": "{password}"}),
+    "GET /api/v1/me/": ("own", "/api/v1/me/", None),
+    "GET /api/v1/schools/": ("list", "/api/v1/schools/", None),
+    "GET /api/v1/schools/{code}/": ("object", "/api/v1/schools/{school}/", None),
+    "GET /api/v1/schools/{code}/calendar/{year}/events/": (
+        "object",
+        "/api/v1/schools/{school}/calendar/2569/events/",
+        None,
+    ),
+    "POST /api/v1/schools/{code}/calendar/{year}/events/": (
+        "object",
+        "/api/v1/schools/{school}/calendar/2569/events/",
+        {"kind": "holiday", "title": "หยุด", "start_date": "2026-12-08"},
+    ),
+    "GET /api/v1/schools/{code}/calendar/{year}/school-days/": (
+        "object",
+        "/api/v1/schools/{school}/calendar/2569/school-days/",
+        None,
+    ),
+    "GET /api/v1/calendar-events/{code}/": ("object", "/api/v1/calendar-events/{event}/", None),
+    "PATCH /api/v1/calendar-events/{code}/": ("object", "/api/v1/calendar-events/{event}/", {"title": "แก้"}),
+    "DELETE /api/v1/calendar-events/{code}/": ("object", "/api/v1/calendar-events/{event}/", None),
+    "GET /api/v1/students/": ("list", "/api/v1/students/", None),
+    "POST /api/v1/students/": (
+        "create",
+        "/api/v1/students/",
+        {
+            "school": "{school}",
+            "prefix": "ด.ช.",
+            "first_name": "ทดสอบ",
+            "last_name": "สิทธิ์",
+            "sex": "M",
+            "birth_date": "2013-06-01",
+            "student_number": "61001",
+        },
+    ),
+    "GET /api/v1/students/{code}/": ("object", "/api/v1/students/{student}/", None),
+    "PATCH /api/v1/students/{code}/": ("object", "/api/v1/students/{student}/", {"first_name": "แก้"}),
+    "GET /api/v1/students/{code}/record/": ("object", "/api/v1/students/{student}/record/", None),
+    "GET /api/v1/students/{code}/status-changes/": ("object", "/api/v1/students/{student}/status-changes/", None),
+    "POST /api/v1/students/{code}/status-changes/": (
+        "object",
+        "/api/v1/students/{student}/status-changes/",
+        {"kind": "graduated", "date": "2026-11-02"},
+    ),
+    "GET /api/v1/enrolments/": ("list", "/api/v1/enrolments/", None),
+    "POST /api/v1/enrolments/": (
+        "create",
+        "/api/v1/enrolments/",
+        {"student": "{waiting}", "academic_year": 2569, "grade_level": "M1"},
+    ),
+    "GET /api/v1/enrolments/{code}/": ("object", "/api/v1/enrolments/{enrolment}/", None),
+    "GET /api/v1/classrooms/": ("list", "/api/v1/classrooms/", None),
+    "GET /api/v1/classrooms/{code}/": ("object", "/api/v1/classrooms/{class_a}/", None),
+    "POST /api/v1/classrooms/{code}/placements/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/placements/",
+        {"students": ["{waiting}"]},
+    ),
+    "GET /api/v1/classrooms/{code}/roster/": ("object", "/api/v1/classrooms/{class_a}/roster/", None),
+    "GET /api/v1/classrooms/{code}/terms/{number}/evaluations/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/terms/2/evaluations/",
+        None,
+    ),
+    "PUT /api/v1/classrooms/{code}/terms/{number}/evaluations/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/terms/2/evaluations/",
+        {"rows": []},
+    ),
+    "GET /api/v1/classrooms/{code}/timetable/": ("object", "/api/v1/classrooms/{class_a}/timetable/", None),
+    "POST /api/v1/classrooms/{code}/timetable/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/timetable/",
+        {"section": "{section}", "weekday": 4, "period": 3},
+    ),
+    "DELETE /api/v1/classrooms/{code}/timetable/{weekday}/{period}/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/timetable/0/1/?term=2/2569",
+        None,
+    ),
+    "GET /api/v1/exports/dmc/": ("object", "/api/v1/exports/dmc/" + S, None),
+    "GET /api/v1/imports/": ("object", "/api/v1/imports/" + S, None),
+    "POST /api/v1/imports/": ("create", "/api/v1/imports/" + S, "upload"),
+    "GET /api/v1/imports/{code}/": ("object", "/api/v1/imports/{job}/", None),
+    "POST /api/v1/imports/{code}/commit/": ("object", "/api/v1/imports/{job}/commit/", {}),
+    "GET /api/v1/subjects/": ("list", "/api/v1/subjects/", None),
+    "POST /api/v1/subjects/": ("create", "/api/v1/subjects/" + S, {"subject_code": "ค21102", "name": "คณิต 2"}),
+    "GET /api/v1/subjects/{code}/": ("object", "/api/v1/subjects/{subject}/", None),
+    "PATCH /api/v1/subjects/{code}/": ("object", "/api/v1/subjects/{subject}/", {"name": "แก้"}),
+    "GET /api/v1/study-plans/": ("list", "/api/v1/study-plans/", None),
+    "GET /api/v1/study-plans/{code}/": ("object", "/api/v1/study-plans/{plan}/", None),
+    "POST /api/v1/study-plans/{code}/": (
+        "object",
+        "/api/v1/study-plans/{plan}/",
+        {"grade_level": "M1", "term_number": 1, "subject": "{subject}"},
+    ),
+    "GET /api/v1/sections/": ("list", "/api/v1/sections/", None),
+    "POST /api/v1/section-generations/": ("create", "/api/v1/section-generations/" + S, {"term": "2/2569"}),
+    "GET /api/v1/sections/{code}/": ("object", "/api/v1/sections/{section}/", None),
+    "PATCH /api/v1/sections/{code}/": ("object", "/api/v1/sections/{section}/", {"teachers": []}),
+    "GET /api/v1/sections/{code}/assessment-plan/": ("object", "/api/v1/sections/{section}/assessment-plan/", None),
+    "PUT /api/v1/sections/{code}/assessment-plan/": (
+        "object",
+        "/api/v1/sections/{section}/assessment-plan/",
+        {"in_term_ratio": 60},
+    ),
+    "GET /api/v1/sections/{code}/assessment-items/": ("object", "/api/v1/sections/{section}/assessment-items/", None),
+    "POST /api/v1/sections/{code}/assessment-items/": (
+        "object",
+        "/api/v1/sections/{section}/assessment-items/",
+        {"name": "งาน 2", "kind": "assignment", "max_score": "10"},
+    ),
+    "PATCH /api/v1/sections/{code}/assessment-items/{item_code}/": (
+        "object",
+        "/api/v1/sections/{section}/assessment-items/{assessment_item}/",
+        {"name": "งาน 1 แก้"},
+    ),
+    "DELETE /api/v1/sections/{code}/assessment-items/{item_code}/": (
+        "object",
+        "/api/v1/sections/{section}/assessment-items/{assessment_item}/",
+        None,
+    ),
+    "GET /api/v1/sections/{code}/grid/": ("object", "/api/v1/sections/{section}/grid/", None),
+    "PUT /api/v1/sections/{code}/scores/{item_code}/{student_code}/": (
+        "object",
+        "/api/v1/sections/{section}/scores/{assessment_item}/{student}/",
+        {"value": "9", "version": 0},
+    ),
+    "GET /api/v1/sections/{code}/scores/{item_code}/{student_code}/history/": (
+        "object",
+        "/api/v1/sections/{section}/scores/{assessment_item}/{student}/history/",
+        None,
+    ),
+    "POST /api/v1/sections/{code}/score-blocks/": (
+        "object",
+        "/api/v1/sections/{section}/score-blocks/",
+        {"cells": [{"item": "{assessment_item}", "student": "{student}", "value": "8"}]},
+    ),
+    "GET /api/v1/sections/{code}/attendance/": ("object", "/api/v1/sections/{section}/attendance/", None),
+    "PUT /api/v1/sections/{code}/attendance/{day}/{period}/marks/{student}/": (
+        "object",
+        "/api/v1/sections/{section}/attendance/2026-11-02/1/marks/{student}/",
+        {"status": "ข"},
+    ),
+    "PUT /api/v1/sections/{code}/attendance-hours/{student}/": (
+        "object",
+        "/api/v1/sections/{section}/attendance-hours/{student}/",
+        {"hours_attended": "10"},
+    ),
+    "PUT /api/v1/sections/{code}/activity-results/{student}/": (
+        "object",
+        "/api/v1/sections/{section}/activity-results/{student}/",
+        {"result": "ผ"},
+    ),
+    "GET /api/v1/sections/{code}/results/": ("object", "/api/v1/sections/{section}/results/", None),
+    "POST /api/v1/sections/{code}/reviews/": ("object", "/api/v1/sections/{section}/reviews/", {"action": "submit"}),
+    "POST /api/v1/sections/{code}/results/{student_code}/changes/": (
+        "object",
+        "/api/v1/sections/{section}/results/{student}/changes/",
+        {"kind": "correction", "reason": "แก้", "new_score": "70"},
+    ),
+    "GET /api/v1/transfers/in/": ("lookup", "/api/v1/transfers/in/?identifier={identifier}", None),
+    "POST /api/v1/transfers/in/": ("lookup", "/api/v1/transfers/in/", {"identifier": "{identifier}"}),
+}
+
+OUTSIDERS = ("teacher_c", "registrar_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def schema_operations() -> set[str]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item if method in METHODS
+    }
+
+
+def test_every_operation_of_the_schema_has_a_row():
+    published = schema_operations()
+    assert sorted(published - OPERATIONS.keys()) == [], "operations without a row in the matrix"
+    assert sorted(OPERATIONS.keys() - published) == [], "rows for operations the API no longer has"
+
+
+# --- The personas and school A's objects --------------------------------------------------------
+
+
+@pytest.fixture
+def codes(world, school_a):  # noqa: F811 — the imported fixture
+    section_code = school_a["section"]
+    from academics.models import CourseSection
+
+    section = CourseSection.objects.get(code=section_code)
+    item = assessment_services.assessment_item_create(
+        section=section, name="งาน 1", kind="assignment", max_score="10", is_final=False, by=world.user("registrar")
+    )
+    assessment_services.score_save(
+        section=section, item=item, student=world.student_a, raw="7", expected_version=None, by=world.user("teacher_a")
+    )
+    return {**school_a, "assessment_item": item.code, "enrolment": world.enrolment_a.code}
+
+
+@pytest.fixture
+def personas(world, registrar_c):
+    """The outsiders, each with a signed-in client (or none, for anonymous)."""
+    users = {
+        "teacher_c": world.user("teacher_c"),
+        "registrar_c": registrar_c,
+        "officer_2": world.user("officer_2"),
+    }
+    parent_c = f.UserFactory(username="parent_c")
+    world.guardian_c.user = parent_c
+    world.guardian_c.save(update_fields=["user"])
+    users["parent_c"] = parent_c
+    users["no_role"] = f.UserFactory(username="no_role")
+    # A teacher of school A, homeroom of class A and teacher of every section there, whose
+    # memberships were then ended.
+    revoked = f.UserFactory(username="revoked")
+    f.member(revoked, Role.TEACHER, school=world.school_a)
+    f.member(revoked, Role.HOMEROOM_TEACHER, school=world.school_a)
+    world.class_a.homeroom_teachers.add(revoked)
+    from academics.models import CourseSection, SectionTeacher
+
+    for section in CourseSection.objects.filter(school=world.school_a):
+        SectionTeacher.objects.get_or_create(school=world.school_a, section=section, teacher=revoked)
+    StaffMembership.objects.filter(user=revoked).update(is_active=False)
+    users["revoked"] = revoked
+    return users
+
+
+def client_of(personas, persona: str) -> Client:
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(personas[persona])
+    return client
+
+
+def _fill(value, values: dict):
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, values) for k, v in value.items()}
+    return value
+
+
+def send(client: Client, method: str, url: str, body, values: dict):
+    path = _fill(url, values)
+    if body == "upload":
+        upload = SimpleUploadedFile("dmc_good.xlsx", (samples.HERE / "dmc_good.xlsx").read_bytes())
+        return client.post(path, data={"file": upload, "school": str(values["school"])})
+    payload = _fill(body, values)
+    if method == "get":
+        return client.get(path)
+    return getattr(client, method)(path, data=json.dumps(payload or {}), content_type="application/json")
+
+
+def audit_events() -> int:
+    """Every row of every audit (pghistory) table: a write anywhere leaves one."""
+    tables = [model._meta.db_table for model in apps.get_models() if issubclass(model, Event) and not model._meta.proxy]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + " + ".join(f'(SELECT count(*) FROM "{t}")' for t in tables))  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def codes_of_school_a(values: dict) -> set[str]:
+    return {str(v) for k, v in values.items() if UUID.fullmatch(str(v))}
+
+
+def _refusal_problems(world, codes, personas, persona: str, operation: str) -> list[str]:
+    method = operation.split()[0].lower()
+    kind, url, body = OPERATIONS[operation]
+    values = {**codes, "username": persona, "password": f.PASSWORD}
+    client = client_of(personas, persona)
+    before = audit_events()
+    students_of_a = Student.objects.filter(school=world.school_a).count()
+
+    response = send(client, method, url, body, values)
+
+    status, problems = response.status_code, []
+    if status >= 500:
+        return [f"{persona}: answered {status}"]
+    text = response.content.decode("utf-8", "replace")
+    if any(code in text for code in codes_of_school_a(codes)):
+        problems.append(f"{persona}: saw school A's codes")
+    if persona == "anonymous" and kind != "own":
+        allowed = (401, 403)
+    elif kind == "object":
+        allowed = (404,)
+    elif kind == "create":
+        allowed = (400, 403, 404)
+    elif kind == "list":
+        allowed = (200, 403, 404)
+    elif kind == "lookup":
+        allowed = (200, 400, 403, 404, 429)
+    elif operation == "POST /api/v1/auth/token/" and persona in ("no_role", "revoked"):
+        allowed = (400, 401, 403)  # an account with no active role gets no token
+    else:
+        allowed = (200, 400, 401, 403)
+    if status not in allowed:
+        problems.append(f"{persona}: answered {status}, expected one of {allowed}")
+    if kind == "lookup" and method == "post":
+        # A transfer-in request may be recorded at the asking school; school A's child stays.
+        if Student.objects.filter(school=world.school_a).count() != students_of_a:
+            problems.append(f"{persona}: moved a child out of school A")
+    elif operation != "POST /api/v1/auth/token/" and audit_events() != before:
+        problems.append(f"{persona}: wrote to the audit history")
+    return problems
+
+
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_outsiders_are_refused_every_operation_and_change_nothing(world, codes, personas, operation):
+    problems = [p for persona in OUTSIDERS for p in _refusal_problems(world, codes, personas, persona, operation)]
+    assert problems == []
+
+
+READS = sorted(op for op, (kind, _url, _body) in OPERATIONS.items() if op.startswith("GET ") and kind != "lookup")
+
+
+@pytest.mark.parametrize("operation", READS)
+def test_school_as_registrar_reads_every_operation_the_outsiders_were_refused(world, codes, operation):
+    _kind, url, body = OPERATIONS[operation]
+    client = Client()
+    client.force_login(world.user("registrar"))
+    response = send(client, "get", url, body, codes)
+    assert response.status_code == 200, f"{operation}: {response.status_code}"
