@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
+from qinfo.api import PercentTextField
 from students.models import Student
 
 from . import attendance_services, evaluation_services
@@ -67,6 +68,7 @@ class SectionAttendanceApi(APIView):
             )
             missed_hours = serializers.DecimalField(max_digits=6, decimal_places=1)
             percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+            percent_text = PercentTextField(source="percent")
             flag = FlagSerializer(allow_null=True)
 
         code = serializers.UUIDField(source="section.code")
@@ -94,6 +96,7 @@ class AttendanceMarkApi(APIView):
         status = serializers.CharField()
         status_label = serializers.CharField()
         percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+        percent_text = PercentTextField(source="percent")
 
     @extend_schema(
         parameters=[DAY_PARAM, PERIOD_PARAM],
@@ -138,6 +141,7 @@ class AttendanceHoursApi(APIView):
         student = serializers.UUIDField()
         absent_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
         percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+        percent_text = PercentTextField(source="percent")
         flag = FlagSerializer(allow_null=True)
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer, summary="บันทึกชั่วโมงที่ขาด (กลุ่มที่บันทึกเป็นชั่วโมง)")

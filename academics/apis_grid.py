@@ -56,6 +56,16 @@ class GridWantedSerializer(serializers.Serializer):
     display = serializers.CharField()
 
 
+class GridRowDisplaySerializer(serializers.Serializer):
+    """The row's figures as the page shows them (academics.grid.RowSummary.display)."""
+
+    in_term = serializers.CharField()
+    final = serializers.CharField()
+    total = serializers.CharField()
+    attendance = serializers.CharField(help_text="เช่น 88.8 %")
+    result = serializers.CharField(help_text="ผลการเรียน หรือ “ยังไม่ครบ” ระหว่างกรอกคะแนน")
+
+
 class GridRowOutputSerializer(serializers.Serializer):
     """The live totals of a student's row (not stored until the results are recomputed)."""
 
@@ -67,6 +77,7 @@ class GridRowOutputSerializer(serializers.Serializer):
     attendance_low = serializers.BooleanField(help_text="ต่ำกว่าเกณฑ์ (มส)")
     result = serializers.CharField(help_text="ผลการเรียน 0–4, ร, มส หรือว่างระหว่างกรอกคะแนน")
     result_label = serializers.CharField()
+    display = GridRowDisplaySerializer()
 
 
 class GridConflictSerializer(serializers.Serializer):

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from qinfo import thaidate
 from qinfo.audit import audited
+from qinfo.numbers import format_percent
 from schools.selectors import school_days
 from students.models import Enrolment, Student
 
@@ -61,13 +62,6 @@ MAX_SESSION_HOURS = Decimal("8")
 def next_status(status: str) -> str:
     index = CYCLE.index(status) if status in CYCLE else -1
     return CYCLE[(index + 1) % len(CYCLE)]
-
-
-def fmt_percent(value: Decimal | None) -> str:
-    """A student's figure always with two decimals: 72.50."""
-    if value is None:
-        return "–"
-    return f"{value:.2f}"
 
 
 def fmt_number(value: Decimal | int | None) -> str:
@@ -459,15 +453,15 @@ def attendance_flag(percent: Decimal | None, policy: grading.Policy) -> Attendan
     if grading.attendance_outcome(percent, policy) != grading.NOT_ELIGIBLE:
         return None
     remedy = grading.ms_remedy(percent, policy)
-    restudy = fmt_number(policy.restudy_threshold)
+    restudy = format_percent(policy.restudy_threshold)
     label = (
-        f"สอบพิเศษได้ (เวลาเรียนไม่ต่ำกว่า {restudy}%)"
+        f"สอบพิเศษได้ (เวลาเรียนไม่ต่ำกว่า {restudy})"
         if remedy == "special_exam"
-        else f"ต้องเรียนซ้ำ (เวลาเรียนต่ำกว่า {restudy}%)"
+        else f"ต้องเรียนซ้ำ (เวลาเรียนต่ำกว่า {restudy})"
     )
     return AttendanceFlag(
         result=grading.NOT_ELIGIBLE,
-        message=f"เวลาเรียน {fmt_percent(percent)}% ต่ำกว่า {fmt_number(policy.attendance_threshold)}%",
+        message=f"เวลาเรียน {format_percent(percent)} ต่ำกว่า {format_percent(policy.attendance_threshold)}",
         remedy=remedy,
         remedy_label=label,
     )
@@ -637,9 +631,9 @@ def _participation_warning(result: str, participation: Decimal | None, policy: g
         return ""
     if participation >= policy.attendance_threshold:
         return ""
-    threshold = fmt_number(policy.attendance_threshold)
     return (
-        f"เวลาเข้าร่วมกิจกรรม {fmt_percent(participation)}% ต่ำกว่า {threshold}% ซึ่งเป็นเกณฑ์ขั้นต่ำของผล “ผ” — โปรดตรวจสอบก่อนยืนยัน"
+        f"เวลาเข้าร่วมกิจกรรม {format_percent(participation)} ต่ำกว่า {format_percent(policy.attendance_threshold)}"
+        " ซึ่งเป็นเกณฑ์ขั้นต่ำของผล “ผ” — โปรดตรวจสอบก่อนยืนยัน"
     )
 
 

@@ -18,6 +18,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 
+from qinfo import numbers
 from qinfo.access import get_visible_or_404
 from students.models import Enrolment
 
@@ -75,6 +76,20 @@ class RowSummary:
     def result(self) -> str:
         return self.computed.result or ""
 
+    @property
+    def display(self) -> dict[str, str]:
+        """The row's figures as the page shows them, rendered once here for the page and for
+        its live updates alike: one number format for the totals, one for the percentage, and
+        ยังไม่ครบ, not a bare dash, while scores are still missing."""
+        c = self.computed
+        return {
+            "in_term": numbers.format_score(c.in_term),
+            "final": numbers.format_score(c.final),
+            "total": numbers.format_score(c.total),
+            "attendance": numbers.format_percent(c.attendance),
+            "result": c.result or INCOMPLETE_TEXT,
+        }
+
     def as_json(self) -> dict:
         c = self.computed
         return {
@@ -85,7 +100,11 @@ class RowSummary:
             "attendance_low": self.attendance_low,
             "result": self.result,
             "result_label": self.label,
+            "display": self.display,
         }
+
+
+INCOMPLETE_TEXT = "ยังไม่ครบ"
 
 
 def _fixed(value: Decimal | None) -> str | None:

@@ -706,7 +706,15 @@ class ResultReview(models.Model):
         verbose_name_plural = "การพิจารณาผลการเรียน"
 
     def __str__(self) -> str:
-        return f"{self.section_id}: {self.from_status} → {self.to_status}"
+        return f"{self.section_id}: {self.from_label} → {self.to_label}"
+
+    @property
+    def from_label(self) -> str:
+        return ResultStatus(self.from_status).label if self.from_status in ResultStatus.values else self.from_status
+
+    @property
+    def to_label(self) -> str:
+        return ResultStatus(self.to_status).label if self.to_status in ResultStatus.values else self.to_status
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

@@ -4,8 +4,9 @@ overview, a student's record. Each a fixed number of queries."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from schools.models import Term
 from students.models import Classroom, Enrolment, Student
@@ -86,8 +87,9 @@ def section_results(section: CourseSection) -> dict:
     }
 
 
-def term_overview(term: Term) -> dict:
-    """Every section of the term with its status and how complete its scores are."""
+def term_overview(term: Term, *, status: str = "") -> dict:
+    """Every section of the term with its status and how complete its scores are; `status`
+    keeps only the sections at that step (the counts and the teachers' progress stay whole)."""
     sections = list(
         CourseSection.objects.filter(term=term)
         .select_related("subject", "classroom__grade_level")
@@ -121,6 +123,8 @@ def term_overview(term: Term) -> dict:
     for row in by_teacher.values():
         row["progress"] = round(row["entered"] * 100 / row["expected"]) if row["expected"] else 0
     status_counts = Counter(section.result_status for section in sections)
+    if status in ResultStatus.values:
+        sections = [section for section in sections if section.result_status == status]
     return {
         "sections": sections,
         "teachers": sorted(by_teacher.values(), key=lambda r: (r["progress"], r["teacher"].first_name)),
@@ -265,3 +269,66 @@ def recent_changes(school_ids, limit: int = 50) -> list[ResultChange]:
             "-decided_at"
         )[:limit]
     )
+
+
+# --- The school's standing on results: one definition for the home page's counts and the list
+# of the students behind each count.
+
+STANDING_FLAGS = {
+    "gpax_below_1_5": "GPAX ต่ำกว่า 1.50",
+    "many_zeros": "ได้ 0 มากกว่า 3 วิชาในปีนี้",
+    "gpax_3_up": "GPAX 3.00 ขึ้นไป",
+    "with_gpax": "นักเรียนที่มี GPAX",
+}
+
+
+def school_gpax(school) -> QuerySet[GPARecord]:
+    """The cumulative GPAX records of a school's students that have a figure."""
+    return GPARecord.objects.filter(school=school, scope=GPARecord.Scope.CUMULATIVE, gpa__isnull=False)
+
+
+def zeros_by_student(school, term: Term):
+    """Students with more than three approved 0 grades in the term's academic year: rows of
+    student_id and n."""
+    return (
+        Result.objects.filter(
+            school=school,
+            section__term__academic_year_id=term.academic_year_id,
+            section__result_status=ResultStatus.APPROVED,
+            result="0",
+        )
+        .values("student_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=3)
+    )
+
+
+def standing_students(school, term: Term, flag: str) -> list[dict]:
+    """The students behind one count of the school's standing: student, GPAX and the number of
+    0 grades in the year. Three queries whatever the number of students."""
+    gpax = school_gpax(school)
+    if flag == "gpax_below_1_5":
+        ids = gpax.filter(gpa__lt=Decimal("1.5")).values("student_id")
+    elif flag == "gpax_3_up":
+        ids = gpax.filter(gpa__gte=Decimal("3")).values("student_id")
+    elif flag == "with_gpax":
+        ids = gpax.values("student_id")
+    elif flag == "many_zeros":
+        ids = zeros_by_student(school, term).values("student_id")
+    else:
+        return []
+    students = list(Student.objects.filter(pk__in=ids).order_by("student_number"))
+    figures = dict(gpax.filter(student__in=students).values_list("student_id", "gpa"))
+    zeros = dict(
+        Result.objects.filter(
+            school=school,
+            student__in=students,
+            section__term__academic_year_id=term.academic_year_id,
+            section__result_status=ResultStatus.APPROVED,
+            result="0",
+        )
+        .values("student_id")
+        .annotate(n=Count("id"))
+        .values_list("student_id", "n")
+    )
+    return [{"student": s, "gpax": figures.get(s.pk), "zeros": zeros.get(s.pk, 0)} for s in students]

@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("academics/result-changes/", views.result_changes, name="result_changes"),
     path("academics/results/overview/", views.term_overview, name="term_overview"),
+    path("academics/results/students/", views.standing_students, name="standing_students"),
     path("academics/classrooms/<uuid:code>/results/", views.classroom_results, name="classroom_results"),
     path("academics/students/<uuid:code>/results/", views.student_results, name="student_results"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qinfo.access import get_visible_or_404
-from schools.access import managed_school_ids, readable_school_ids, school_for_request, scope_for
+from schools.access import active_role_name, managed_school_ids, readable_school_ids, school_for_request, scope_for
 from students.access import access_classroom, access_student, guardian_student_ids, taught_student_ids
 
 from . import result_selectors, workflow
@@ -39,7 +39,9 @@ def section_results(request, code):
         {
             "section": section,
             **data,
-            "actions": workflow.available_actions(request.user, section),
+            "actions": workflow.available_actions(request.user, section, as_role=active_role_name(request)),
+            "reviewed_by_next": section.result_status not in (ResultStatus.DRAFT, ResultStatus.APPROVED)
+            and section.section_teachers.filter(teacher=request.user).exists(),
             "can_request_change": can_grade and section.result_status == ResultStatus.APPROVED,
             "kinds": ResultChange.Kind.choices,
         },
@@ -53,7 +55,11 @@ def section_transition(request, code):
     action = request.POST.get("action", "")
     try:
         workflow.section_transition(
-            section=section, action=action, by=request.user, comment=request.POST.get("comment", "")
+            section=section,
+            action=action,
+            by=request.user,
+            comment=request.POST.get("comment", ""),
+            as_role=active_role_name(request),
         )
     except ValidationError as error:
         _flash(request, error)
@@ -124,6 +130,8 @@ def term_overview(request):
     if readable is not None and school.pk not in readable:
         raise Http404
     term = term_for_request(request, school)
+    status = request.GET.get("status", "")
+    status = status if status in ResultStatus.values else ""
     return render(
         request,
         "academics/term_overview.html",
@@ -131,7 +139,34 @@ def term_overview(request):
             "school": school,
             "term": term,
             "terms": school.terms.select_related("academic_year").order_by("-academic_year__year", "-number"),
-            **result_selectors.term_overview(term),
+            "status": status,
+            "status_label": ResultStatus(status).label if status else "",
+            **result_selectors.term_overview(term, status=status),
+        },
+    )
+
+
+@login_required
+def standing_students(request):
+    """The students behind one of the home page's results counts (?flag=gpax_below_1_5, ...),
+    for the school-wide staff who see that count."""
+    school = school_for_request(request)
+    readable = readable_school_ids(request.user)
+    if readable is not None and school.pk not in readable:
+        raise Http404
+    flag = request.GET.get("flag", "")
+    if flag not in result_selectors.STANDING_FLAGS:
+        raise Http404
+    term = term_for_request(request, school)
+    return render(
+        request,
+        "academics/standing_students.html",
+        {
+            "school": school,
+            "term": term,
+            "flag": flag,
+            "flag_label": result_selectors.STANDING_FLAGS[flag],
+            "rows": result_selectors.standing_students(school, term, flag),
         },
     )
 

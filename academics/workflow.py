@@ -66,31 +66,62 @@ def is_area_head(user, section: CourseSection) -> bool:
     return heads_area_of(user, section)
 
 
-def can_act(user, section: CourseSection, action: str) -> bool:
+TEACHING_ROLES = {Role.TEACHER, Role.HOMEROOM_TEACHER}
+MANAGERS = {Role.ADMIN, Role.REGISTRAR}
+
+
+def _registrar_in_line(section: CourseSection) -> bool:
+    """Whether the school has a registrar who does not teach the section. When it has none, the
+    principal checks the results in the registrar's place: the next reviewer in line."""
+    teachers = section.section_teachers.values("teacher_id")
+    return (
+        StaffMembership.objects.filter(school_id=section.school_id, role=Role.REGISTRAR, is_active=True)
+        .exclude(user_id__in=teachers)
+        .exists()
+    )
+
+
+def can_act(user, section: CourseSection, action: str, *, as_role: str | None = None) -> bool:
+    """Whether `user` may take `action` on the section's results now.
+
+    Nobody reviews (forwards, checks, approves or returns) results of a section they teach,
+    whatever other role they hold; the next reviewer in line does it (another head of the
+    area or the registrar, who may check submitted results directly; the principal when every
+    registrar teaches the section). `as_role`, the role chosen in the role switcher, limits the
+    user to what that role does; None (API clients) means every role held."""
     sources, _, who = TRANSITIONS[action]
     if section.result_status not in sources:
         return False
     roles = _roles_in(user, section.school_id)
-    is_teacher = teaches_section(user, section)
-    managers = {Role.ADMIN, Role.REGISTRAR}
+    if as_role is not None:
+        roles = roles & ({Role.ADMIN, Role.REGISTRAR, Role.PRINCIPAL} if as_role == Role.ADMIN else {as_role})
+    # Listed as a teacher of the section at all, whatever the state of their membership.
+    teaches = section.section_teachers.filter(teacher=user).exists()
     if who == "teacher":
-        return is_teacher or bool(roles & managers)
+        own = teaches_section(user, section) and (as_role is None or as_role in TEACHING_ROLES)
+        return own or bool(roles & MANAGERS)
+    if teaches:
+        return False
+    head = (as_role is None or as_role == Role.AREA_HEAD) and is_area_head(user, section)
+    principal = bool(roles & {Role.PRINCIPAL, Role.ADMIN})
     if who == "area_head":
-        return is_area_head(user, section) or bool(roles & managers)
+        return head or bool(roles & MANAGERS)
     if who == "registrar":
-        return bool(roles & managers)
+        return bool(roles & MANAGERS) or (principal and not _registrar_in_line(section))
     if who == "principal":
-        return bool(roles & {Role.PRINCIPAL, Role.ADMIN})
+        return principal
     # return: whoever would act next on it
     if section.result_status == S.SUBMITTED:
-        return is_area_head(user, section) or bool(roles & managers)
+        return head or bool(roles & MANAGERS) or (principal and not _registrar_in_line(section))
     if section.result_status == S.AREA_APPROVED:
-        return bool(roles & managers)
+        return bool(roles & MANAGERS) or (principal and not _registrar_in_line(section))
     return bool(roles & {Role.PRINCIPAL, Role.ADMIN, Role.REGISTRAR})
 
 
-def available_actions(user, section: CourseSection) -> list[tuple[str, str]]:
-    return [(action, ACTION_LABELS[action]) for action in TRANSITIONS if can_act(user, section, action)]
+def available_actions(user, section: CourseSection, *, as_role: str | None = None) -> list[tuple[str, str]]:
+    return [
+        (action, ACTION_LABELS[action]) for action in TRANSITIONS if can_act(user, section, action, as_role=as_role)
+    ]
 
 
 def _missing_results(section: CourseSection) -> int:
@@ -100,11 +131,18 @@ def _missing_results(section: CourseSection) -> int:
 
 
 @transaction.atomic
-def section_transition(*, section: CourseSection, action: str, by: User, comment: str = "") -> CourseSection:
+def section_transition(
+    *, section: CourseSection, action: str, by: User, comment: str = "", as_role: str | None = None
+) -> CourseSection:
     if action not in TRANSITIONS:
         raise ValidationError({"action": "ไม่รู้จักคำสั่งนี้"})
     section = lock_section(section.pk)
-    if not can_act(by, section, action):
+    if not can_act(by, section, action, as_role=as_role):
+        reviewing = action != "submit" and section.result_status in TRANSITIONS[action][0]
+        if reviewing and section.section_teachers.filter(teacher=by).exists():
+            raise ValidationError(
+                {"action": f"ท่านเป็นครูผู้สอนกลุ่มการเรียนนี้ จึง{ACTION_LABELS[action]}ไม่ได้ ผู้พิจารณาลำดับถัดไปจะดำเนินการแทน"}
+            )
         raise ValidationError(
             {"action": f"ไม่สามารถ{ACTION_LABELS[action]}ได้ในขั้นตอนนี้ (สถานะปัจจุบัน: {section.get_result_status_display()})"}
         )

@@ -7,12 +7,15 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from qinfo import thaidate
+from qinfo.numbers import format_percent
 
 # PostgreSQL's smallint and integer: a value past them is a database error, so inputs stop short.
 SMALLINT_MAX = 32_767
@@ -100,3 +103,12 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PercentTextField(serializers.ReadOnlyField):
+    """A percentage as people read it (qinfo.numbers.format_percent: 88.8 %), next to the raw
+    figure, so that pages updating themselves show exactly what the server renders."""
+
+    def to_representation(self, value) -> str:
+        return format_percent(value)

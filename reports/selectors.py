@@ -8,6 +8,7 @@ from schools.models import School, StaffMembership
 from schools.selectors import current_academic_year
 from students.access import homeroom_classrooms
 from students.models import Classroom, Enrolment, GradeLevel, Guardian, Student
+from students.status_selectors import status_report
 
 Role = StaffMembership.Role
 
@@ -15,14 +16,17 @@ Role = StaffMembership.Role
 def school_overview(school: School) -> dict:
     """Counts a principal or registrar sees on their home page."""
     year = current_academic_year(school)
-    status_counts = dict(
-        Student.objects.filter(school=school).values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
+    # The same figures as the year's status report, from the same selector: a student who left
+    # in an earlier year is not counted again, and one who moved to another school of the
+    # install this year still counts here as transferred out.
+    status_counts = {}
+    if year:
+        status_counts = {status: n for status, _label, n in status_report(school=school, academic_year=year).totals}
     by_level = []
     if year:
         rows = (
             Enrolment.objects.filter(school=school, academic_year=year, student__status=Student.Status.STUDYING)
-            .values("grade_level__short_name", "grade_level__order")
+            .values("grade_level__short_name", "grade_level__order", "grade_level__code")
             .annotate(
                 total=Count("id"),
                 male=Count("id", filter=Q(student__sex=Student.Sex.MALE)),
@@ -157,10 +161,37 @@ def teacher_sections(user, school: School) -> list:
     )
 
 
+def teacher_review_news(user, school: School) -> list:
+    """The teacher's sections of the current term whose latest review returned them or approved
+    them, with the reviewer and comment, newest first. Two queries."""
+    from academics.models import ResultReview, ResultStatus
+    from schools.selectors import current_term
+
+    term = current_term(school)
+    if term is None:
+        return []
+    latest = (
+        ResultReview.objects.filter(section__term=term, section__section_teachers__teacher=user)
+        .select_related("by", "section__subject", "section__classroom__grade_level")
+        .order_by("section_id", "-at", "-id")
+        .distinct("section_id")
+    )
+    news = [
+        review
+        for review in latest
+        if review.to_status == ResultStatus.APPROVED
+        or (review.to_status == ResultStatus.DRAFT and review.from_status != ResultStatus.DRAFT)
+    ]
+    for review in news:
+        review.returned = review.to_status == ResultStatus.DRAFT
+    return sorted(news, key=lambda review: review.at, reverse=True)
+
+
 def results_overview(school: School) -> dict | None:
     """The current term's results pipeline and the school's standing on Q-Info's outcomes
     (GPAX under 1.5; more than three 0 grades in a year). Seven queries."""
-    from academics.models import CourseSection, GPARecord, Result, ResultChange, ResultStatus
+    from academics import result_selectors
+    from academics.models import CourseSection, ResultChange, ResultStatus
     from schools.selectors import current_term
 
     term = current_term(school)
@@ -172,7 +203,7 @@ def results_overview(school: School) -> dict | None:
         .annotate(n=Count("id"))
         .values_list("result_status", "n")
     )
-    gpax = GPARecord.objects.filter(school=school, scope=GPARecord.Scope.CUMULATIVE, gpa__isnull=False)
+    gpax = result_selectors.school_gpax(school)
     bands = gpax.aggregate(
         below_15=Count("id", filter=Q(gpa__lt=1.5)),
         from_15=Count("id", filter=Q(gpa__gte=1.5, gpa__lt=2)),
@@ -182,17 +213,7 @@ def results_overview(school: School) -> dict | None:
         from_35=Count("id", filter=Q(gpa__gte=3.5)),
         total=Count("id"),
     )
-    zeros_by_student = (
-        Result.objects.filter(
-            school=school,
-            section__term__academic_year_id=term.academic_year_id,
-            section__result_status=ResultStatus.APPROVED,
-            result="0",
-        )
-        .values("student_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=3)
-    )
+    zeros_by_student = result_selectors.zeros_by_student(school, term)
     return {
         "term": term,
         "statuses": [(value, label, statuses.get(value, 0)) for value, label in ResultStatus.choices],

@@ -89,6 +89,7 @@ def home(request):
                 "class_total": sum(c.students for c in classes),
                 "sections": sections,
                 "section_total": sum(s.student_count for s in sections),
+                "review_news": selectors.teacher_review_news(request.user, school),
             },
         )
     if role.role == Role.AREA_HEAD:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -172,6 +172,23 @@ def memberships_visible_to(user) -> QuerySet[StaffMembership]:
 # The role the user is working in is kept in the session by reports.roles; pages of lower
 # apps read only which school it names, to default to that school.
 ACTIVE_ROLE_SESSION_KEY = "qinfo_active_role"
+
+# reports.roles knows which role is active when the user has not picked one (its priority
+# order); it registers that here so lower apps can ask without importing upward.
+_active_role_resolver: Callable[[object], str | None] | None = None
+
+
+def register_active_role_resolver(resolver: Callable[[object], str | None]) -> None:
+    global _active_role_resolver
+    _active_role_resolver = resolver
+
+
+def active_role_name(request) -> str | None:
+    """The role (e.g. "registrar") the user works in on this request, as the role switcher shows
+    it; None when no resolver is registered or the user holds no role."""
+    if _active_role_resolver is None:
+        return None
+    return _active_role_resolver(request)
 
 
 def school_for_request(request, *, write: bool = False, code: str | None = None) -> School:

@@ -37,6 +37,10 @@ def student_list(*, user, filters: dict | None = None) -> QuerySet[Student]:
         queryset = queryset.filter(pk__in=Enrolment.objects.filter(classroom__code=classroom).values("student_id"))
     if filters.get("identifier") == "missing":
         queryset = queryset.filter(national_id__isnull=True, g_code__isnull=True)
+    elif filters.get("identifier") == "g_code":
+        queryset = queryset.filter(g_code__isnull=False)
+    if filters.get("birth_date") == "missing":
+        queryset = queryset.filter(birth_date__isnull=True)
     if filters.get("enrolled") == "no":
         queryset = queryset.filter(status=Student.Status.STUDYING).exclude(
             pk__in=Enrolment.objects.filter(academic_year__year=_current_year()).values("student_id")

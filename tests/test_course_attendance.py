@@ -228,7 +228,7 @@ def test_the_matrix_proposes_ms_with_the_figure_and_the_remedy(world, section):
     assert rows[world.student_a.pk].flag is None
     flag = rows[world.student_a2.pk].flag
     assert flag.result == "มส"
-    assert flag.message == "เวลาเรียน 25.00% ต่ำกว่า 80%"
+    assert flag.message == "เวลาเรียน 25\u00a0% ต่ำกว่า 80\u00a0%"
     assert flag.remedy == "restudy"
     assert "เรียนซ้ำ" in flag.remedy_label
     assert rows[world.student_a2.pk].counts == {S.LATE: 0, S.LEAVE: 1, S.SICK: 1, S.ABSENT: 1}
@@ -240,7 +240,7 @@ def test_ms_between_the_two_thresholds_may_take_the_special_exam(world, section)
         att.attendance_all_present(section=section, day=day, period=period, by=None, today=TODAY)
     mark(section, MON_18, 1, world.student_a2, S.ABSENT)
     flag = next(r.flag for r in att.attendance_matrix(section, today=TODAY).rows if r.row.student == world.student_a2)
-    assert flag.message == "เวลาเรียน 75.00% ต่ำกว่า 80%"
+    assert flag.message == "เวลาเรียน 75\u00a0% ต่ำกว่า 80\u00a0%"
     assert flag.remedy == "special_exam"
     assert "สอบพิเศษ" in flag.remedy_label
 
@@ -372,7 +372,7 @@ def test_hours_mode_counts_absent_hours_against_planned_hours(world, section):
     att.attendance_hours_set(section=section, student=world.student_a, absent_hours="2,5", by=None)
     rows = {r.row.student.pk: r for r in att.attendance_matrix(section).rows}
     assert rows[world.student_a2.pk].percent == Decimal("75.00")
-    assert rows[world.student_a2.pk].flag.message == "เวลาเรียน 75.00% ต่ำกว่า 80%"
+    assert rows[world.student_a2.pk].flag.message == "เวลาเรียน 75\u00a0% ต่ำกว่า 80\u00a0%"
     assert rows[world.student_a.pk].percent == Decimal("93.75")
     assert rows[world.student_a.pk].flag is None
 
@@ -415,7 +415,7 @@ def test_hours_page_saves_rows_and_shows_the_flag(world, section):
     )
     assert response.status_code == 302
     page = client.get(f"/academics/sections/{section.code}/attendance/").content.decode()
-    assert "เวลาเรียน 70.00% ต่ำกว่า 80%" in page
+    assert "เวลาเรียน 70\u00a0% ต่ำกว่า 80\u00a0%" in page
     response = client.put(
         f"/api/v1/sections/{section.code}/attendance-hours/{world.student_a2.code}/",
         {"absent_hours": "4"},
@@ -438,10 +438,10 @@ def teacher(world) -> Client:
 def test_the_matrix_page_shows_symbols_percentages_and_the_ms_explanation(world, section):
     record_four_meetings(world, section)
     page = teacher(world).get(f"/academics/sections/{section.code}/attendance/").content.decode()
-    assert "เวลาเรียน 25.00% ต่ำกว่า 80%" in page
+    assert "เวลาเรียน 25\u00a0% ต่ำกว่า 80\u00a0%" in page
     assert "ต้องเรียนซ้ำ" in page
     assert 'data-s="ข"' in page and 'data-s="ส"' in page
-    assert "100.00%" in page
+    assert "100\u00a0%" in page
 
 
 def test_the_roll_call_page_saves_without_javascript(world, section):
@@ -478,7 +478,7 @@ def test_the_api_lists_meetings_and_marks_and_saves_one_mark(world, section):
     }
     student = next(s for s in data["students"] if s["code"] == str(world.student_a2.code))
     assert student["marks"][0] == "ข"
-    assert student["flag"]["message"] == "เวลาเรียน 0.00% ต่ำกว่า 80%"
+    assert student["flag"]["message"] == "เวลาเรียน 0\u00a0% ต่ำกว่า 80\u00a0%"
 
 
 def test_the_api_refuses_a_bad_status_and_a_bad_date_with_thai_messages(world, section):
@@ -543,7 +543,7 @@ def test_marking_pass_below_the_participation_threshold_warns_in_thai(world, act
         today=date(2026, 6, 12),
     )
     outcome = att.activity_result_set(section=activity_section, student=world.student_a, result="ผ", by=None)
-    assert outcome.warning.startswith("เวลาเข้าร่วมกิจกรรม 75.00% ต่ำกว่า 80%")
+    assert outcome.warning.startswith("เวลาเข้าร่วมกิจกรรม 75\u00a0% ต่ำกว่า 80\u00a0%")
     assert Result.objects.get(section=activity_section, student=world.student_a).result == "ผ"
     assert outcome.participation == Decimal("75.00")
     not_pass = att.activity_result_set(section=activity_section, student=world.student_a, result="มผ", by=None)
@@ -607,9 +607,9 @@ def test_the_activity_page_and_api_show_the_warning(world, activity_section):
         content_type="application/json",
     )
     assert response.status_code == 200
-    assert response.json()["warning"].startswith("เวลาเข้าร่วมกิจกรรม 50.00% ต่ำกว่า 80%")
+    assert response.json()["warning"].startswith("เวลาเข้าร่วมกิจกรรม 50\u00a0% ต่ำกว่า 80\u00a0%")
     page = client.get(f"/academics/sections/{activity_section.code}/activity/").content.decode()
-    assert "เวลาเข้าร่วมกิจกรรม 50.00% ต่ำกว่า 80%" in page
+    assert "เวลาเข้าร่วมกิจกรรม 50\u00a0% ต่ำกว่า 80\u00a0%" in page
 
 
 def test_the_activity_page_is_not_found_for_an_ordinary_subject(world, section):

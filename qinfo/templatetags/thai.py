@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django import template
 from django.utils import timezone
 
-from qinfo import thaidate
+from qinfo import numbers, thaidate
 
 register = template.Library()
 
@@ -72,7 +72,12 @@ def number(value) -> str:
 
 
 @register.filter
-def percent(value, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    return f"{float(value):.{int(digits)}f}%"
+def percent(value) -> str:
+    """88.8 %: the one way a percentage is shown (qinfo.numbers.format_percent)."""
+    return numbers.format_percent(value)
+
+
+@register.filter
+def score(value) -> str:
+    """84.75 or 63: the one way a score or total is shown (qinfo.numbers.format_score)."""
+    return numbers.format_score(value)

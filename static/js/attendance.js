@@ -147,7 +147,7 @@
           if (!data) return;
           data.students.forEach(function (student) {
             var row = table.querySelector('tr[data-student="' + student.code + '"] [data-percent]');
-            if (row) row.textContent = student.percent === null ? "–" : student.percent + "%";
+            if (row) row.textContent = student.percent_text;
           });
         })
         .catch(function () { /* percentages refresh on the next page load */ });
@@ -178,7 +178,7 @@
           button.classList.remove("saving");
           if (error) error.textContent = "";
           var pct = row.querySelector("[data-percent]");
-          if (pct) pct.textContent = data.percent === null ? "–" : data.percent + "%";
+          if (pct) pct.textContent = data.percent_text;
           if (!recorded) {
             recorded = true;
             if (note) note.textContent = "บันทึกแล้ว";
@@ -234,7 +234,7 @@
           body: { absent_hours: input.value },
           onDone: function (data) {
             if (error) error.textContent = "";
-            row.querySelector("[data-percent]").textContent = data.percent === null ? "–" : data.percent + "%";
+            row.querySelector("[data-percent]").textContent = data.percent_text;
             var flag = row.querySelector("[data-flag]");
             flag.textContent = "";
             row.classList.toggle("flagged", !!data.flag);

@@ -333,9 +333,6 @@
 
   // --- Live totals ------------------------------------------------------------------------------
 
-  function fixed(value) {
-    return value === null || value === undefined ? "–" : String(value).replace(/\.00$/, "");
-  }
   function setText(td, text) {
     if (td.textContent === text) return;
     td.textContent = text;
@@ -347,15 +344,17 @@
     var r = rowOf.get(row.student);
     if (r === undefined) return;
     var tr = rows[r];
-    setText(tr.querySelector('[data-k="in_term"]'), fixed(row.in_term));
-    setText(tr.querySelector('[data-k="final"]'), fixed(row.final));
-    setText(tr.querySelector('[data-k="total"]'), fixed(row.total));
+    // The server renders the figures (academics.grid.RowSummary.display), as on the page.
+    var shown = row.display;
+    setText(tr.querySelector('[data-k="in_term"]'), shown.in_term);
+    setText(tr.querySelector('[data-k="final"]'), shown.final);
+    setText(tr.querySelector('[data-k="total"]'), shown.total);
     var grade = tr.querySelector('[data-k="result"]');
-    setText(grade, row.result || "–");
+    setText(grade, shown.result);
     grade.setAttribute("data-r", row.result || "");
     grade.title = row.result_label || "";
     var attendance = tr.querySelector('[data-k="attendance"]');
-    setText(attendance, row.attendance === null ? "–" : fixed(row.attendance) + "%");
+    setText(attendance, shown.attendance);
     attendance.classList.toggle("low", !!row.attendance_low);
   }
 

@@ -74,7 +74,7 @@ def test_a_teacher_takes_a_roll_call_and_sees_the_percentages(live_server, brows
     expect(page.locator("#save-state")).to_contain_text("บันทึกแล้ว")
     expect(page.locator("[data-count='ข'] b")).to_have_text("1")
     # Recording the meeting changed everyone's percentage, not only the two marked.
-    expect(page.locator("table.rollcall tbody tr").nth(2).locator("[data-percent]")).to_have_text("100.00%")
+    expect(page.locator("table.rollcall tbody tr").nth(2).locator("[data-percent]")).to_have_text("100\u00a0%")
     shoot(page, "attendance-roll-call-desktop")
 
     # The next meeting: everyone present.
@@ -87,10 +87,10 @@ def test_a_teacher_takes_a_roll_call_and_sees_the_percentages(live_server, brows
     matrix = page.locator("#attendance-matrix")
     row_a = matrix.locator(f"tr[data-student='{world.student_a.code}']")
     row_a2 = matrix.locator(f"tr[data-student='{world.student_a2.code}']")
-    expect(row_a.locator("td.pct [data-percent]")).to_have_text("50.00%")
+    expect(row_a.locator("td.pct [data-percent]")).to_have_text("50\u00a0%")
     expect(row_a.locator("td.pct")).to_contain_text("มส")
-    expect(row_a2.locator("td.pct")).to_have_text("100.00%")
-    expect(page.locator("#ms")).to_contain_text("เวลาเรียน 50.00% ต่ำกว่า 80%")
+    expect(row_a2.locator("td.pct")).to_have_text("100\u00a0%")
+    expect(page.locator("#ms")).to_contain_text("เวลาเรียน 50\u00a0% ต่ำกว่า 80\u00a0%")
     expect(page.locator("#ms")).to_contain_text("ต้องเรียนซ้ำ")
     shoot(page, "attendance-matrix-desktop")
     statuses = dict(AttendanceMark.objects.filter(session__date="2026-05-18").values_list("student_id", "status"))
@@ -100,7 +100,7 @@ def test_a_teacher_takes_a_roll_call_and_sees_the_percentages(live_server, brows
     sign_in(phone, live_server, world.user("teacher_a"))
     small = phone.new_page()
     small.goto(f"{live_server.url}/academics/sections/{thai_section.code}/attendance/")
-    expect(small.locator("#ms")).to_contain_text("50.00%")
+    expect(small.locator("#ms")).to_contain_text("50\u00a0%")
     shoot(small, "attendance-matrix-phone")
     small.goto(f"{live_server.url}/academics/sections/{thai_section.code}/attendance/2026-05-18/1/")
     expect(small.locator(f"#st-{world.student_a.code}")).to_have_attribute("data-status", "ข")
