@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from qinfo import cache as degrading_cache
 from qinfo import jobs
 from qinfo.audit import audited
 from schools.models import AcademicYear, School, User
@@ -103,7 +104,9 @@ def import_progress(job: ImportJob) -> int | None:
     row once it has finished."""
     if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
         value = cache.get(progress_key(job))
-        return None if value is None and job.status == ImportJob.Status.RUNNING else int(value or 0)
+        if value is None and not degrading_cache.available():
+            return None
+        return int(value or 0)
     return job.processed_rows
 
 

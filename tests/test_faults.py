@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
+from kombu import pools
 
 from students import import_services
 from students.models import Enrolment, ImportJob, Student
@@ -234,8 +235,9 @@ def celery_broker(url: str):
     from qinfo.celery import app
 
     def forget_connections():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Close and forget every pooled broker connection (kombu keeps them in global groups
+        # keyed by URL), so the next task is sent through a new one to the current broker.
+        pools.reset()
         app._after_fork()
 
     previous = app.conf.broker_url
