@@ -455,9 +455,7 @@ def attendance_flag(percent: Decimal | None, policy: grading.Policy) -> Attendan
     remedy = grading.ms_remedy(percent, policy)
     restudy = format_percent(policy.restudy_threshold)
     label = (
-        f"สอบพิเศษได้ (เวลาเรียนไม่ต่ำกว่า {restudy})"
-        if remedy == "special_exam"
-        else f"ต้องเรียนซ้ำ (เวลาเรียนต่ำกว่า {restudy})"
+        f"สอบพิเศษได้ (เวลาเรียนไม่ต่ำกว่า {restudy})" if remedy == "special_exam" else f"ต้องเรียนซ้ำ (เวลาเรียนต่ำกว่า {restudy})"
     )
     return AttendanceFlag(
         result=grading.NOT_ELIGIBLE,

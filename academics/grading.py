@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from qinfo.numbers import format_percent
+
 # --- Grades and letter results ---------------------------------------------------------------
 
 NUMERIC_GRADES = ("4", "3.5", "3", "2.5", "2", "1.5", "1", "0")
@@ -218,7 +220,10 @@ def remedial_result(*, original: str, new_total: Decimal | None, attempt: int, p
 def special_exam_result(*, attendance: Decimal, new_total: Decimal, policy: Policy) -> str:
     """Grade after the special exam that lifts a มส (attendance at least the re-study threshold)."""
     if ms_remedy(attendance, policy) != "special_exam":
-        raise RemedyError(f"เวลาเรียน {attendance}% ต่ำกว่า {policy.restudy_threshold}% ต้องเรียนซ้ำ ไม่สามารถสอบพิเศษได้")
+        raise RemedyError(
+            f"เวลาเรียน {format_percent(attendance)} ต่ำกว่า {format_percent(policy.restudy_threshold)}"
+            " ต้องเรียนซ้ำ ไม่สามารถสอบพิเศษได้"
+        )
     return min(grade_for_score(new_total), policy.special_exam_cap, key=Decimal)
 
 

@@ -56,7 +56,8 @@ def _querystring(request) -> str:
 @login_required
 def student_list(request):
     filters = {
-        key: request.GET.get(key, "") for key in ("q", "school", "status", "grade_level", "identifier", "enrolled", "birth_date")
+        key: request.GET.get(key, "")
+        for key in ("q", "school", "status", "grade_level", "identifier", "enrolled", "birth_date")
     }
     queryset = selectors.student_list(user=request.user, filters=filters)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -149,7 +149,7 @@ def test_a_school_may_set_another_remedial_cap():
 
 def test_the_special_exam_needs_at_least_60_percent_attendance_and_is_capped():
     assert g.special_exam_result(attendance=D(70), new_total=D(90), policy=POLICY) == "1"
-    with pytest.raises(g.RemedyError, match="ต้องเรียนซ้ำ"):
+    with pytest.raises(g.RemedyError, match="เวลาเรียน 50\u00a0% ต่ำกว่า 60\u00a0% ต้องเรียนซ้ำ"):
         g.special_exam_result(attendance=D(50), new_total=D(90), policy=POLICY)
 
 
