@@ -20,7 +20,7 @@ from django.db.models import F, Q, QuerySet
 from qinfo.access import cached_on_user, get_visible_or_404
 from schools.access import current_link, managed_school_ids, readable_school_ids, scope_for
 
-from .models import Classroom, Enrolment, Guardian, Student
+from .models import Classroom, Enrolment, Guardian, Student, TransferRequest
 
 TeacherLink = Callable[[object], QuerySet]
 _teacher_links: list[TeacherLink] = []
@@ -181,4 +181,30 @@ def guardians_writable_by(user) -> QuerySet[Guardian]:
 
 def access_guardian(user, code, *, write: bool = False) -> Guardian:
     queryset = guardians_writable_by(user) if write else guardians_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+TRANSFER_RELATED = ("student", "school", "from_school", "grade_level", "academic_year", "requested_by", "decided_by")
+
+
+def transfer_requests_visible_to(user) -> QuerySet[TransferRequest]:
+    """Requests a school's registrar/admin made, or that ask their school to release a child."""
+    queryset = TransferRequest.objects.select_related(*TRANSFER_RELATED)
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(from_school_id__in=schools))
+
+
+def transfer_requests_decidable_by(user) -> QuerySet[TransferRequest]:
+    """Requests the user may release or refuse: those sent to a school they manage."""
+    queryset = TransferRequest.objects.select_related(*TRANSFER_RELATED)
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(from_school_id__in=schools)
+
+
+def access_transfer_request(user, code, *, decide: bool = False) -> TransferRequest:
+    queryset = transfer_requests_decidable_by(user) if decide else transfer_requests_visible_to(user)
     return get_visible_or_404(queryset, code=code)

@@ -11,13 +11,13 @@ from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
 from qinfo.api import Pagination, be_year
-from schools.access import school_for_request
+from schools.access import managed_school_ids, school_for_request
 from schools.models import AcademicYear
 
 from . import status_services
-from .access import access_student
+from .access import access_student, access_transfer_request, transfer_requests_visible_to
 from .apis import StudentOutputSerializer
-from .models import Classroom, GradeLevel, StatusChange, Student
+from .models import Classroom, GradeLevel, StatusChange, Student, TransferRequest
 from .profile_selectors import status_changes_visible_to
 
 
@@ -97,6 +97,106 @@ class TransferNewStudentSerializer(serializers.Serializer):
     previous_grade = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
 
 
+class TransferRequestOutputSerializer(serializers.Serializer):
+    """A request to move a child between two schools of the install. The requesting school sees
+    the child by masked name until the record has moved."""
+
+    code = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=TransferRequest.Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    school = serializers.UUIDField(source="school.code", help_text="โรงเรียนที่ขอรับย้าย")
+    school_name = serializers.CharField(source="school.name")
+    from_school = serializers.UUIDField(source="from_school.code", help_text="โรงเรียนเดิม")
+    from_school_name = serializers.CharField(source="from_school.name")
+    student_name = serializers.SerializerMethodField()
+    student = serializers.SerializerMethodField(help_text="รหัสนักเรียน เมื่อผู้ดูเข้าถึงระเบียนได้")
+    date = serializers.DateField(allow_null=True)
+    refusal_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    def _sees_record(self, request) -> bool:
+        user = self.context["user"]
+        return status_services.may_see_transfer_student(user, request)
+
+    def get_student_name(self, request) -> str:
+        if self._sees_record(request):
+            return request.student.full_name
+        return status_services.masked_name(request.student)
+
+    def get_student(self, request) -> str | None:
+        return str(request.student.code) if self._sees_record(request) else None
+
+
+class TransferRequestListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        direction = serializers.ChoiceField(
+            choices=[("in", "คำขอที่โรงเรียนของฉันส่ง"), ("out", "คำขอที่รอโรงเรียนของฉันอนุมัติ")], required=False
+        )
+        status = serializers.ChoiceField(choices=TransferRequest.Status.choices, required=False)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=TransferRequestOutputSerializer(many=True),
+        summary="คำขอรับย้ายนักเรียนระหว่างโรงเรียนในระบบ",
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = transfer_requests_visible_to(request.user).order_by("-created_at")
+        school_ids = managed_school_ids(request.user)
+        direction = filters.validated_data.get("direction")
+        if direction == "in" and school_ids is not None:
+            queryset = queryset.filter(school_id__in=school_ids)
+        elif direction == "out" and school_ids is not None:
+            queryset = queryset.filter(from_school_id__in=school_ids)
+        if wanted := filters.validated_data.get("status"):
+            queryset = queryset.filter(status=wanted)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        data = TransferRequestOutputSerializer(page, many=True, context={"user": request.user}).data
+        return paginator.get_paginated_response(data)
+
+
+class TransferRequestDetailApi(APIView):
+    class DecisionSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=[("release", "อนุมัติให้ย้าย"), ("refuse", "ไม่อนุมัติ")])
+        reason = serializers.CharField(
+            max_length=300, required=False, allow_blank=True, default="", help_text="จำเป็นเมื่อไม่อนุมัติ"
+        )
+
+    @extend_schema(responses=TransferRequestOutputSerializer, summary="คำขอรับย้ายหนึ่งรายการ")
+    def get(self, request, code):
+        asked = access_transfer_request(request.user, code)
+        return Response(TransferRequestOutputSerializer(asked, context={"user": request.user}).data)
+
+    @extend_schema(
+        request=DecisionSerializer,
+        responses=TransferRequestOutputSerializer,
+        summary="โรงเรียนเดิมอนุมัติหรือไม่อนุมัติให้ย้าย",
+    )
+    def patch(self, request, code):
+        asked = access_transfer_request(request.user, code, decide=True)
+        serializer = self.DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["decision"] == "release":
+            asked = status_services.transfer_release(request=asked, by=request.user)
+        else:
+            asked = status_services.transfer_refuse(request=asked, reason=data["reason"], by=request.user)
+        asked = access_transfer_request(request.user, code)
+        return Response(TransferRequestOutputSerializer(asked, context={"user": request.user}).data)
+
+
+class TransferInOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[("completed", "ย้ายแล้ว"), ("pending", "รอโรงเรียนเดิมอนุมัติ")],
+        help_text="completed: ระเบียนอยู่ที่โรงเรียนนี้แล้ว; pending: รอโรงเรียนเดิมอนุมัติ",
+    )
+    request = TransferRequestOutputSerializer(allow_null=True)
+    student = StudentOutputSerializer(allow_null=True)
+
+
 class TransferInApi(APIView):
     class LookupSerializer(serializers.Serializer):
         identifier = serializers.CharField(max_length=20, help_text="เลขประจำตัวประชาชน 13 หลัก หรือรหัส G")
@@ -158,8 +258,8 @@ class TransferInApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: StudentOutputSerializer},
-        summary="รับย้ายเข้า (จากโรงเรียนในระบบ หรือสร้างนักเรียนใหม่จากโรงเรียนนอกระบบ)",
+        responses={201: TransferInOutputSerializer},
+        summary="รับย้ายเข้า: จากโรงเรียนในระบบเป็นคำขอที่โรงเรียนเดิมต้องอนุมัติ หรือสร้างนักเรียนใหม่จากโรงเรียนนอกระบบ",
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
@@ -205,8 +305,16 @@ class TransferInApi(APIView):
                 by=request.user,
                 **placement,
             )
+            asked = None
         else:
-            student = status_services.transfer_receive(school=school, by=request.user, **data, **placement)
+            asked = status_services.transfer_request(school=school, by=request.user, **data, **placement)
+            student = asked.student if asked.status == TransferRequest.Status.COMPLETED else None
+        context = {"user": request.user}
         return Response(
-            StudentOutputSerializer(student, context={"user": request.user}).data, status=status.HTTP_201_CREATED
+            {
+                "status": "completed" if student is not None else "pending",
+                "request": TransferRequestOutputSerializer(asked, context=context).data if asked else None,
+                "student": StudentOutputSerializer(student, context=context).data if student else None,
+            },
+            status=status.HTTP_201_CREATED,
         )

@@ -431,3 +431,61 @@ class ImportJob(LeasedJob):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class TransferRequest(models.Model):
+    """A school's request to receive a child from another school of the install (ขอรับย้ายเข้า).
+
+    The record moves only when the sending school releases the child, or at once when the
+    sending school had already recorded the transfer out. `school` is the receiving school."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "รอโรงเรียนเดิมอนุมัติ"
+        COMPLETED = "completed", "ย้ายแล้ว"
+        REFUSED = "refused", "โรงเรียนเดิมไม่อนุมัติ"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(
+        School, verbose_name="โรงเรียนที่ขอรับย้าย", on_delete=models.CASCADE, related_name="transfer_requests_in"
+    )
+    from_school = models.ForeignKey(
+        School, verbose_name="โรงเรียนเดิม", on_delete=models.CASCADE, related_name="transfer_requests_out"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="transfer_requests"
+    )
+    status = models.CharField("สถานะ", max_length=10, choices=Status.choices, default=Status.PENDING)
+    student_number = models.CharField("เลขประจำตัวนักเรียน (โรงเรียนที่รับ)", max_length=20)
+    date = models.DateField("วันที่รับย้ายเข้า", null=True, blank=True)
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT)
+    grade_level = models.ForeignKey(GradeLevel, verbose_name="ชั้นที่รับเข้า", on_delete=models.PROTECT)
+    classroom = models.ForeignKey(Classroom, verbose_name="ห้อง", null=True, blank=True, on_delete=models.SET_NULL)
+    number = models.PositiveSmallIntegerField("เลขที่", null=True, blank=True)
+    last_grade = models.CharField("ชั้นเรียนสุดท้ายที่โรงเรียนเดิม", max_length=10, blank=True)
+    reason = models.CharField("เหตุผล", max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="ผู้ขอ"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField("เหตุผลที่ไม่อนุมัติ", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "คำขอรับย้ายนักเรียน"
+        verbose_name_plural = "คำขอรับย้ายนักเรียน"
+        constraints = [
+            # A child has at most one open request at a time.
+            models.UniqueConstraint(
+                fields=["student"], condition=Q(status="pending"), name="transfer_request_one_pending_per_student"
+            ),
+            models.CheckConstraint(
+                condition=~Q(school=models.F("from_school")), name="transfer_request_between_two_schools"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.school} ({self.get_status_display()})"

@@ -24,10 +24,11 @@ from django.utils import timezone
 from qinfo import thaidate
 from qinfo.audit import audited
 from qinfo.ratelimit import hit
+from schools.access import managed_school_ids
 from schools.models import AcademicYear, School, User
 
 from . import identity, services
-from .models import Classroom, Enrolment, GradeLevel, Guardian, StatusChange, Student
+from .models import Classroom, Enrolment, GradeLevel, Guardian, StatusChange, Student, TransferRequest
 
 pdpa_log = logging.getLogger("qinfo.pdpa")
 
@@ -394,6 +395,141 @@ def transfer_receive(
         )
         _apply_derived_status(student)
     return student
+
+
+def _released_by_sending_school(student: Student) -> bool:
+    """The sending school recorded the transfer out itself: its consent is on record."""
+    latest = latest_change(student)
+    return latest is not None and latest.kind == Kind.TRANSFER_OUT and latest.school_id == student.school_id
+
+
+@transaction.atomic
+def transfer_request(
+    *,
+    school: School,
+    identifier: str,
+    student_number: str,
+    date: date | None,
+    academic_year: AcademicYear,
+    grade_level: GradeLevel | None,
+    classroom: Classroom | None = None,
+    number: int | None = None,
+    last_grade: str = "",
+    reason: str = "",
+    by: User,
+) -> TransferRequest:
+    """Ask to receive a child of another school of the install (ขอรับย้ายเข้า).
+
+    The record moves when the sending school releases the child. If that school already
+    recorded the transfer out, its consent is on record and the move completes now."""
+    national_id, g_code = normalize_identifier(identifier)
+    lookup = {"national_id": national_id} if national_id else {"g_code": g_code}
+    student = Student.objects.select_for_update().select_related("school").filter(**lookup).first()
+    if student is None:
+        raise ValidationError({"identifier": "ไม่พบนักเรียนเลขนี้ในระบบ ให้รับย้ายเข้าจากโรงเรียนนอกระบบแทน"})
+    if student.school_id == school.pk:
+        raise ValidationError({"identifier": f"{student.full_name} อยู่ในโรงเรียนนี้แล้ว (รับย้ายเข้าแล้ว)"})
+    pending = TransferRequest.objects.filter(student=student, status=TransferRequest.Status.PENDING).first()
+    if pending is not None:
+        raise ValidationError({"identifier": f"มีคำขอรับย้ายนักเรียนคนนี้ที่รอ{pending.from_school.name}อนุมัติอยู่แล้ว"})
+    fields = {
+        "student_number": (student_number or "").strip(),
+        "date": date,
+        "academic_year": academic_year,
+        "grade_level": grade_level,
+        "classroom": classroom,
+        "number": number,
+        "last_grade": (last_grade or "").strip(),
+        "reason": (reason or "").strip(),
+    }
+    if _released_by_sending_school(student):
+        from_school = student.school
+        moved = transfer_receive(school=school, identifier=identifier, by=by, **fields)
+        with audited(by, "รับย้ายเข้า (โรงเรียนเดิมบันทึกย้ายออกแล้ว)"):
+            return TransferRequest.objects.create(
+                school=school,
+                from_school=from_school,
+                student=moved,
+                status=TransferRequest.Status.COMPLETED,
+                requested_by=by,
+                decided_at=timezone.now(),
+                **fields,
+            )
+    errors = _check_placement(school=school, academic_year=academic_year, grade_level=grade_level, classroom=classroom)
+    if not fields["student_number"]:
+        errors["student_number"] = "กรุณากรอกเลขประจำตัวนักเรียนของโรงเรียนนี้"
+    elif Student.objects.filter(school=school, student_number=fields["student_number"]).exists():
+        errors["student_number"] = f"เลขประจำตัวนักเรียน {fields['student_number']} มีอยู่แล้วในโรงเรียนนี้"
+    if date is None:
+        errors["date"] = "กรุณาระบุวันที่รับย้ายเข้า"
+    if errors:
+        raise ValidationError(errors)
+    with audited(by, f"ขอรับย้ายจาก{student.school.name}"):
+        return TransferRequest.objects.create(
+            school=school, from_school=student.school, student=student, requested_by=by, **fields
+        )
+
+
+def may_see_transfer_student(user, request: TransferRequest) -> bool:
+    """The sending school knows its child; the requesting school only once the record moved."""
+    managed = managed_school_ids(user)
+    if managed is None or request.from_school_id in managed:
+        return True
+    return request.status == TransferRequest.Status.COMPLETED and request.school_id in managed
+
+
+def _lock_pending(request: TransferRequest) -> TransferRequest:
+    locked = (
+        TransferRequest.objects.select_for_update()
+        .select_related("student", "school", "from_school")
+        .get(pk=request.pk)
+    )
+    if locked.status != TransferRequest.Status.PENDING:
+        raise ValidationError({"status": f"คำขอนี้{locked.get_status_display()}แล้ว"})
+    return locked
+
+
+@transaction.atomic
+def transfer_release(*, request: TransferRequest, by: User) -> TransferRequest:
+    """The sending school agrees (อนุมัติให้ย้าย): the record moves to the requesting school,
+    the transfer out is recorded here and the transfer in there, as when receiving directly."""
+    request = _lock_pending(request)
+    student = request.student
+    transfer_receive(
+        school=request.school,
+        identifier=student.national_id or student.g_code or "",
+        student_number=request.student_number,
+        date=request.date,
+        academic_year=request.academic_year,
+        grade_level=request.grade_level,
+        classroom=request.classroom,
+        number=request.number,
+        last_grade=request.last_grade,
+        reason=request.reason,
+        by=by,
+    )
+    request.status = TransferRequest.Status.COMPLETED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    with audited(by, f"{request.from_school.name}อนุมัติให้ย้าย"):
+        request.save(update_fields=["status", "decided_by", "decided_at"])
+    return request
+
+
+@transaction.atomic
+def transfer_refuse(*, request: TransferRequest, reason: str, by: User) -> TransferRequest:
+    """The sending school does not agree; the requesting school sees why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"refusal_reason": "กรุณาระบุเหตุผลที่ไม่อนุมัติให้ย้าย"})
+    request = _lock_pending(request)
+    request.status = TransferRequest.Status.REFUSED
+    request.refusal_reason = reason[:300]
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    with audited(by, f"ไม่อนุมัติให้ย้าย: {reason}"):
+        request.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    return request
 
 
 @transaction.atomic

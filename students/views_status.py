@@ -16,8 +16,8 @@ from schools.models import AcademicYear, School
 from schools.selectors import current_academic_year
 
 from . import status_selectors, status_services
-from .access import access_student
-from .models import StatusChange, Student
+from .access import access_student, access_transfer_request, transfer_requests_visible_to
+from .models import StatusChange, Student, TransferRequest
 from .profile_selectors import status_changes_visible_to
 from .status_forms import StatusChangeForm, TransferLookupForm, TransferNewStudentForm, TransferReceiveForm
 
@@ -148,12 +148,19 @@ def transfer_in(request):
     if request.method == "POST" and action == "receive" and receive_form is not None and receive_form.is_valid():
         data = receive_form.cleaned_data
         try:
-            student = status_services.transfer_receive(school=school, by=request.user, **data)
+            asked = status_services.transfer_request(school=school, by=request.user, **data)
         except ValidationError as error:
             _apply_errors(receive_form, error)
         else:
-            messages.success(request, f"รับย้าย {student.full_name} เข้า{school.name}แล้ว")
-            return redirect("students:detail", code=student.code)
+            if asked.status == TransferRequest.Status.COMPLETED:
+                messages.success(request, f"รับย้าย {asked.student.full_name} เข้า{school.name}แล้ว")
+                return redirect("students:detail", code=asked.student.code)
+            messages.success(
+                request,
+                f"ส่งคำขอรับย้าย {status_services.masked_name(asked.student)} ไปยัง{asked.from_school.name}แล้ว "
+                "ระเบียนจะย้ายมาเมื่อโรงเรียนเดิมอนุมัติ",
+            )
+            return redirect(f"{reverse('status:transfer_requests')}?school={school.code}")
     if request.method == "POST" and action == "create" and new_form is not None and new_form.is_valid():
         data = dict(new_form.cleaned_data)
         student_fields = {name: data.pop(name) for name in TransferNewStudentForm.STUDENT_FIELDS}
@@ -178,3 +185,44 @@ def transfer_in(request):
             "action_url": f"{reverse('status:transfer_in')}?school={school.code}",
         },
     )
+
+
+@login_required
+def transfer_requests(request):
+    """คำขอรับย้าย: what this school asked of others, and what others ask this school to release."""
+    school = school_for_request(request, write=True)
+    visible = transfer_requests_visible_to(request.user)
+    to_decide = list(
+        visible.filter(from_school=school, status=TransferRequest.Status.PENDING).order_by("created_at")[:200]
+    )
+    asked = list(visible.filter(school=school).order_by("-created_at")[:100])
+    for row in asked:
+        # Until the record moves, the requesting school knows the child only by the masked name.
+        completed = row.status == TransferRequest.Status.COMPLETED
+        row.shown_name = row.student.full_name if completed else status_services.masked_name(row.student)
+    context = {"school": school, "to_decide": to_decide, "asked": asked}
+    return render(request, "students/transfer_requests.html", context)
+
+
+@login_required
+def transfer_request_decide(request, code):
+    """The sending school releases the child, or refuses with a reason."""
+    if request.method != "POST":
+        raise Http404
+    asked = access_transfer_request(request.user, code, decide=True)
+    decision = request.POST.get("decision", "")
+    back = f"{reverse('status:transfer_requests')}?school={asked.from_school.code}"
+    try:
+        if decision == "release":
+            status_services.transfer_release(request=asked, by=request.user)
+            messages.success(request, f"อนุมัติให้ {asked.student.full_name} ย้ายไป{asked.school.name}แล้ว")
+        elif decision == "refuse":
+            reason = request.POST.get("refusal_reason", "")
+            status_services.transfer_refuse(request=asked, reason=reason, by=request.user)
+            messages.success(request, f"ไม่อนุมัติคำขอของ{asked.school.name} และแจ้งเหตุผลแล้ว")
+        else:
+            messages.error(request, "กรุณาเลือกอนุมัติหรือไม่อนุมัติ")
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(back)

@@ -18,7 +18,7 @@ from pghistory.models import Events
 
 from schools.models import StaffMembership
 from students import status_services
-from students.models import Enrolment, Guardian, StatusChange, Student
+from students.models import Enrolment, Guardian, StatusChange, Student, TransferRequest
 
 from . import factories as f
 from .conftest import PERSONAS
@@ -476,9 +476,15 @@ def test_the_transfer_page_looks_up_warns_and_receives_in_one_step(world, regist
             "number": "12",
         },
     )
+    # A child of another school of the install moves only when that school releases them.
     assert response.status_code == 302
-    assert response["Location"] == f"/students/{world.student_a.code}/"
-    assert Student.objects.get(pk=world.student_a.pk).school_id == world.school_c.pk
+    assert response["Location"] == f"/transfers/requests/?school={world.school_c.code}"
+    assert Student.objects.get(pk=world.student_a.pk).school_id == world.school_a.pk
+    asked = TransferRequest.objects.get(student=world.student_a)
+    status_services.transfer_release(request=asked, by=world.user("registrar"))
+    moved = Student.objects.get(pk=world.student_a.pk)
+    assert (moved.school_id, moved.student_number) == (world.school_c.pk, "C-555")
+    assert Enrolment.objects.get(student=moved, school=world.school_c).number == 12
 
 
 def test_the_transfer_page_offers_a_new_record_when_the_id_is_not_in_the_install(world, registrar_c):
@@ -599,7 +605,13 @@ def test_the_transfer_api_looks_up_and_receives(world, registrar_c):
     }
     received = client.post("/api/v1/transfers/in/", body, content_type="application/json")
     assert received.status_code == 201, received.json()
-    assert received.json()["school"] == school
+    assert received.json()["status"] == "pending"
+    code = received.json()["request"]["code"]
+    released = client_for(world, "registrar").patch(
+        f"/api/v1/transfers/requests/{code}/", {"decision": "release"}, content_type="application/json"
+    )
+    assert released.status_code == 200 and released.json()["status"] == "completed"
+    assert client.get(f"/api/v1/students/{world.student_a.code}/").json()["school"] == school
     again = client.post("/api/v1/transfers/in/", {**body, "student_number": "C-322"}, content_type="application/json")
     assert again.status_code == 400
     missing = client.post(

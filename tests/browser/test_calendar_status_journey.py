@@ -168,14 +168,28 @@ def test_a_school_receives_a_student_and_the_old_school_sees_only_its_past(world
     page.get_by_label(re.compile(r"^ชั้นที่รับเข้า")).select_option(label="ม.1")
     page.get_by_label(re.compile(r"^ห้อง")).select_option(label="ม.1/1 (2569)")
     shot(page, "status-transfer-in-desktop")
-    page.get_by_role("button", name="รับย้ายเข้า").click()
-    expect(page.locator(".messages")).to_contain_text(f"รับย้าย {student.full_name} เข้า{world.school_c.name}แล้ว")
-    expect(page.locator("#status-changes")).to_contain_text("รับย้ายเข้า")
-    expect(page.locator("#status-changes")).to_contain_text("ย้ายออก")
-    assert Student.objects.get(pk=student.pk).school_id == world.school_c.pk
+    page.get_by_role("button", name="ส่งคำขอรับย้าย").click()
+    expect(page.locator(".messages")).to_contain_text(f"ไปยัง{world.school_a.name}แล้ว")
+    expect(page.locator("#asked")).to_contain_text("รอโรงเรียนเดิมอนุมัติ")
+    # Nothing moves until the sending school agrees.
+    assert Student.objects.get(pk=student.pk).school_id == world.school_a.pk
 
     old = page.context.browser.new_context(viewport=DESKTOP).new_page()
     signed_in(old, live_server.url, "registrar")
+    old.goto(f"{live_server.url}/schools/{world.school_a.code}/status/")
+    old.get_by_role("link", name="คำขอรับย้าย").click()
+    row = old.locator("#to-decide tbody tr", has_text=student.full_name)
+    expect(row).to_contain_text(world.school_c.name)
+    shot(old, "status-transfer-release-desktop")
+    old.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="อนุมัติให้ย้าย").click()
+    expect(old.locator(".messages")).to_contain_text(f"อนุมัติให้ {student.full_name} ย้ายไป{world.school_c.name}แล้ว")
+    assert Student.objects.get(pk=student.pk).school_id == world.school_c.pk
+
+    page.goto(f"{live_server.url}/students/{student.code}/")
+    expect(page.locator("#status-changes")).to_contain_text("รับย้ายเข้า")
+    expect(page.locator("#status-changes")).to_contain_text("ย้ายออก")
+
     old.goto(f"{live_server.url}/students/{student.code}/")
     expect(old.locator(".notice-past")).to_have_text("นักเรียนย้ายไปแล้ว ข้อมูลปัจจุบันเป็นของโรงเรียนปลายทาง")
     expect(old.get_by_role("heading", name="ที่อยู่", exact=True)).to_have_count(0)
