@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -70,6 +71,14 @@ def bounded_decimal(
 def be_year(label: str = "ปีการศึกษา", **kwargs) -> serializers.IntegerField:
     """A Buddhist-Era year such as 2569."""
     return bounded_integer(f"{label} (พ.ศ.)", min_value=thaidate.BE_MIN, max_value=thaidate.BE_MAX, **kwargs)
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The OpenAPI schema and its docs page: open in development, signed-in users only where
+    API_DOCS_REQUIRE_LOGIN is set (always in production: the schema maps every operation)."""
+
+    def has_permission(self, request, view) -> bool:
+        return not settings.API_DOCS_REQUIRE_LOGIN or bool(request.user and request.user.is_authenticated)
 
 
 class Pagination(PageNumberPagination):

@@ -39,6 +39,17 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    // Behaviours that would otherwise be inline handlers, which the Content-Security-Policy refuses.
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+    document.querySelectorAll("input[data-check-all]").forEach(function (box) {
+      box.addEventListener("click", function () {
+        document.querySelectorAll(box.getAttribute("data-check-all")).forEach(function (other) {
+          other.checked = box.checked;
+        });
+      });
+    });
     document.querySelectorAll("[data-confirm]").forEach(function (element) {
       element.addEventListener("click", function (event) {
         if (!window.confirm(element.getAttribute("data-confirm"))) event.preventDefault();
