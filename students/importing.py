@@ -42,6 +42,7 @@ MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 200
 MAX_SCANNED_ROWS = MAX_ROWS + 1_000
 MAX_COLUMNS = 200
+MAX_SHEET_COLUMNS = 1_000
 MAX_CELL_CHARS = 1_000
 
 DMC = "dmc"
@@ -406,6 +407,54 @@ def check_xlsx_archive(data: bytes) -> None:
         )
 
 
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)\d+"')
+_SHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_xlsx_extent(data: bytes) -> None:
+    """Refuse a sheet that reaches further down or across than any student list, before a
+    reader lays it out in memory (a reader holds a sheet as rows x columns, so one cell at
+    XFD1048576 would ask for seventeen billion). Streams the sheets' XML, already bounded in
+    size by check_xlsx_archive: every <row> counts, numbered or not, empty or not."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if not _SHEET_MEMBER.match(member.filename):
+                continue
+            rows = last_row = widest = 0
+            tail = b""
+            with archive.open(member) as handle:
+                while chunk := handle.read(1024 * 1024):
+                    text = tail + chunk
+                    # A tag cut by the chunk's end is read whole with the next chunk.
+                    cut = text.rfind(b"<")
+                    text, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                    for match in _ROW_TAG.finditer(text):
+                        found = _ROW_NUMBER.search(match.group(1))
+                        last_row = int(found.group(1)) if found else last_row + 1
+                        rows = max(rows, last_row)
+                    for match in _CELL_COLUMN.finditer(text):
+                        widest = max(widest, _column_number(match.group(1)))
+                    if rows > MAX_SCANNED_ROWS:
+                        raise ImportFileError(
+                            f"ไฟล์มีเกิน {MAX_SCANNED_ROWS:,} แถว (นับรวมแถวว่าง) กรุณาลบแถวว่างท้ายตาราง "
+                            "หรือแบ่งเป็นหลายไฟล์ แล้วนำเข้าทีละไฟล์"
+                        )
+                    if widest > MAX_SHEET_COLUMNS:
+                        raise ImportFileError(
+                            f"ไฟล์มีข้อมูลไปถึงคอลัมน์ที่ {widest:,} ซึ่งกว้างเกินตารางรายชื่อนักเรียน "
+                            f"(ไม่เกิน {MAX_SHEET_COLUMNS:,} คอลัมน์) กรุณาลบข้อมูลที่อยู่นอกตาราง"
+                        )
+
+
 def _bounded(rows: Iterable[tuple[int, list[str]]]) -> Iterable[tuple[int, list[str]]]:
     """Count every row walked through, empty or not, and refuse a cell longer than any field."""
     for number, cells in rows:
@@ -430,6 +479,8 @@ def _read_xlsx(data: bytes) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook  # CSV-only callers never pay for it
 
     unreadable = "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ หรือไฟล์เสียหาย"
+    check_xlsx_archive(data)
+    check_xlsx_extent(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, OSError, ValueError, TypeError) as error:
@@ -441,8 +492,10 @@ def _read_xlsx(data: bytes) -> Table:
         raise ImportFileError(unreadable) from error
     finally:
         workbook.close()
-    rows = ((number, [_cell_text(value) for value in cells]) for number, cells in enumerate(values, start=1))
-    return _build_table(rows, "xlsx")
+    rows = (
+        (number, [_cell_text(value) for value in cells[:MAX_COLUMNS]]) for number, cells in enumerate(values, start=1)
+    )
+    return _build_table(_bounded(rows), "xlsx")
 
 
 def _read_xlsx_openpyxl(data: bytes) -> Table:

@@ -141,18 +141,29 @@ def test_a_csv_field_past_the_parser_limit_gets_a_thai_message(world):
     assert "field" not in message
 
 
-def test_a_sheet_wider_than_any_student_list_is_read_up_to_its_last_useful_column(world):
+def wide_sheet(column: int) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(DMC_HEADERS)
     for row in samples.dmc_rows(2):
         sheet.append(row)
-    sheet.cell(row=2, column=16_000, value="ไกลมาก")
+    sheet.cell(row=2, column=column, value="ไกลมาก")
     buffer = io.BytesIO()
     workbook.save(buffer)
-    table = importing.read_table(buffer.getvalue(), "wide.xlsx")
+    return buffer.getvalue()
+
+
+def test_a_sheet_wider_than_any_student_list_is_read_up_to_its_last_useful_column(world):
+    table = importing.read_table(wide_sheet(600), "wide.xlsx")
     assert len(table.rows) == 2
     assert len(table.headers) == len(DMC_HEADERS)
+
+
+def test_a_cell_far_across_the_sheet_is_refused_before_the_sheet_is_laid_out(world):
+    message = refusal(world, "far.xlsx", wide_sheet(16_000))
+    assert "ไฟล์มีข้อมูลไปถึงคอลัมน์ที่ 16,000" in message
+    corner = [SHEET_HEAD, header_row(), '<row r="20500">', _inline("XFD20500", "x"), "</row>", SHEET_TAIL]
+    assert "คอลัมน์ที่ 16,384" in refusal(world, "corner.xlsx", xlsx_with_sheet(corner))
 
 
 def test_the_page_shows_the_bomb_refusal_beside_the_file_field(world):
