@@ -111,13 +111,35 @@ class StudentRecordApi(APIView):
         earned_basic = serializers.DecimalField(max_digits=6, decimal_places=1)
         earned_additional = serializers.DecimalField(max_digits=6, decimal_places=1)
         terms = TermSerializer(many=True)
+
+        class GraduationSerializer(serializers.Serializer):
+            stage_end = serializers.CharField()
+            ok = serializers.BooleanField()
+            missing = serializers.ListField(child=serializers.CharField())
+
+        class StageProgressSerializer(serializers.Serializer):
+            stage_end = serializers.CharField()
+            grade = serializers.CharField()
+            earned = serializers.DecimalField(max_digits=6, decimal_places=1)
+            earned_basic = serializers.DecimalField(max_digits=6, decimal_places=1)
+            earned_additional = serializers.DecimalField(max_digits=6, decimal_places=1)
+            required_total = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
+            required_basic = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
+            required_additional = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
+            remaining = serializers.ListField(child=serializers.CharField())
+
         graduation_missing = serializers.ListField(child=serializers.CharField(), allow_null=True)
+        # Offered only to a student in the stage's final grade (ป.6, ม.3, ม.6) ...
+        graduation = GraduationSerializer(allow_null=True)
+        # ... the other grades of the stage get their progress towards it.
+        stage_progress = StageProgressSerializer(allow_null=True)
 
     @extend_schema(responses=OutputSerializer, summary="ผลการเรียน GPA และ GPAX ของนักเรียน")
     def get(self, request, code):
         student = access_student(request.user, code)
         record = result_selectors.student_record(student)
         cumulative = record["cumulative"]
+        graduation, progress = record["graduation"], record["stage_progress"]
         data = {
             "gpax": cumulative.gpa,
             "attempted": cumulative.attempted,
@@ -142,6 +164,30 @@ class StudentRecordApi(APIView):
                 }
                 for block in record["terms"]
             ],
-            "graduation_missing": list(record["graduation"]["check"].missing) if record["graduation"] else None,
+            "graduation_missing": list(graduation["check"].missing) if graduation else None,
+            "graduation": {
+                "stage_end": graduation["stage_end"],
+                "ok": graduation["check"].ok,
+                "missing": list(graduation["check"].missing),
+            }
+            if graduation
+            else None,
+            "stage_progress": _stage_progress(progress) if progress else None,
         }
         return Response(self.OutputSerializer(data).data)
+
+
+def _stage_progress(block: dict) -> dict:
+    progress = block["progress"]
+    required = progress.required or (None, None, None)
+    return {
+        "stage_end": progress.stage_end,
+        "grade": block["level"].short_name,
+        "earned": progress.earned,
+        "earned_basic": progress.earned_basic,
+        "earned_additional": progress.earned_additional,
+        "required_total": required[0],
+        "required_basic": required[1],
+        "required_additional": required[2],
+        "remaining": list(progress.remaining),
+    }

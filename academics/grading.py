@@ -347,6 +347,56 @@ def graduation_check(
     return Check(ok=not missing, missing=tuple(missing))
 
 
+# The grade that ends each stage; only its students are offered the stage's graduation check.
+STAGE_FINAL_GRADE = {"P6": "P6", "M3": "M3", "M6": "M6"}
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    """Where a student stands in a stage before its final grade: what is earned so far against
+    the stage's requirement and what remains (the check itself is offered only in the final grade)."""
+
+    stage_end: str
+    earned: Decimal
+    earned_basic: Decimal
+    earned_additional: Decimal
+    required: tuple[Decimal, Decimal, Decimal] | None  # total, basic, additional (minimum)
+    remaining: tuple[str, ...]
+
+
+def stage_progress(*, stage_end: str, outcomes: Iterable[CourseOutcome], policy: Policy) -> StageProgress:
+    """ม.1–ม.2 / ม.4–ม.5: credits earned so far against the stage's thresholds and what is still
+    to earn; ป.1–ป.5: the subjects still to pass. Results not yet resolved (0/ร/มส) are listed."""
+    outcomes = list(outcomes)
+    summary = gpa(outcomes)
+    required = policy.graduation.get(stage_end)
+    remaining = []
+    if required is not None:
+        total, basic, additional = required
+        if summary.earned_basic < basic:
+            remaining.append(f"หน่วยกิตพื้นฐานอีก {basic - summary.earned_basic}")
+        if summary.earned_additional < additional:
+            remaining.append(f"หน่วยกิตเพิ่มเติมอีกอย่างน้อย {additional - summary.earned_additional}")
+        if summary.earned < total:
+            remaining.append(f"หน่วยกิตรวมอีก {total - summary.earned}")
+    failed_basic = sum(1 for o in outcomes if o.kind == "basic" and o.result == "0")
+    if failed_basic:
+        remaining.append(f"รายวิชาพื้นฐานที่ยังไม่ผ่าน {failed_basic} วิชา")
+    if summary.unresolved:
+        remaining.append(f"ผลการเรียนที่ยังไม่สมบูรณ์ (ร/มส) {summary.unresolved} วิชา")
+    failed_activities = sum(1 for o in outcomes if o.kind == "activity" and o.result == ACTIVITY_FAIL)
+    if failed_activities:
+        remaining.append(f"กิจกรรมพัฒนาผู้เรียนที่ยังไม่ผ่าน {failed_activities} กิจกรรม")
+    return StageProgress(
+        stage_end=stage_end,
+        earned=summary.earned,
+        earned_basic=summary.earned_basic,
+        earned_additional=summary.earned_additional,
+        required=required,
+        remaining=tuple(remaining),
+    )
+
+
 def promotion_proposal(*, outcomes: Iterable[CourseOutcome], attendance_ok: bool, policy: Policy) -> tuple[str, str]:
     """promote / repeat with a Thai reason (DOMAIN.md §3; the repeat rule is a setting [U])."""
     outcomes = [o for o in outcomes if o.kind != "activity"]

@@ -168,8 +168,9 @@ def classroom_matrix(classroom: Classroom, term: Term) -> dict:
 
 def student_record(student: Student, *, school_ids=None) -> dict:
     """A student's results per term with GPA, the cumulative GPAX and credits, and the
-    graduation check for the stage they are in. `school_ids` limits to results recorded by
-    those schools (a school the student left sees only its own)."""
+    graduation check of their stage if they are in its final grade (else the stage's progress).
+    `school_ids` limits to results recorded by those schools (a school the student left sees
+    only its own)."""
     results = Result.objects.filter(student=student).select_related(
         "section__subject__learning_area", "section__term__academic_year", "section__classroom__grade_level"
     )
@@ -216,23 +217,30 @@ def student_record(student: Student, *, school_ids=None) -> dict:
         "cumulative": cumulative,
         "by_area": [(area_names.get(letter, letter), summary) for letter, summary in sorted(by_area.items())],
         "stored_gpax": stored.gpa if stored else None,
-        "graduation": _graduation(student, staged),
+        **_graduation(student, staged),
     }
 
 
-def _graduation(student: Student, staged: list[tuple[int, grading.CourseOutcome]]) -> dict | None:
+def _graduation(student: Student, staged: list[tuple[int, grading.CourseOutcome]]) -> dict:
+    """The graduation check, offered only to a student in the stage's final grade (ป.6, ม.3,
+    ม.6); in the stage's other grades, the progress towards it instead."""
+    none = {"graduation": None, "stage_progress": None}
     enrolment = student.enrolments.select_related("grade_level").order_by("-academic_year__year").first()
     if enrolment is None:
-        return None
+        return none
     level = enrolment.grade_level
     stage_end = {"primary": "P6", "lower_secondary": "M3", "upper_secondary": "M6"}.get(level.stage)
     if stage_end is None:
-        return None
+        return none
     # Only this stage's subjects count towards its certificate.
     stage = {"P6": 1, "M3": 2, "M6": 3}[stage_end]
     stage_outcomes = [outcome for subject_stage, outcome in staged if subject_stage == stage]
-    activities = [o for o in stage_outcomes if o.kind == Subject.Kind.ACTIVITY]
     policy = policy_for(student.school)
+    thresholds = policy.graduation.get(stage_end)
+    if level.code != grading.STAGE_FINAL_GRADE[stage_end]:
+        progress = grading.stage_progress(stage_end=stage_end, outcomes=stage_outcomes, policy=policy)
+        return {**none, "stage_progress": {"stage_end": stage_end, "progress": progress, "level": level}}
+    activities = [o for o in stage_outcomes if o.kind == Subject.Kind.ACTIVITY]
     levels = defaultdict(list)
     for kind, level_value in Evaluation.objects.filter(student=student).values_list("kind", "level"):
         levels[kind].append(level_value)
@@ -245,8 +253,7 @@ def _graduation(student: Student, staged: list[tuple[int, grading.CourseOutcome]
         activities_passed=all(grading.flags(o.result).passed for o in activities),
         policy=policy,
     )
-    thresholds = policy.graduation.get(stage_end)
-    return {"stage_end": stage_end, "check": check, "thresholds": thresholds, "level": level}
+    return {**none, "graduation": {"stage_end": stage_end, "check": check, "thresholds": thresholds, "level": level}}
 
 
 def pending_changes(school_ids) -> list[ResultChange]:

@@ -259,12 +259,12 @@ def test_an_officer_can_see_but_not_submit(world, section):
     assert section.result_status == ResultStatus.DRAFT
 
 
-def test_the_student_results_page_shows_gpax_and_what_is_missing_to_graduate(world, section):
+def test_the_student_results_page_shows_gpax_and_the_progress_in_the_stage(world, section):
     score_all(section, {world.student_a: (60, 25), world.student_a2: (50, 20)})
     approve(world, section)
     page = client_for(world, "parent").get(f"/academics/students/{world.student_a.code}/results/").content.decode()
     assert 'id="gpax">4.00<' in page
-    assert "หน่วยกิตพื้นฐาน 1.5/66" in page
+    assert "(พื้นฐาน 1.5/66 · เพิ่มเติม 0.0/11)" in page  # a ม.1 student: progress, not the ม.3 check
     assert "ภาษาไทย" in page
 
 

@@ -276,6 +276,32 @@ def test_p6_needs_every_basic_subject_passed():
     assert check.missing == ("รายวิชาพื้นฐานที่ยังไม่ผ่าน 1 วิชา",)
 
 
+def test_stage_progress_counts_what_is_earned_against_the_stage_and_what_remains():
+    progress = g.stage_progress(
+        stage_end="M3",
+        outcomes=[out("3", "20"), out("0", "1.5"), out("2", "4", kind="additional"), out("ร", "1")],
+        policy=POLICY,
+    )
+    assert (progress.earned, progress.earned_basic, progress.earned_additional) == (D("24"), D("20"), D("4"))
+    assert progress.required == (D("77"), D("66"), D("11"))
+    assert progress.remaining == (
+        "หน่วยกิตพื้นฐานอีก 46",
+        "หน่วยกิตเพิ่มเติมอีกอย่างน้อย 7",
+        "หน่วยกิตรวมอีก 53",
+        "รายวิชาพื้นฐานที่ยังไม่ผ่าน 1 วิชา",
+        "ผลการเรียนที่ยังไม่สมบูรณ์ (ร/มส) 1 วิชา",
+    )
+
+
+def test_primary_progress_has_no_credit_requirement_only_the_subjects_to_pass():
+    progress = g.stage_progress(
+        stage_end="P6", outcomes=[out("4", "5"), out("0", "5"), out("มผ", "0", kind="activity")], policy=POLICY
+    )
+    assert progress.required is None
+    assert progress.earned == D("5")
+    assert progress.remaining == ("รายวิชาพื้นฐานที่ยังไม่ผ่าน 1 วิชา", "กิจกรรมพัฒนาผู้เรียนที่ยังไม่ผ่าน 1 กิจกรรม")
+
+
 def test_promotion_proposals():
     assert g.promotion_proposal(outcomes=[out("3"), out("2")], attendance_ok=True, policy=POLICY)[0] == "promote"
     assert g.promotion_proposal(outcomes=[out("3")], attendance_ok=False, policy=POLICY)[0] == "repeat"
