@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from academics import result_selectors
 from academics.models import Result, ResultStatus
@@ -160,3 +162,26 @@ def test_the_record_api_gives_the_check_only_in_the_final_grade(world, p1_pupil,
     assert student["graduation"]["ok"] is False
     assert "หน่วยกิตพื้นฐาน 3.0/66" in student["graduation"]["missing"]
     assert student["graduation_missing"] == student["graduation"]["missing"]
+
+
+@pytest.mark.parametrize("url", ["/academics/students/{code}/results/", "/api/v1/students/{code}/record/"])
+def test_the_record_costs_the_same_queries_for_few_results_or_many(world, last_year, url):
+    m2 = f.ClassroomFactory(school=world.school_a, academic_year=last_year, grade_level=f.grade("M2"), room=1)
+    m3 = f.ClassroomFactory(school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("M3"))
+    student = f.StudentFactory(school=world.school_a)
+    f.enrol(student, m2, 1)
+    f.enrol(student, m3, 1)
+    client = client_for(world.user("registrar"))
+    url = url.format(code=student.code)
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context.captured_queries)
+
+    approved_results(m3, student, [("ท23101", "ภาษาไทย 5", {"credits": D("1.5")})])
+    client.get(url)  # warm per-process caches
+    few = queries()
+    approved_results(m2, student, [(f"ค2220{n}", f"คณิตศาสตร์เพิ่มเติม {n}", {}) for n in range(1, 6)])
+    approved_results(m3, student, [(f"ว2320{n}", f"วิทยาศาสตร์เพิ่มเติม {n}", {}) for n in range(1, 6)])
+    assert queries() == few
