@@ -4,7 +4,7 @@ records with BE dates and Thai IDs, parent activation, and the phone layout."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.utils import timezone
@@ -264,9 +264,10 @@ def test_the_be_calendar_opens_at_the_be_year_of_a_ce_typed_date(world, live_ser
     expect(calendar.get_by_label("ปี พ.ศ.")).to_have_value("2556", timeout=1000)
 
 
-def test_the_be_calendar_marks_the_schools_today_whatever_the_devices_clock_says(world, live_server, browser):
+def test_the_be_calendar_marks_the_schools_today_whatever_the_devices_clock_says(world, live_server, browser, clock):
     # 23:30 UTC on 1 December: the school (Bangkok) is already on 2 December 2569, while a device
     # set to UTC still reads the 1st.
+    clock.move_to(datetime(2026, 12, 1, 23, 30, tzinfo=UTC))
     context = browser.new_context(locale="th-TH", timezone_id="UTC")
     page = context.new_page()
     page.clock.set_fixed_time(timezone.now())
