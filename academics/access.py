@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from qinfo.access import get_visible_or_404
-from schools.access import current_link, managed_school_ids, readable_school_ids, scope_for
+from schools.access.organisation import current_link, managed_school_ids, readable_school_ids, scope_for
 from students.access import homeroom_classrooms, register_teacher_link
 from students.models import Classroom
 

@@ -18,13 +18,13 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 
+from academics.services.assessment import CellValue, format_score
 from qinfo import numbers
 from qinfo.access import get_visible_or_404
 from students.models import Enrolment
 
 from . import grading
 from .access import sections_gradable_by, sections_visible_to
-from .assessment_services import CellValue, format_score
 from .locking import LOCKED_MESSAGES, is_editable
 from .models import AssessmentItem, AssessmentPlan, CourseSection, Registration, Result, Score
 from .policy import policy_for

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from qinfo.audit import audited
 from schools.models import AcademicYear, School, User
-from schools.services import academic_year_create
+from schools.services.organisation import academic_year_create
 from students.models import Classroom, Enrolment, GradeLevel, StatusChange, Student
 
 from .models import PromotionDecision

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from qinfo import dirty
 from qinfo.audit import audited
-from schools.access import scope_for
+from schools.access.organisation import scope_for
 from schools.models import StaffMembership, User
 
 from . import grading

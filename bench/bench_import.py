@@ -35,9 +35,10 @@ from qinfo.audit import audited
 from qinfo.bulk import copy_rows
 from qinfo.env import env_int
 from schools.models import StaffMembership
-from schools.selectors import current_academic_year
-from students import import_services, importing
+from schools.selectors.organisation import current_academic_year
+from students import importing
 from students.models import Classroom, Enrolment, GradeLevel, Guardian, ImportJob, Student
+from students.services import imports as import_services
 from tests.data import make_samples as samples
 
 from .harness import Context, Result

@@ -8,7 +8,7 @@ much the time itself grows with the students.
 
 A bench database seeded before seed_demo built timetables has none; the first run then places
 the bench school's current term with the demo's own placement
-(academics.demo_timetable.build_timetable, which adds only what is missing).
+(academics.demo.timetable.build_timetable, which adds only what is missing).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import random
 from django.db.models import Count
 from django.test import Client
 
-from academics.demo_timetable import build_timetable
+from academics.demo.timetable import build_timetable
 from academics.models import TimetableSlot
 from students.models import Classroom, Enrolment
 

@@ -17,8 +17,8 @@ from django.db import connection
 from django.db.models import Count
 from django.test import Client
 
-import students.views
-from schools.access import readable_school_ids
+import students.views.records
+from schools.access.organisation import readable_school_ids
 from schools.models import AcademicYear, School, User
 from students.access import guardian_student_ids, taught_student_ids
 from students.models import Classroom, Enrolment, GradeLevel, Student
@@ -85,7 +85,7 @@ def logged_in_client(username: str) -> Client:
 
 def measure_html(client: Client, case: Case, ctx: Context, baseline_ms: float, expected: list[str]) -> Result:
     # The page size of the HTML list is a module constant; patching it is how to ask for 5 rows.
-    with mock.patch.object(students.views, "PAGE_SIZE", case.rows):
+    with mock.patch.object(students.views.records, "PAGE_SIZE", case.rows):
 
         def get():
             response = client.get(HTML_URL, case.params)
@@ -170,7 +170,7 @@ VISIBLE = """(
     OR s.id IN (SELECT x.student_id FROM {enrolment} x WHERE x.school_id = ANY(%(schools)s))
 )"""
 
-# The name search of students.selectors._search, for a query of one or more words.
+# The name search of students.selectors.records._search, for a query of one or more words.
 WORD = """(
     s.first_name ILIKE %({p})s OR s.last_name ILIKE %({p})s
     OR s.first_name_en ILIKE %({p})s OR s.last_name_en ILIKE %({p})s

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from academics import assessment_services, services
 from academics.models import AssessmentItem, CourseSection, Registration, ResultStatus, SectionTeacher, Subject
+from academics.services import assessment as assessment_services
+from academics.services import structure as services
 from schools.models import School, StaffMembership, Term, User
-from schools.selectors import current_term
+from schools.selectors.organisation import current_term
 from students.models import Enrolment, Student
 
 BIG, SMALL = 50, 5

@@ -5,16 +5,16 @@ from django.templatetags.static import static as static_url
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from academics import apis as academic_apis
-from academics import apis_results as result_apis
-from academics import apis_timetable as timetable_apis
+from academics.apis import results as result_apis
+from academics.apis import structure as academic_apis
+from academics.apis import timetable as timetable_apis
 from qinfo import health
 from reports import apis as auth_apis
-from reports import views as report_views
-from schools import apis as school_apis
-from schools import apis_calendar as calendar_apis
-from students import apis as student_apis
-from students import apis_classrooms as classroom_apis
+from reports.views import home as report_views
+from schools.apis import calendar as calendar_apis
+from schools.apis import organisation as school_apis
+from students.apis import classrooms as classroom_apis
+from students.apis import records as student_apis
 
 api_v1 = [
     path("auth/token/", auth_apis.TokenApi.as_view(), name="token"),
@@ -84,15 +84,15 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("", include("schools.urls")),
-    path("", include("schools.urls_calendar")),
-    path("", include("students.urls")),
-    path("", include("students.urls_import")),
-    path("", include("students.urls_status")),
-    path("", include("academics.urls")),
-    path("", include("academics.urls_timetable")),
-    path("", include("academics.urls_attendance")),
-    path("", include("academics.urls_grid")),
+    path("", include("schools.urls.organisation")),
+    path("", include("schools.urls.calendar")),
+    path("", include("students.urls.records")),
+    path("", include("students.urls.imports")),
+    path("", include("students.urls.status")),
+    path("", include("academics.urls.structure")),
+    path("", include("academics.urls.timetable")),
+    path("", include("academics.urls.attendance")),
+    path("", include("academics.urls.grid")),
     path("", include("reports.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -105,4 +105,4 @@ urlpatterns = [
 ]
 
 # Uploaded files (import files, photos) are never served from MEDIA_URL, not even with DEBUG on:
-# each is read through a view that checks who is asking (students.views.student_photo).
+# each is read through a view that checks who is asking (students.views.records.student_photo).

@@ -18,7 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from schools.auth import TokenAuthentication
-from schools.services import api_tokens_revoke
+from schools.services.organisation import api_tokens_revoke
 
 from .roles import available_roles
 

@@ -6,7 +6,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "รายงาน"
 
     def ready(self) -> None:
-        from schools.access import register_active_role_resolver
+        from schools.access.organisation import register_active_role_resolver
 
         from .roles import active_role
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qinfo.access import cached_on_user
-from schools.access import ACTIVE_ROLE_SESSION_KEY, active_memberships
+from schools.access.organisation import ACTIVE_ROLE_SESSION_KEY, active_memberships
 from schools.models import StaffMembership
 from students.access import guardian_student_ids
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 
 from schools.models import School, StaffMembership
-from schools.selectors import current_academic_year
+from schools.selectors.organisation import current_academic_year
 from students.access import homeroom_classrooms
 from students.models import Classroom, Enrolment, GradeLevel, Guardian, Student
-from students.status_selectors import status_report
+from students.selectors.status import status_report
 
 Role = StaffMembership.Role
 
@@ -147,7 +147,7 @@ def grade_levels() -> list[GradeLevel]:
 def teacher_sections(user, school: School) -> list:
     """The sections a teacher teaches in the school's current term, with head counts."""
     from academics.access import taught_sections
-    from schools.selectors import current_term
+    from schools.selectors.organisation import current_term
 
     term = current_term(school)
     if term is None:
@@ -165,7 +165,7 @@ def teacher_review_news(user, school: School) -> list:
     """The teacher's sections of the current term whose latest review returned them or approved
     them, with the reviewer and comment, newest first. Two queries."""
     from academics.models import ResultReview, ResultStatus
-    from schools.selectors import current_term
+    from schools.selectors.organisation import current_term
 
     term = current_term(school)
     if term is None:
@@ -190,9 +190,9 @@ def teacher_review_news(user, school: School) -> list:
 def results_overview(school: School) -> dict | None:
     """The current term's results pipeline and the school's standing on Q-Info's outcomes
     (GPAX under 1.5; more than three 0 grades in a year). Seven queries."""
-    from academics import result_selectors
     from academics.models import CourseSection, ResultChange, ResultStatus
-    from schools.selectors import current_term
+    from academics.selectors import results as result_selectors
+    from schools.selectors.organisation import current_term
 
     term = current_term(school)
     if term is None:
@@ -226,7 +226,7 @@ def results_overview(school: School) -> dict | None:
 def area_head_sections(user, school: School) -> list:
     """Sections of the learning areas a head reviews, in the current term, waiting for them first."""
     from academics.models import CourseSection, LearningAreaHead, ResultStatus
-    from schools.selectors import current_term
+    from schools.selectors.organisation import current_term
 
     term = current_term(school)
     areas = list(LearningAreaHead.objects.filter(user=user, school=school).values_list("learning_area_id", flat=True))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_pdf
+from reports.views import pdf as views_pdf
 
 app_name = "reports"
 

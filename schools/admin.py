@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from . import services
+from schools.services import organisation as services
+
 from .models import AcademicYear, Affiliation, CalendarEvent, EducationArea, School, StaffMembership, Term, User
 
 ENDED_IN_ADMIN = "ยกเลิกบทบาท/ปิดบัญชีในหน้าตั้งค่าระบบ"

@@ -39,7 +39,7 @@ class RevokeTokensOnPasswordChange:
 
     def password_changed(self, password, user=None) -> None:
         if user is not None and user.pk is not None:
-            from .services import api_tokens_revoke
+            from schools.services.organisation import api_tokens_revoke
 
             api_tokens_revoke(user=user)
 

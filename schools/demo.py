@@ -13,9 +13,9 @@ from django.contrib.auth.hashers import make_password
 
 from qinfo import demo_names as names
 from qinfo import thaidate
+from schools.services.organisation import default_term_dates
 
 from .models import AcademicYear, Affiliation, CalendarEvent, EducationArea, School, StaffMembership, Term, User
-from .services import default_term_dates
 
 Role = StaffMembership.Role
 DEMO_PASSWORD = "demo-qinfo"  # noqa: S105 — the published password of the demo accounts

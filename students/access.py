@@ -18,7 +18,7 @@ from collections.abc import Callable
 from django.db.models import F, Q, QuerySet
 
 from qinfo.access import cached_on_user, get_visible_or_404
-from schools.access import current_link, managed_school_ids, readable_school_ids, scope_for
+from schools.access.organisation import current_link, managed_school_ids, readable_school_ids, scope_for
 
 from .models import Classroom, Enrolment, Guardian, Student, TransferRequest
 

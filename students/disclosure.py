@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from schools.access import SCHOOL_WIDE_ROLES, readable_school_ids, scope_for
+from schools.access.organisation import SCHOOL_WIDE_ROLES, readable_school_ids, scope_for
 
 from . import identity
 from .access import guardian_student_ids, homeroom_classrooms, homeroom_student_ids

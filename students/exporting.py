@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from qinfo import text, thaidate
 from qinfo.ratelimit import hit
-from schools.access import scope_for
+from schools.access.organisation import scope_for
 from schools.models import AcademicYear, School, StaffMembership
 
 from . import importing

@@ -12,7 +12,7 @@ A file goes through three steps here:
    Thai errors that name the row and the column.
 
 What needs the database (an ID that belongs to another school, a classroom that does not exist)
-is checked by students.import_services.
+is checked by students.services.imports.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import import_services, services
+from students.services import imports as import_services
+from students.services import records as services
 
 
 @shared_task(name="students.expire_guardian_codes", time_limit=600, soft_time_limit=540)

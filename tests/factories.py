@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from schools.models import AcademicYear, Affiliation, EducationArea, School, StaffMembership, User
-from schools.services import default_term_dates
+from schools.services.organisation import default_term_dates
 from students.identity import make_national_id
 from students.models import Classroom, Enrolment, GradeLevel, Guardian, Student
 

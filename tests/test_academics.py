@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import Workbook
 
-from academics import services, subject_codes
+from academics import subject_codes
 from academics.models import ClassroomPlan, CourseSection, Registration, StudyPlan, Subject
+from academics.services import structure as services
 from schools.models import StaffMembership
 from students.models import Enrolment, Student
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from academics import services
 from academics.models import CourseSection, Subject
+from academics.services import structure as services
 
 from . import factories as f
 

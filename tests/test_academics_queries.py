@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from academics import services
+from academics.services import structure as services
 
 from . import factories as f
 from .test_query_counts import count_queries

@@ -26,7 +26,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from pghistory.models import Event
 
-from academics import assessment_services
+from academics.services import assessment as assessment_services
 from schools.models import StaffMembership
 from students.models import Student
 
@@ -254,7 +254,7 @@ def codes(world, school_a, registrar_c):  # noqa: F811 — the imported fixture
     assessment_services.score_save(
         section=section, item=item, student=world.student_a, raw="7", expected_version=None, by=world.user("teacher_a")
     )
-    from students.status_services import transfer_request
+    from students.services.status import transfer_request
 
     transfer = transfer_request(
         school=world.school_c,

@@ -89,7 +89,7 @@ def test_a_teacher_cannot_read_the_history(world):
 
 def test_membership_changes_are_audited(world):
     from schools.models import StaffMembership
-    from schools.services import membership_revoke
+    from schools.services.organisation import membership_revoke
 
     membership = StaffMembership.objects.get(user=world.user("teacher_b"), role="teacher")
     membership_revoke(membership=membership, by=world.user("principal"), reason="ย้ายไปโรงเรียนอื่น")

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qinfo import thaidate
-from schools import calendar_services
 from schools.models import AcademicYear, CalendarEvent, Term
-from schools.selectors import school_days
+from schools.selectors.organisation import school_days
+from schools.services import calendar as calendar_services
 
 from . import factories as f
 from .conftest import PERSONAS

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from conftest import SUITE_CLOCK
 from qinfo import thaidate
-from schools.selectors import current_academic_year, current_term
-from students.selectors import _current_year
+from schools.selectors.organisation import current_academic_year, current_term
+from students.selectors.records import _current_year
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parent.parent

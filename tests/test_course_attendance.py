@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from pghistory.models import Events
 
-from academics import attendance_services as att
 from academics.models import (
     AssessmentPlan,
     AttendanceHours,
@@ -24,6 +23,7 @@ from academics.models import (
     TimetableSlot,
 )
 from academics.results import attendance_by_student, compute_section, plan_for, recompute_results
+from academics.services import attendance as att
 from schools.models import CalendarEvent
 
 from . import factories as f

@@ -17,7 +17,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from academics import timetable_services
 from academics.models import (
     ClassroomPlan,
     CourseSection,
@@ -29,10 +28,12 @@ from academics.models import (
     Subject,
     TimetableSlot,
 )
-from schools import calendar_services
+from academics.services import timetable as timetable_services
 from schools.models import AcademicYear, CalendarEvent, StaffMembership, Term
-from students import import_services, status_services
+from schools.services import calendar as calendar_services
 from students.models import Classroom, Enrolment, ImportJob, StatusChange, Student
+from students.services import imports as import_services
+from students.services import status as status_services
 
 from . import factories as f
 from .data import make_samples as samples

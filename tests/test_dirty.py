@@ -13,9 +13,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from academics import assessment_services, gpa, tasks, workflow
+from academics import gpa, tasks, workflow
 from academics.models import AssessmentItem, GPARecord, LearningAreaHead, Result
 from academics.results import plan_for
+from academics.services import assessment as assessment_services
 from qinfo import dirty
 
 from . import factories as f

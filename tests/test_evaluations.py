@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pghistory.models import Events
 
-from academics import evaluation_services as ev
 from academics.models import Evaluation
+from academics.services import evaluation as ev
 from schools.models import Term
-from schools.selectors import current_term
+from schools.selectors.organisation import current_term
 
 from . import factories as f
 from .conftest import PERSONAS

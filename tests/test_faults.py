@@ -25,8 +25,8 @@ from django.db import connections
 from django.test import Client
 from kombu import pools
 
-from students import import_services
 from students.models import Enrolment, ImportJob, Student
+from students.services import imports as import_services
 
 from . import factories as f
 from .conftest import _worker_env, wait_for
@@ -398,9 +398,10 @@ def test_an_import_queued_before_redis_restarted_empty_is_sent_again_and_done(
 
 
 def test_a_recompute_whose_task_was_lost_is_repaired_by_the_beat_sweep(world, start_worker):
-    from academics import assessment_services, tasks
+    from academics import tasks
     from academics.models import AssessmentItem, Result
     from academics.results import plan_for
+    from academics.services import assessment as assessment_services
 
     env = {"DIRTY_GRACE_SECONDS": "1", "DIRTY_SWEEP_SECONDS": "2"}
     start_worker(env=env)

@@ -14,12 +14,12 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from academics import assessment_services as services
 from academics import tasks
 from academics.grid import cell_history, plan_warnings, section_grid
 from academics.models import AssessmentItem, Result, ResultStatus, Score
 from academics.results import plan_for
-from schools.selectors import current_term
+from academics.services import assessment as services
+from schools.selectors.organisation import current_term
 
 from . import factories as f
 from .conftest import wait_for

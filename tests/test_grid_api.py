@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from academics import assessment_services as services
 from academics.models import AssessmentItem, ResultStatus, Score
 from academics.results import plan_for
+from academics.services import assessment as services
 
 from . import factories as f
 from .conftest import PERSONAS

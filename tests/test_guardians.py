@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from students import services
 from students.models import Guardian
+from students.services import records as services
 
 from . import factories as f
 

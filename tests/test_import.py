@@ -17,9 +17,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
 
-from students import import_services, importing
+from students import importing
 from students.identity import make_national_id
 from students.models import Classroom, Enrolment, GradeLevel, Guardian, ImportJob, ImportMapping, Student
+from students.services import imports as import_services
 
 from . import factories as f
 from .conftest import PERSONAS

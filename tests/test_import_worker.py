@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
 
-from students import import_services
 from students.models import Enrolment, ImportJob, Student
+from students.services import imports as import_services
 
 from . import factories as f
 from .conftest import wait_for

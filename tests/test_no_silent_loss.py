@@ -12,11 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import ProtectedError
 from django.test import Client
 
-from academics import assessment_services, services
 from academics.models import AssessmentItem, Score
 from academics.results import plan_for
-from schools import calendar_services
-from students import import_services
+from academics.services import assessment as assessment_services
+from academics.services import structure as services
+from schools.services import calendar as calendar_services
+from students.services import imports as import_services
 
 from . import factories as f
 from .data import make_samples as samples

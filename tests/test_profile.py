@@ -18,8 +18,8 @@ from pghistory.models import Events
 from PIL import Image
 
 from schools.models import StaffMembership
-from students import profile_services
 from students.models import Guardian, StatusChange, Student
+from students.services import profile as profile_services
 
 from . import factories as f
 from .conftest import PERSONAS

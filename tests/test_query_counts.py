@@ -134,7 +134,7 @@ def test_the_calendar_event_list_api_does_not_grow_with_events(world):
 
 def test_the_classroom_timetable_api_does_not_grow_with_slots(world):
     from academics.models import TimetableSlot
-    from academics.timetable_services import periods_ensure_default
+    from academics.services.timetable import periods_ensure_default
 
     term = world.class_a.academic_year.terms.get(number=2)
     periods_ensure_default(school=world.school_a)
@@ -186,7 +186,7 @@ def test_the_status_change_list_api_does_not_grow_with_changes(world):
 def test_the_import_job_list_api_does_not_grow_with_jobs(world, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from students import import_services
+    from students.services import imports as import_services
 
     from .data import make_samples as samples
 

@@ -17,9 +17,9 @@ from academics.results import plan_for
 from qinfo.numbers import format_percent, format_score, percent_of
 from reports.selectors import school_overview
 from schools.models import StaffMembership
-from schools.selectors import current_academic_year, current_term
+from schools.selectors.organisation import current_academic_year, current_term
 from students.models import StatusChange, Student
-from students.status_selectors import status_report
+from students.selectors.status import status_report
 
 from . import factories as f
 

@@ -18,7 +18,7 @@ from knox.models import AuthToken
 from academics.models import AssessmentItem, LearningAreaHead, Score
 from academics.results import plan_for
 from schools.models import StaffMembership
-from schools.services import membership_revoke, user_deactivate
+from schools.services.organisation import membership_revoke, user_deactivate
 
 from . import factories as f
 from .factories import PASSWORD

@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from qinfo import text
-from students import exporting, import_services
+from students import exporting
 from students.models import Guardian, Student
+from students.services import imports as import_services
 
 from .data import make_samples as samples
 from .data.make_samples import DMC_HEADERS
@@ -196,7 +197,7 @@ def test_an_import_row_with_a_control_character_is_an_error_naming_the_row_and_c
 def test_the_profile_service_refuses_control_characters_in_the_address_and_occupation(world):
     from django.core.exceptions import ValidationError
 
-    from students import profile_services
+    from students.services import profile as profile_services
 
     with pytest.raises(ValidationError) as refused:
         profile_services.student_profile_update(

@@ -16,8 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve
 
-from students import import_services, importing
+from students import importing
 from students.models import ImportJob
+from students.services import imports as import_services
 
 from .data import make_samples as samples
 from .data.make_samples import DMC_HEADERS

@@ -55,9 +55,9 @@ def test_it_refuses_to_seed_twice_unless_asked_to_skip(seeded):
 
 def test_every_school_has_a_calendar_curriculum_sections_and_a_clash_free_timetable(seeded):
     from academics.models import ClassroomPlan, CourseSection, Period, StudyPlan, TimetableSlot
-    from academics.timetable_selectors import term_timetable
+    from academics.selectors.timetable import term_timetable
     from schools.models import CalendarEvent
-    from schools.selectors import current_term
+    from schools.selectors.organisation import current_term
 
     for school in School.objects.all():
         term = current_term(school)

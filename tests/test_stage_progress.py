@@ -10,8 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from academics import result_selectors
 from academics.models import Result, ResultStatus
+from academics.selectors import results as result_selectors
 
 from . import factories as f
 

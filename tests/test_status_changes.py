@@ -17,8 +17,8 @@ from django.utils import timezone
 from pghistory.models import Events
 
 from schools.models import StaffMembership
-from students import status_services
 from students.models import Enrolment, Guardian, StatusChange, Student, TransferRequest
+from students.services import status as status_services
 
 from . import factories as f
 from .conftest import PERSONAS
@@ -345,7 +345,7 @@ def test_two_schools_receiving_the_same_student_at_once_are_serialised(world, re
 @pytest.fixture
 def moved(world, registrar_c, settings, tmp_path):
     """Student A, with a profile at school A, received by school C, which then adds its own data."""
-    from students import profile_services
+    from students.services import profile as profile_services
 
     settings.MEDIA_ROOT = tmp_path / "media"
     record(world, kind=Kind.LEAVE, date=date(2026, 6, 1), reason="ลาป่วยที่โรงเรียนเดิม")

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from students import services
 from students.identity import make_national_id
 from students.models import Enrolment, Student
+from students.services import records as services
 
 from . import factories as f
 

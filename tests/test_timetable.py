@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
 
 from academics import timetable as rules
-from academics import timetable_selectors as selectors
-from academics import timetable_services as services
-from academics.demo_timetable import build_timetable
+from academics.demo.timetable import build_timetable
 from academics.models import Period, TimetableSlot
+from academics.selectors import timetable as selectors
+from academics.services import timetable as services
 
 from . import factories as f
 from .conftest import PERSONAS, wait_for

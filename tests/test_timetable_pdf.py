@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from academics import timetable_selectors as selectors
-from academics.demo_timetable import build_timetable
-from academics.timetable_services import periods_ensure_default
+from academics.demo.timetable import build_timetable
+from academics.selectors import timetable as selectors
+from academics.services.timetable import periods_ensure_default
 from reports.pdf import font_urls, render_html
 
 from . import factories as f

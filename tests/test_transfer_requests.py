@@ -15,8 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
 
-from students import status_services
 from students.models import StatusChange, Student, TransferRequest
+from students.services import status as status_services
 
 from . import factories as f
 from .conftest import PERSONAS

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from students import services
 from students.models import Guardian
+from students.services import records as services
 from students.tasks import expire_guardian_codes
 
 from .conftest import wait_for

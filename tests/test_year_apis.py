@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 
 from academics.models import TimetableSlot
-from schools import calendar_services
 from schools.models import CalendarEvent
-from schools.selectors import school_days
+from schools.selectors.organisation import school_days
+from schools.services import calendar as calendar_services
 from students import exporting
 
 from . import factories as f

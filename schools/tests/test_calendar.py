@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from schools.models import CalendarEvent
-from schools.selectors import is_school_day, school_days
-from schools.services import academic_year_create, calendar_event_create
+from schools.selectors.organisation import is_school_day, school_days
+from schools.services.organisation import academic_year_create, calendar_event_create
 from tests import factories as f
 
 

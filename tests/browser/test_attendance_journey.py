@@ -47,7 +47,7 @@ def thai_section(world):
     for _ in range(6):
         student = f.StudentFactory(school=world.school_a)
         f.enrol(student, world.class_a)
-    from academics.services import registrations_sync
+    from academics.services.structure import registrations_sync
 
     registrations_sync(section=section, by=None)
     return section

@@ -109,7 +109,7 @@ def test_the_progress_bar_follows_a_big_import_and_turns_into_the_summary(media,
     from django.core.cache import cache
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from students import import_services
+    from students.services import imports as import_services
 
     rows = import_services.ASYNC_THRESHOLD + 20
     job = import_services.import_preview(

@@ -10,14 +10,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from academics.demo import seed_academics
-from academics.demo_grades import seed_grades
-from academics.demo_timetable import build_timetable
+from academics.demo.grades import seed_grades
+from academics.demo.structure import seed_academics
+from academics.demo.timetable import build_timetable
 from qinfo import thaidate
 from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
-from schools.selectors import current_term
+from schools.selectors.organisation import current_term
 from students.demo import seed_students
 
 # Generated rows are loaded without row-history events; the audit starts with real changes.
