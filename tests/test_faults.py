@@ -201,7 +201,10 @@ class PrivateRedis:
         """`keep=False`: start with nothing, as a Redis without persistence after a restart."""
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "yes" if keep else "no", "--dir", str(self.directory), "--daemonize", "no"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 — fixed arguments
+        # A server keeps the machine's clock, like the shared PostgreSQL and Redis: when the suite
+        # runs under libfaketime (CONTRIBUTING), the preload is not passed on to it.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)  # noqa: S603 — fixed arguments
         wait_for(self._answers, timeout=20, interval=0.05)
 
     def _answers(self) -> bool:
