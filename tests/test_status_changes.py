@@ -782,3 +782,33 @@ def test_status_pages_cost_the_same_queries_for_few_or_many_rows(world, url):
     record(world, kind=Kind.RETURN, date=date(2026, 6, 2))
     record(world, kind=Kind.LEAVE, date=date(2026, 6, 3))
     assert count_queries(client, url) == few
+
+
+def test_a_transfer_from_outside_refuses_control_characters_in_the_previous_school_and_writes_nothing(
+    world, registrar_c
+):
+    students = Student.objects.count()
+    with pytest.raises(ValidationError) as error:
+        status_services.transfer_in_from_outside(
+            school=world.school_c,
+            identifier=f.new_national_id(),
+            student_fields={
+                "student_number": "C-902",
+                "prefix": "ด.ญ.",
+                "first_name": "มาลัย",
+                "last_name": "ใจงาม",
+                "sex": "F",
+                "birth_date": date(2013, 9, 1),
+            },
+            previous_school="โรงเรียน\x1b[31mวัด",
+            previous_school_province="กระ\tบี่",
+            previous_grade="ป.6\r",
+            date=date(2026, 6, 1),
+            academic_year=world.class_c.academic_year,
+            grade_level=world.class_c.grade_level,
+            by=registrar_c,
+        )
+    errors = error.value.message_dict
+    assert set(errors) == {"previous_school", "previous_school_province", "previous_grade"}
+    assert "ชื่อโรงเรียนเดิมมีอักขระควบคุม" in errors["previous_school"][0]
+    assert Student.objects.count() == students

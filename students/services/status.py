@@ -24,6 +24,7 @@ from django.utils import timezone
 from qinfo import thaidate
 from qinfo.audit import audited
 from qinfo.ratelimit import hit
+from qinfo.text import control_character_message, has_control_characters
 from schools.access.organisation import managed_school_ids
 from schools.models import AcademicYear, School, User
 from students import identity
@@ -555,6 +556,14 @@ def transfer_in_from_outside(
     previous_school = (previous_school or "").strip()
     if not previous_school:
         errors["previous_school"] = "กรุณาระบุโรงเรียนเดิม"
+    for name, label, value in (
+        ("previous_school", "ชื่อโรงเรียนเดิม", previous_school),
+        ("previous_school_province", "จังหวัดของโรงเรียนเดิม", previous_school_province or ""),
+        ("previous_grade", "ชั้นเรียนสุดท้าย", previous_grade or ""),
+        ("reason", "เหตุผล", reason or ""),
+    ):
+        if has_control_characters(value):
+            errors[name] = control_character_message(label)
     if date is None:
         errors["date"] = "กรุณากรอกวันที่รับย้ายเข้า"
     elif date > timezone.localdate():
