@@ -32,7 +32,10 @@ from students.models import Student
 
 from . import factories as f
 from .data import make_samples as samples
-from .test_cross_school import school_a  # noqa: F401 — the fixture of one of each object in school A
+from .test_cross_school import (
+    _fill,
+    school_a,  # noqa: F401 — the fixture of one of each object in school A
+)
 
 Role = StaffMembership.Role
 
@@ -301,16 +304,6 @@ def client_of(personas, persona: str) -> Client:
     if persona != "anonymous":
         client.force_login(personas[persona])
     return client
-
-
-def _fill(value, values: dict):
-    if isinstance(value, str):
-        return value.format(**values)
-    if isinstance(value, list):
-        return [_fill(v, values) for v in value]
-    if isinstance(value, dict):
-        return {k: _fill(v, values) for k, v in value.items()}
-    return value
 
 
 def send(client: Client, method: str, url: str, body, values: dict):
