@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 
 from .test_api_matrix import OPERATIONS, codes, school_a  # noqa: F401 — fixtures of school A's objects
 
-EXAMPLES = 5
+EXAMPLES = 3
 
 
 RAW = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
