@@ -557,22 +557,59 @@ def _read_csv(data: bytes) -> Table:
         ) from error
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Read an .xlsx or .csv upload; ImportFileError with a Thai message if it is not one."""
+def check_upload(data: bytes, filename: str = "") -> None:
+    """The refusals that cost nothing, made before a file is stored or queued: empty, too big,
+    an old .xls, not a table at all, an .xlsx whose archive says it unpacks to too much (the
+    archive's directory is read, nothing is unpacked)."""
     if not data or not data.strip():
         raise ImportFileError("ไฟล์ว่างเปล่า ไม่มีข้อมูลนักเรียน")
     if len(data) > MAX_BYTES:
         raise ImportFileError(f"ไฟล์ใหญ่เกิน {MAX_BYTES // (1024 * 1024)} MB กรุณาแบ่งเป็นหลายไฟล์ หรือบันทึกเป็น .xlsx ซึ่งเล็กกว่า")
     name = filename.lower()
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
+        check_xlsx_archive(data)
+        return
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("ไฟล์ Excel รุ่นเก่า (.xls) ยังไม่รองรับ กรุณาเปิดใน Excel แล้วบันทึกเป็น .xlsx หรือ CSV")
     if name.endswith((".xlsx", ".xlsm")):
         raise ImportFileError("ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ หรือไฟล์เสียหาย")
     if b"\x00" in data[:4096] or data.startswith(b"%PDF"):
         raise ImportFileError("ไฟล์นี้ไม่ใช่ตารางข้อมูล กรุณาอัปโหลดไฟล์ .xlsx หรือ .csv")
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    """Read an .xlsx or .csv upload; ImportFileError with a Thai message if it is not one."""
+    check_upload(data, filename)
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data)
     return _read_csv(data)
+
+
+def needs_worker(data: bytes, *, max_bytes: int, max_rows: int) -> bool:
+    """Whether a file that passed check_upload is big enough to be read by the worker: more than
+    `max_bytes` for a reader to go through (a CSV as it is; an .xlsx's sheets and shared strings
+    unpacked, as its archive's directory declares them) or more than `max_rows` lines. Costs at
+    most one pass over `max_bytes`: a sheet is unpacked to count its rows only when it is small."""
+    if len(data) > max_bytes:
+        return True
+    if not data.startswith(b"PK\x03\x04"):
+        return max(data.count(b"\n"), data.count(b"\r")) > max_rows
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            sheets = [m for m in members if _SHEET_MEMBER.match(m.filename)]
+            text = [m for m in members if m.filename == "xl/sharedStrings.xml"]
+            if sum(m.file_size for m in sheets + text) > max_bytes:
+                return True
+            rows = 0
+            for member in sheets:
+                with archive.open(member) as handle:
+                    # The directory's size bounds what zipfile unpacks, so this read stays small.
+                    rows += len(_ROW_TAG.findall(handle.read(max_bytes + 1)))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+        # Unreadable: the reader says so at once, in the request.
+        return False
+    return rows > max_rows
 
 
 # --- Layout detection and mapping --------------------------------------------------------------

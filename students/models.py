@@ -400,6 +400,10 @@ class ImportJob(LeasedJob):
     qinfo.jobs)."""
 
     class Status(models.TextChoices):
+        # A big file waits for the worker to read and check it (uploaded), is being read and
+        # checked (parsing), then shows its mapping and preview like a small one.
+        UPLOADED = "uploaded", "รอตรวจสอบไฟล์"
+        PARSING = "parsing", "กำลังตรวจสอบไฟล์"
         PREVIEW = "preview", "ตรวจสอบแล้ว รอยืนยัน"
         QUEUED = "queued", "รอนำเข้า"
         RUNNING = "running", "กำลังนำเข้า"

@@ -21,3 +21,16 @@ def expire_guardian_codes() -> int:
 def import_commit(job_id: int) -> str:
     """Commit a big student import; claiming the job makes a second delivery a no-op."""
     return import_services.import_run(job_id=job_id)
+
+
+@shared_task(
+    name="students.import_parse",
+    time_limit=10 * 60,
+    soft_time_limit=9 * 60,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def import_parse(job_id: int) -> str:
+    """Read and check a big uploaded student file (as the preview does for a small one), under
+    the worker's memory cap instead of the web process's; claiming makes a redelivery a no-op."""
+    return import_services.import_parse_run(job_id=job_id)

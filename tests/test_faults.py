@@ -180,6 +180,39 @@ def test_a_job_that_keeps_losing_its_worker_fails_in_thai_and_the_retry_button_i
     imported_once(world)
 
 
+def test_killing_the_pool_children_mid_parse_of_a_big_file_resumes_the_parse(media, world, fast_leases, start_worker):
+    worker = start_worker(pool="prefork", concurrency=1, env=fast_leases)
+    start_worker(beat=True, env=fast_leases)
+    rows = 8_000
+    data = samples.csv_bytes(samples.DMC_HEADERS, samples.dmc_rows(rows, rooms=2), encoding="utf-8")
+    job = import_services.import_upload(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        uploaded_file=SimpleUploadedFile("big.csv", data),
+        by=world.user("registrar"),
+    )
+    assert job.status == ImportJob.Status.UPLOADED
+
+    def parsing():
+        job.refresh_from_db()
+        return job.status == ImportJob.Status.PARSING
+
+    wait_for(parsing, timeout=60, interval=0.05)
+    kill(worker.children())
+    killed_at = time.monotonic()
+
+    def settled():
+        job.refresh_from_db()
+        return job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.FAILED) and job
+
+    job = wait_for(settled, timeout=120)
+    report("pool children killed mid-parse -> preview", time.monotonic() - killed_at)
+    assert job.status == ImportJob.Status.PREVIEW, job.errors
+    assert job.attempts == 2
+    assert (job.total_rows, job.valid_rows, job.errors) == (rows, rows, [])
+    assert worker.alive()
+
+
 # --- Redis outages, on a Redis of the test's own (the shared one is never stopped) ---------
 
 

@@ -278,6 +278,12 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", default=10)
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", default=60)
 JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", default=30)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", default=3)
+# Student imports: a file above either bound is read and checked by the Celery worker (with its
+# memory cap), not in the web request; the page follows it. Bytes are what a reader goes through:
+# a CSV as uploaded, an .xlsx's sheets unpacked (known from the archive's directory, unpacking
+# nothing). Rows are the file's lines.
+IMPORT_PARSE_IN_WORKER_BYTES = env_int("IMPORT_PARSE_IN_WORKER_BYTES", default=1024 * 1024)
+IMPORT_PARSE_IN_WORKER_ROWS = env_int("IMPORT_PARSE_IN_WORKER_ROWS", default=2_000)
 # Dirty marks (qinfo.dirty): whatever stays marked DIRTY_GRACE_SECONDS after its change (its
 # task was lost) is recomputed by the sweep every DIRTY_SWEEP_SECONDS.
 DIRTY_GRACE_SECONDS = env_int("DIRTY_GRACE_SECONDS", default=60)

@@ -39,7 +39,7 @@ class ImportJobBriefSerializer(serializers.Serializer):
     layout = serializers.CharField()
     encoding = serializers.CharField()
     # A plain string: a second enum named “status” would collide with the student status enum.
-    status = serializers.CharField(help_text="preview, queued, running, done หรือ failed")
+    status = serializers.CharField(help_text="uploaded, parsing, preview, queued, running, done หรือ failed")
     status_display = serializers.CharField(source="get_status_display")
     total_rows = serializers.IntegerField()
     valid_rows = serializers.IntegerField()
@@ -107,8 +107,12 @@ class ImportJobListApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},
-        responses={201: ImportJobOutputSerializer},
+        responses={201: ImportJobOutputSerializer, 202: ImportJobOutputSerializer},
         summary="อัปโหลดไฟล์และตรวจสอบ (ยังไม่นำเข้า)",
+        description=(
+            "ไฟล์เล็กตรวจสอบทันที ตอบ 201 พร้อมข้อผิดพลาดรายแถว ไฟล์ใหญ่ (ค่าเริ่มต้น: เกิน 1 MB หรือเกิน 2,000 แถว) "
+            "ตรวจสอบเบื้องหลัง ตอบ 202 สถานะ uploaded/parsing และติดตามได้จาก GET งานนำเข้าจนเป็น preview หรือ failed"
+        ),
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
@@ -128,7 +132,7 @@ class ImportJobListApi(APIView):
             isinstance(mapping, dict) and all(isinstance(v, str) for v in mapping.values())
         ):
             raise ValidationError({"mapping": "mapping ต้องเป็น JSON แบบ {หัวคอลัมน์: ช่องข้อมูล}"})
-        job = import_services.import_preview(
+        job = import_services.import_upload(
             school=school,
             academic_year=year,
             uploaded_file=data["file"],
@@ -137,7 +141,11 @@ class ImportJobListApi(APIView):
             create_missing_classrooms=data.get("create_missing_classrooms", False),
             by=request.user,
         )
-        return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
+        job = access_import_job(request.user, job.code)
+        parsing = job.status in import_services.PARSING
+        return Response(
+            ImportJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED if parsing else status.HTTP_201_CREATED
+        )
 
 
 class ImportJobDetailApi(APIView):

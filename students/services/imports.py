@@ -10,7 +10,9 @@ Parsing and per-row checks that need no database live in students.importing. Her
 - the commit re-checks everything inside its transaction, so a preview that went stale
   between the click and the commit cannot write half a file.
 
-Files of more than ASYNC_THRESHOLD rows are committed by the Celery task students.import_commit;
+Files above IMPORT_PARSE_IN_WORKER_BYTES or _ROWS are read and checked by the Celery task
+students.import_parse instead of the request (see "Big files" below). Files of more than
+ASYNC_THRESHOLD rows are committed by the Celery task students.import_commit;
 its progress goes to the cache (the job row only changes when the transaction commits). The task
 holds the job's lease (qinfo.jobs): a job whose worker died is queued again by the sweep, or
 failed with a retry button after JOB_MAX_ATTEMPTS starts, never left "running".
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -360,6 +363,18 @@ def _extension(name: str, data: bytes) -> str:
     return "csv" if name.lower().endswith(".csv") or not name else name.rsplit(".", 1)[-1][:8].lower() or "bin"
 
 
+def _check_request(school: School, academic_year: AcademicYear, layout: str | None) -> None:
+    if academic_year.school_id != school.pk:
+        raise ValidationError({"academic_year": "ปีการศึกษาไม่ใช่ของโรงเรียนนี้"})
+    if layout and layout not in LAYOUTS:
+        raise ValidationError({"layout": f"ไม่รู้จักรูปแบบไฟล์ “{layout}”"})
+
+
+def _original_name(uploaded_file) -> str:
+    name = getattr(uploaded_file, "name", "") or "upload.csv"
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+
+
 @transaction.atomic
 def import_preview(
     *,
@@ -371,13 +386,10 @@ def import_preview(
     create_missing_classrooms: bool = False,
     by: User,
 ) -> ImportJob:
-    """Store the upload as a job and check every row; nothing is imported yet."""
-    if academic_year.school_id != school.pk:
-        raise ValidationError({"academic_year": "ปีการศึกษาไม่ใช่ของโรงเรียนนี้"})
-    if layout and layout not in LAYOUTS:
-        raise ValidationError({"layout": f"ไม่รู้จักรูปแบบไฟล์ “{layout}”"})
-    name = getattr(uploaded_file, "name", "") or "upload.csv"
-    original_name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+    """Store the upload as a job and check every row, here and now; nothing is imported yet.
+    (The pages and the API call import_upload, which leaves a big file to the worker.)"""
+    _check_request(school, academic_year, layout)
+    original_name = _original_name(uploaded_file)
     data = _read_upload(uploaded_file)
     table = _read(data, original_name)
     layout = layout or importing.detect_layout(table.headers)
@@ -432,10 +444,12 @@ def import_remap(
         if layout not in LAYOUTS:
             raise ValidationError({"layout": f"ไม่รู้จักรูปแบบไฟล์ “{layout}”"})
         job.layout = layout
-    table = _job_table(job)
-    job.mapping = _clean_mapping(mapping, table.headers)
     if create_missing_classrooms is None:
         create_missing_classrooms = bool((job.summary or {}).get("create_missing_classrooms"))
+    if (job.summary or {}).get("in_worker"):
+        return _remap_in_worker(job, mapping, create_missing_classrooms)
+    table = _job_table(job)
+    job.mapping = _clean_mapping(mapping, table.headers)
     plan = _plan(
         school=job.school,
         academic_year=job.academic_year,
@@ -447,6 +461,221 @@ def import_remap(
     job.save()
     _remember_mapping(job.school, job.layout, job.mapping)
     return job
+
+
+# --- Big files: read and checked by the worker -----------------------------------------------
+#
+# The web request makes only the refusals that cost nothing (importing.check_upload), weighs
+# the file (importing.needs_worker) and, for a big one, stores it as a job waiting for the
+# worker ("uploaded") and queues its id on commit. The task students.import_parse claims the
+# job's lease ("parsing"), reads and checks the file as import_preview would, and writes the
+# headers, mapping, errors and summary in one transaction while it still holds the lease; the
+# job is then in preview, as if the request had done it. A bad file fails the job with the
+# reader's Thai message and nothing else written. A new column mapping of such a job goes back
+# to the worker the same way. The sweep resumes a parse whose worker died, or fails it with a
+# retry button after JOB_MAX_ATTEMPTS starts.
+
+PARSING = (ImportJob.Status.UPLOADED, ImportJob.Status.PARSING)
+PARSE_QUEUE_DOWN_MESSAGE = (
+    "ระบบคิวงานเบื้องหลังขัดข้องชั่วคราว ไฟล์ขนาดใหญ่จึงยังตรวจสอบไม่ได้ (ยังไม่มีข้อมูลใดถูกบันทึก) กรุณาอัปโหลดอีกครั้งในอีกสักครู่"
+)
+PARSE_WORKER_LOST_MESSAGE = (
+    "การตรวจสอบไฟล์หยุดกลางคันเพราะเครื่องประมวลผลงานเบื้องหลังหยุดทำงานซ้ำหลายครั้ง ไม่มีข้อมูลใดถูกบันทึก "
+    "กด “ตรวจสอบอีกครั้ง” เพื่อลองใหม่ หากยังไม่สำเร็จโปรดแจ้งผู้ดูแลระบบ"
+)
+PARSE_FAILED_MESSAGE = "ตรวจสอบไฟล์ไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดในระบบ ไม่มีข้อมูลใดถูกบันทึก กรุณาลองใหม่หรือแจ้งผู้ดูแลระบบ"
+
+
+def parses_in_worker(data: bytes) -> bool:
+    return importing.needs_worker(
+        data, max_bytes=settings.IMPORT_PARSE_IN_WORKER_BYTES, max_rows=settings.IMPORT_PARSE_IN_WORKER_ROWS
+    )
+
+
+def parse_key(job: ImportJob) -> str:
+    return f"import-parse:{job.code}"
+
+
+def parse_progress(job: ImportJob) -> dict[str, Any] | None:
+    """Where the worker's reading of a big file has got to ({"stage": "reading" | "checking",
+    "rows": n}); None before it starts or when the cache cannot say."""
+    return cache.get(parse_key(job)) if job.status == ImportJob.Status.PARSING else None
+
+
+def _mapping_targets(mapping: dict[str, str]) -> None:
+    for header, target in mapping.items():
+        target = (target or "").strip()
+        if target and target not in importing.FIELDS_BY_KEY:
+            raise ValidationError({"mapping": f"คอลัมน์ “{header}” จับคู่กับช่องที่ไม่รู้จัก ({target})"})
+
+
+def import_upload(
+    *,
+    school: School,
+    academic_year: AcademicYear,
+    uploaded_file,
+    layout: str | None = None,
+    mapping: dict[str, str] | None = None,
+    create_missing_classrooms: bool = False,
+    by: User,
+) -> ImportJob:
+    """What the upload page and the API call: a small file is checked now (import_preview); a
+    big one is stored for the worker, which reads and checks it (the job is "uploaded")."""
+    _check_request(school, academic_year, layout)
+    original_name = _original_name(uploaded_file)
+    data = _read_upload(uploaded_file)
+    try:
+        importing.check_upload(data, original_name)
+    except importing.ImportFileError as error:
+        raise ValidationError({"file": str(error)}) from None
+    if not parses_in_worker(data):
+        return import_preview(
+            school=school,
+            academic_year=academic_year,
+            uploaded_file=ContentFile(data, name=original_name),
+            layout=layout,
+            mapping=mapping,
+            create_missing_classrooms=create_missing_classrooms,
+            by=by,
+        )
+    if mapping is not None:
+        _mapping_targets(mapping)
+    if not queue_available():
+        raise ValidationError({"file": PARSE_QUEUE_DOWN_MESSAGE}, code="queue_down")
+    with transaction.atomic():
+        job = ImportJob(
+            school=school,
+            academic_year=academic_year,
+            created_by=by,
+            original_name=original_name,
+            layout=layout or "",
+            mapping=mapping or {},
+            status=ImportJob.Status.UPLOADED,
+            heartbeat_at=timezone.now(),
+            summary={
+                "in_worker": True,
+                "mapping_given": mapping is not None,
+                "create_missing_classrooms": create_missing_classrooms,
+                "next": "mapping",
+            },
+        )
+        job.file.save(f"{uuid.uuid4().hex}.{_extension(original_name, data)}", ContentFile(data), save=False)
+        job.save()
+        job_id = job.pk
+        transaction.on_commit(lambda: _send_parse_after_commit(job_id))
+    return job
+
+
+def _remap_in_worker(job: ImportJob, mapping: dict[str, str], create_missing_classrooms: bool) -> ImportJob:
+    """The caller holds the job's row lock, in preview."""
+    headers = (job.summary or {}).get("headers", [])
+    cleaned = _clean_mapping(mapping, headers)
+    if not queue_available():
+        raise ValidationError({"mapping": PARSE_QUEUE_DOWN_MESSAGE}, code="queue_down")
+    job.mapping = cleaned
+    job.status = ImportJob.Status.UPLOADED
+    job.summary = {
+        **(job.summary or {}),
+        "mapping_given": True,
+        "create_missing_classrooms": create_missing_classrooms,
+        "next": "preview",
+    }
+    job.lease_owner, job.heartbeat_at, job.attempts = "", timezone.now(), 0
+    job.save(update_fields=["mapping", "layout", "status", "summary", "lease_owner", "heartbeat_at", "attempts"])
+    job_id = job.pk
+    transaction.on_commit(lambda: _send_parse_after_commit(job_id))
+    return job
+
+
+def _parse(job_id: int, owner: str) -> ImportJob:
+    """Read and check a big file as import_preview does, and write what it found while this
+    process holds the lease; ValidationError (Thai) for a bad file, with nothing written."""
+    job = ImportJob.objects.select_related("school", "academic_year").get(pk=job_id)
+    cache.set(parse_key(job), {"stage": "reading"}, timeout=PROGRESS_TTL)
+    table = _job_table(job)
+    summary = dict(job.summary or {})
+    layout = job.layout or importing.detect_layout(table.headers)
+    if summary.get("mapping_given"):
+        mapping = _clean_mapping(job.mapping, table.headers)
+    else:
+        mapping = importing.auto_mapping(table.headers, layout, remembered_mapping(job.school, layout))
+    create = bool(summary.get("create_missing_classrooms"))
+    cache.set(parse_key(job), {"stage": "checking", "rows": len(table.rows)}, timeout=PROGRESS_TTL)
+    plan = _plan(
+        school=job.school,
+        academic_year=job.academic_year,
+        table=table,
+        mapping=mapping,
+        create_missing_classrooms=create,
+    )
+    with transaction.atomic():
+        if not jobs.holds_lease(ImportJob, job_id, owner, running=ImportJob.Status.PARSING):
+            raise jobs.LeaseLost(job_id)
+        job.layout, job.encoding, job.mapping = layout, table.encoding, mapping
+        _apply_plan(job, plan, table, create)
+        job.summary.update(in_worker=True, next=summary.get("next", "mapping"))
+        job.status = ImportJob.Status.PREVIEW
+        job.lease_owner = ""
+        job.save()
+        _remember_mapping(job.school, layout, mapping)
+    return job
+
+
+def import_parse_run(*, job_id: int) -> str:
+    """The Celery task's body: claim the job's lease (a second delivery, or one for a job a live
+    worker holds, does nothing), read and check its file while renewing the lease, or fail it."""
+    owner = jobs.claim(ImportJob, job_id, waiting=(ImportJob.Status.UPLOADED,), running=ImportJob.Status.PARSING)
+    if owner is None:
+        return "skipped"
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        with jobs.heartbeat(ImportJob, job_id, owner):
+            _parse(job_id, owner)
+    except jobs.LeaseLost:
+        logger.warning("import job %s was taken over by another worker; this parse wrote nothing", job.code)
+        return "lost"
+    except ValidationError as error:
+        # The file itself is bad (too many rows, a cell too long, not a table): say so in Thai.
+        _mark_failed(job_id, " ".join(error.messages), owner=owner, running=ImportJob.Status.PARSING, stage="parse")
+        return "refused"
+    except Exception:
+        logger.exception("import job %s could not be parsed", job.code)
+        _mark_failed(
+            job_id, PARSE_FAILED_MESSAGE, retryable=True, owner=owner, running=ImportJob.Status.PARSING, stage="parse"
+        )
+        return "failed"
+    finally:
+        cache.delete(parse_key(job))
+    return "done"
+
+
+def _send_parse(job_id: int) -> None:
+    from students.tasks import import_parse as import_parse_task
+
+    import_parse_task.delay(job_id)
+
+
+def _send_parse_after_commit(job_id: int) -> None:
+    """The job is already saved as uploaded: if the broker fails now, the sweep sends it later."""
+    try:
+        _send_parse(job_id)
+    except Exception:
+        logger.warning("import %s could not be queued for parsing; the job sweep will send it", job_id, exc_info=True)
+
+
+def import_parse_give_up(job_id: int) -> None:
+    """Called by the job sweep for a parse that lost its worker JOB_MAX_ATTEMPTS times."""
+    _mark_failed(job_id, PARSE_WORKER_LOST_MESSAGE, retryable=True, stage="parse")
+
+
+jobs.register(
+    "students.import_parse",
+    model=ImportJob,
+    waiting=(ImportJob.Status.UPLOADED,),
+    running=ImportJob.Status.PARSING,
+    enqueue=_send_parse,
+    give_up=import_parse_give_up,
+)
 
 
 # --- Commit -------------------------------------------------------------------------------
@@ -662,18 +891,21 @@ def _mark_failed(
     *,
     retryable: bool = False,
     owner: str | None = None,
+    running: str = ImportJob.Status.RUNNING,
+    stage: str = "commit",
 ) -> bool:
     """Fail the job with a Thai message first. `retryable` when the file itself was fine (the
-    page then offers to import it again); with `owner`, only while that process holds it."""
+    page then offers to try again: the `stage` that failed, "parse" or "commit"); with `owner`,
+    only while that process holds it in `running`."""
     stored = [{"row": None, "column": "", "value": "", "message": message}]
     stored += [error.as_dict() for error in (errors or [])[:MAX_STORED_ERRORS]]
     jobs_to_fail = ImportJob.objects.filter(pk=job_id)
     if owner is not None:
-        jobs_to_fail = jobs_to_fail.filter(lease_owner=owner, status=ImportJob.Status.RUNNING)
+        jobs_to_fail = jobs_to_fail.filter(lease_owner=owner, status=running)
     job = jobs_to_fail.only("summary").first()
     if job is None:
         return False
-    summary = {**(job.summary or {}), "retryable": retryable}
+    summary = {**(job.summary or {}), "retryable": retryable, "failed_in": stage}
     return bool(
         jobs_to_fail.update(status=ImportJob.Status.FAILED, errors=stored, summary=summary, finished_at=timezone.now())
     )
@@ -722,6 +954,8 @@ def import_commit(*, job: ImportJob, by: User) -> ImportJob:
     failure mark must survive the rollback of the import itself.
     """
     job = ImportJob.objects.get(pk=job.pk)
+    if job.status in PARSING:
+        raise ValidationError({"job": "ระบบยังตรวจสอบไฟล์ไม่เสร็จ กรุณารอให้ตรวจสอบเสร็จก่อนยืนยันการนำเข้า"})
     if job.status != ImportJob.Status.PREVIEW:
         raise ValidationError({"job": f"งานนำเข้านี้อยู่ในสถานะ “{job.get_status_display()}” แล้ว ยืนยันซ้ำไม่ได้"})
     if job.errors:
@@ -778,6 +1012,8 @@ def import_retry(*, job: ImportJob, by: User) -> ImportJob:
     job = ImportJob.objects.get(pk=job.pk)
     if job.status != ImportJob.Status.FAILED or not (job.summary or {}).get("retryable"):
         raise ValidationError({"job": f"งานนำเข้านี้อยู่ในสถานะ “{job.get_status_display()}” ลองใหม่ไม่ได้"})
+    if (job.summary or {}).get("failed_in") == "parse":
+        return _retry_parse(job)
     if job.valid_rows > ASYNC_THRESHOLD and not queue_available():
         raise ValidationError({"job": QUEUE_DOWN_MESSAGE}, code="queue_down")
     reopened = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
@@ -786,6 +1022,26 @@ def import_retry(*, job: ImportJob, by: User) -> ImportJob:
     if not reopened:
         raise ValidationError({"job": "งานนำเข้านี้ถูกสั่งลองใหม่ไปแล้ว"})
     return import_commit(job=job, by=by)
+
+
+def _retry_parse(job: ImportJob) -> ImportJob:
+    """A big file whose reading stopped for the system's sake (not the file's): read it again."""
+    if not queue_available():
+        raise ValidationError({"job": PARSE_QUEUE_DOWN_MESSAGE}, code="queue_down")
+    with transaction.atomic():
+        reopened = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+            status=ImportJob.Status.UPLOADED,
+            errors=[],
+            finished_at=None,
+            attempts=0,
+            lease_owner="",
+            heartbeat_at=timezone.now(),
+        )
+        if not reopened:
+            raise ValidationError({"job": "งานนำเข้านี้ถูกสั่งลองใหม่ไปแล้ว"})
+        job_id = job.pk
+        transaction.on_commit(lambda: _send_parse_after_commit(job_id))
+    return ImportJob.objects.get(pk=job.pk)
 
 
 def queue_available() -> bool:

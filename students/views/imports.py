@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qinfo import jobs
@@ -45,6 +46,16 @@ def _next_page(job: ImportJob):
     return redirect("imports:progress", code=job.code)
 
 
+def _after_parse_url(job: ImportJob) -> str:
+    """Where a big file's job goes once the worker has read it: the column mapping after the
+    upload, the preview after a new mapping (as the pages do for a small file)."""
+    step = "imports:mapping" if (job.summary or {}).get("next") == "mapping" else "imports:preview"
+    return reverse(step, kwargs={"code": job.code})
+
+
+PARSE_STAGES = {"reading": "กำลังอ่านไฟล์", "checking": "กำลังตรวจสอบข้อมูลทีละแถว"}
+
+
 @login_required
 def upload(request):
     school = school_for_request(request, write=True)
@@ -52,7 +63,7 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            job = import_services.import_preview(
+            job = import_services.import_upload(
                 school=school,
                 academic_year=data["academic_year"],
                 uploaded_file=data["file"],
@@ -63,6 +74,8 @@ def upload(request):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
+            if job.status in import_services.PARSING:
+                return redirect("imports:progress", code=job.code)
             return redirect("imports:mapping", code=job.code)
     recent = list(import_job_list(user=request.user, school=school)[:5])
     return render(
@@ -92,7 +105,7 @@ def mapping(request, code):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            import_services.import_remap(
+            job = import_services.import_remap(
                 job=job,
                 mapping=form.mapping(),
                 create_missing_classrooms=form.cleaned_data["create_missing_classrooms"],
@@ -101,7 +114,7 @@ def mapping(request, code):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            return redirect("imports:preview", code=job.code)
+            return _next_page(job)
     return render(
         request,
         "students/import_mapping.html",
@@ -165,8 +178,28 @@ def retry(request, code):
 @login_required
 def progress(request, code):
     job = access_import_job(request.user, code)
+    htmx = bool(request.headers.get("HX-Request"))
     if job.status == ImportJob.Status.PREVIEW:
-        return redirect("imports:preview", code=job.code)
+        url = (
+            _after_parse_url(job)
+            if (job.summary or {}).get("in_worker")
+            else reverse("imports:preview", kwargs={"code": job.code})
+        )
+        if htmx:
+            # The panel was polling while the worker read the file: the whole page moves on.
+            return HttpResponse(headers={"HX-Redirect": url})
+        return redirect(url)
+    if job.status in import_services.PARSING:
+        stage = import_services.parse_progress(job) or {}
+        context = {
+            "job": job,
+            "parsing": True,
+            "stage": PARSE_STAGES.get(stage.get("stage"), ""),
+            "rows": stage.get("rows"),
+            "worker_lost": jobs.lapsed(job, running=ImportJob.Status.PARSING),
+        }
+        template = "students/import_parse_panel.html" if htmx else "students/import_progress.html"
+        return render(request, template, context)
     processed = import_services.import_progress(job)
     total = job.valid_rows or 1
     context = {
@@ -180,7 +213,7 @@ def progress(request, code):
         "worker_lost": jobs.lapsed(job, running=ImportJob.Status.RUNNING),
         "retryable": job.status == ImportJob.Status.FAILED and (job.summary or {}).get("retryable"),
     }
-    if request.headers.get("HX-Request"):
+    if htmx:
         return render(request, "students/import_progress_panel.html", context)
     return render(request, "students/import_progress.html", context)
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from students.models import ImportJob, Student
@@ -145,3 +146,54 @@ def test_the_progress_bar_follows_a_big_import_and_turns_into_the_summary(media,
         page.get_by_role("link", name="ดาวน์โหลด Excel").click()
     assert download.value.suggested_filename == "roster-M1-1-2569.xlsx"
     shot(page, "10-classroom-export")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_big_file_shows_its_check_in_progress_then_the_mapping_and_the_preview(
+    media, world, live_server, page: Page, tmp_path
+):
+    from django.core.cache import cache
+
+    from students.services import imports as import_services
+
+    rows = 2_100
+    big = tmp_path / "big.csv"
+    big.write_bytes(samples.csv_bytes(samples.DMC_HEADERS, samples.dmc_rows(rows, rooms=2), encoding="utf-8"))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server.url, "registrar")
+    nav_link(page, "นำเข้านักเรียน").click()
+    page.get_by_label("ไฟล์รายชื่อนักเรียน").set_input_files(str(big))
+    page.get_by_role("button", name="อัปโหลดและตรวจสอบ").click()
+
+    panel = page.locator("#import-parse")
+    expect(panel.get_by_role("heading", name="รอตรวจสอบไฟล์…")).to_be_visible()
+    job = ImportJob.objects.get()
+    expect(page).to_have_url(f"{live_server.url}/imports/{job.code}/")
+    assert job.status == ImportJob.Status.UPLOADED and job.total_rows == 0
+    shot(page, "11-big-waiting")
+
+    # What a worker shows while it checks the rows; the panel picks it up on its next poll.
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PARSING, heartbeat_at=timezone.now())
+    cache.set(import_services.parse_key(job), {"stage": "checking", "rows": rows}, timeout=600)
+    expect(page.locator("#parse-stage")).to_have_text("กำลังตรวจสอบข้อมูลทีละแถว 2,100 แถว")
+    shot(page, "12-big-checking")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "12-big-checking-phone")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.UPLOADED)
+
+    # The worker's part, run here: the page moves on by itself to the column mapping.
+    assert import_services.import_parse_run(job_id=job.pk) == "done"
+    expect(page.get_by_role("heading", name="จับคู่คอลัมน์ในไฟล์กับข้อมูลนักเรียน")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("2,100 แถว")).to_be_visible()
+    page.get_by_role("button", name="บันทึกการจับคู่และตรวจสอบข้อมูล").click()
+
+    # The new mapping goes back to the worker; then the preview.
+    expect(panel.get_by_role("heading", name="รอตรวจสอบไฟล์…")).to_be_visible()
+    assert import_services.import_parse_run(job_id=job.pk) == "done"
+    expect(page.get_by_role("button", name="ยืนยันนำเข้า 2,100 คน")).to_be_enabled(timeout=10_000)
+    expect(page.locator("#import-errors")).to_have_count(0)
+    shot(page, "13-big-preview")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "13-big-preview-phone")
