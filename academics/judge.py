@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from . import grading
 from .gpa import weight
@@ -30,3 +31,32 @@ def judge_from_results(student_ids, academic_year) -> dict[int, tuple[str, str]]
         decision, reason = grading.promotion_proposal(outcomes=items, attendance_ok=True, policy=policy)
         proposals[student_id] = (decision, reason)
     return proposals
+
+
+@register_judge
+def judge_kindergarten(student_ids, academic_year) -> dict[int, tuple[str, str]]:
+    """Kindergarten children (อ.1–อ.3) are proposed from the year's development evaluation and
+    attendance (academics.early_childhood.kindergarten_proposal), never from grades; registered
+    after the results' judge so that it decides for them."""
+    from .early_childhood import DEFAULT_ATTENDANCE_THRESHOLD, kindergarten_proposal
+    from .promotion import school_levels
+    from .selectors.early_childhood import framework_of, year_outcomes
+
+    outcomes = year_outcomes(student_ids, academic_year)
+    if not outcomes:
+        return {}
+    labels = framework_of(academic_year.school_id).levels
+    continues = any(level.code == "P1" for level in school_levels(academic_year.school))
+    policy = academic_year.school.policy or {}
+    threshold = Decimal(str(policy.get("kindergarten_attendance_threshold", DEFAULT_ATTENDANCE_THRESHOLD)))
+    return {
+        student_id: kindergarten_proposal(
+            grade_code=grade_code,
+            summary=child.year,
+            attendance=child.attendance,
+            labels=labels,
+            school_continues=continues,
+            attendance_threshold=threshold,
+        )
+        for student_id, (grade_code, child) in outcomes.items()
+    }

@@ -750,6 +750,142 @@ class Evaluation(models.Model):
         return f"{self.student_id} {self.kind}{self.item}: {self.level}"
 
 
+# --- Early childhood (อ.1–อ.3): development by the standards of หลักสูตรการศึกษาปฐมวัย 2560 ----------
+
+
+class EarlyChildhoodDomain(models.TextChoices):
+    PHYSICAL = "physical", "ด้านร่างกาย"
+    EMOTIONAL = "emotional", "ด้านอารมณ์ จิตใจ"
+    SOCIAL = "social", "ด้านสังคม"
+    INTELLECTUAL = "intellectual", "ด้านสติปัญญา"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class EarlyChildhoodStandard(models.Model):
+    """A school's copy of a standard (มาตรฐานที่ 1–12) of the early-childhood curriculum [P]:
+    loaded from the national 2560 texts (academics.early_childhood), editable per school."""
+
+    school = models.ForeignKey(
+        School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="early_childhood_standards"
+    )
+    number = models.PositiveSmallIntegerField("มาตรฐานที่")
+    domain = models.CharField("พัฒนาการ", max_length=15, choices=EarlyChildhoodDomain.choices)
+    name = models.CharField("มาตรฐาน", max_length=300)
+
+    class Meta:
+        ordering = ["school_id", "number"]
+        verbose_name = "มาตรฐานคุณลักษณะที่พึงประสงค์ (ปฐมวัย)"
+        verbose_name_plural = "มาตรฐานคุณลักษณะที่พึงประสงค์ (ปฐมวัย)"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="ec_standard_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="ec_standard_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"มาตรฐานที่ {self.number} {self.name}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class EarlyChildhoodIndicator(models.Model):
+    """An indicator (ตัวบ่งชี้, e.g. 1.1) of a standard: what the teacher gives a level to."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    standard = models.ForeignKey(
+        EarlyChildhoodStandard, verbose_name="มาตรฐาน", on_delete=models.CASCADE, related_name="indicators"
+    )
+    number = models.CharField("ตัวบ่งชี้ที่", max_length=6)
+    order = models.PositiveSmallIntegerField("ลำดับ", default=0)
+    name = models.CharField("ตัวบ่งชี้", max_length=300)
+
+    class Meta:
+        ordering = ["school_id", "standard__number", "order"]
+        verbose_name = "ตัวบ่งชี้ (ปฐมวัย)"
+        verbose_name_plural = "ตัวบ่งชี้ (ปฐมวัย)"
+        constraints = [models.UniqueConstraint(fields=["school", "number"], name="ec_indicator_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class EarlyChildhoodLevel(models.Model):
+    """A level of the school's scale (3 ดี / 2 พอใช้ / 1 ควรส่งเสริม by default [P]); the
+    school may rename them. A higher value is better development."""
+
+    school = models.ForeignKey(
+        School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="early_childhood_levels"
+    )
+    value = models.PositiveSmallIntegerField("ระดับ")
+    label = models.CharField("คำอธิบายระดับ", max_length=50)
+
+    class Meta:
+        ordering = ["school_id", "-value"]
+        verbose_name = "ระดับผลการประเมินพัฒนาการ"
+        verbose_name_plural = "ระดับผลการประเมินพัฒนาการ"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "value"], name="ec_level_value_unique"),
+            models.CheckConstraint(condition=Q(value__gte=1, value__lte=9), name="ec_level_value_1_9"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.label}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class EarlyChildhoodAssessment(models.Model):
+    """One cell of the development grid: a child's level on an indicator in a term."""
+
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="development_assessments"
+    )
+    term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(
+        EarlyChildhoodIndicator, verbose_name="ตัวบ่งชี้", on_delete=models.PROTECT, related_name="assessments"
+    )
+    level = models.PositiveSmallIntegerField("ระดับ")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ผลการประเมินพัฒนาการ"
+        verbose_name_plural = "ผลการประเมินพัฒนาการ"
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term", "indicator"], name="ec_assessment_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=9), name="ec_assessment_level_1_9"),
+        ]
+        indexes = [models.Index(fields=["school", "term"], name="ec_assessment_school_term")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.indicator_id} ภาค {self.term_id}: {self.level}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class EarlyChildhoodAbsence(models.Model):
+    """Days a kindergarten child missed in a term (kindergarten has no course sections, so no
+    course attendance): the share of the term's school days attended goes into promotion."""
+
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE)
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="+")
+    term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.CASCADE, related_name="+")
+    days_absent = models.PositiveSmallIntegerField("จำนวนวันที่ขาดเรียน", default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "วันขาดเรียน (ปฐมวัย)"
+        verbose_name_plural = "วันขาดเรียน (ปฐมวัย)"
+        constraints = [models.UniqueConstraint(fields=["student", "term"], name="ec_absence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} ภาค {self.term_id}: ขาด {self.days_absent} วัน"
+
+
 class GPARecord(models.Model):
     """Computed GPA for a student: per term, per academic year, and cumulative (GPAX).
     A cache of the results, recomputed when they change; never typed by hand."""

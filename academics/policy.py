@@ -2,7 +2,9 @@
 
 Keys a school may set (all optional): in_term_ratio, attendance_threshold, restudy_threshold,
 remedial_cap, remedial_attempts, special_exam_cap, labels {grade: label}, graduation
-{"M3": [total, basic, additional], "M6": [...]}, repeat_gpa_below.
+{"M3": [total, basic, additional], "M6": [...]}, repeat_gpa_below; and for kindergarten
+kindergarten_attendance_threshold (per cent of school days, default 80 [U]; read by
+academics.judge.judge_kindergarten).
 """
 
 from __future__ import annotations

@@ -93,6 +93,7 @@ urlpatterns = [
     path("", include("academics.urls.timetable")),
     path("", include("academics.urls.attendance")),
     path("", include("academics.urls.grid")),
+    path("", include("academics.urls.early_childhood")),
     path("", include("reports.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

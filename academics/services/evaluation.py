@@ -31,7 +31,7 @@ from qinfo import thaidate
 from qinfo.audit import audited
 from schools.models import Term
 from schools.selectors.organisation import current_term
-from students.models import Classroom, Enrolment, Student
+from students.models import Classroom, Enrolment, GradeLevel, Student
 
 Kind = Evaluation.Kind
 LEVELS = (3, 2, 1, 0)
@@ -193,8 +193,21 @@ def classroom_enrolments(classroom: Classroom) -> list[Enrolment]:
     )
 
 
+def refuse_kindergarten(classroom: Classroom) -> None:
+    """Kindergarten is evaluated by the early-childhood curriculum (academics.early_childhood),
+    not by reading-thinking-writing and the 8 characteristics of the basic-education curriculum."""
+    if classroom.grade_level.stage == GradeLevel.Stage.KINDERGARTEN:
+        raise ValidationError(
+            {
+                "classroom": f"ห้อง {classroom.name} เป็นชั้นอนุบาล ประเมินพัฒนาการตามหลักสูตรการศึกษาปฐมวัย"
+                " ไม่ใช้แบบประเมินการอ่าน คิดวิเคราะห์ และเขียน และคุณลักษณะอันพึงประสงค์"
+            }
+        )
+
+
 def evaluation_grid(classroom: Classroom, term: Term, *, student_ids: Iterable[int] | None = None) -> Grid:
     """Every student of the classroom with their 9 levels for the term: two queries."""
+    refuse_kindergarten(classroom)
     enrolments = classroom_enrolments(classroom)
     if student_ids is not None:
         wanted = set(student_ids)
@@ -224,6 +237,7 @@ class Cell:
 
 
 def _check_term(classroom: Classroom, term: Term) -> None:
+    refuse_kindergarten(classroom)
     if term.academic_year_id != classroom.academic_year_id:
         raise ValidationError({"term": f"ภาคเรียนนี้ไม่อยู่ในปีการศึกษาของห้อง {classroom.name}"})
 

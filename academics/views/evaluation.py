@@ -14,12 +14,15 @@ from django.urls import reverse
 from academics.access import access_classroom_for_evaluation
 from academics.services import evaluation as services
 from schools.models import Term
-from students.models import Classroom
+from students.models import Classroom, GradeLevel
 
 
 @login_required
 def evaluation(request, code):
     classroom = access_classroom_for_evaluation(request.user, code)
+    if classroom.grade_level.stage == GradeLevel.Stage.KINDERGARTEN:
+        # Kindergarten has its own evaluation (หลักสูตรการศึกษาปฐมวัย), never this form.
+        return redirect("early_childhood:grid", code=classroom.code)
     term = services.term_for(classroom, request.GET.get("term") or request.POST.get("term"))
     here = f"{reverse('attendance:evaluation', args=[classroom.code])}?term={term.number}"
     if request.method == "POST":

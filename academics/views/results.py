@@ -27,6 +27,7 @@ from schools.access.organisation import (
     scope_for,
 )
 from students.access import access_classroom, access_student, guardian_student_ids, taught_student_ids
+from students.models import GradeLevel
 
 
 def _flash(request, error: ValidationError) -> None:
@@ -180,6 +181,9 @@ def standing_students(request):
 @login_required
 def classroom_results(request, code):
     classroom = access_classroom(request.user, code)
+    if classroom.grade_level.stage == GradeLevel.Stage.KINDERGARTEN:
+        # No grades, credits or GPA in kindergarten: its results are the development summary.
+        return redirect("early_childhood:summary", code=classroom.code)
     term = term_for_request(request, classroom.school)
     if term.academic_year_id != classroom.academic_year_id:
         term = classroom.academic_year.terms.order_by("number").first()
@@ -200,6 +204,10 @@ def classroom_results(request, code):
 @login_required
 def student_results(request, code):
     student = access_student(request.user, code)
+    current = student.enrolments.select_related("grade_level").order_by("-academic_year__year").first()
+    if current is not None and current.grade_level.stage == GradeLevel.Stage.KINDERGARTEN:
+        # A kindergarten child has no GPA, credits or graduation check: their development instead.
+        return redirect("early_childhood:student", code=student.code)
     # A school the student has left sees only the results it recorded itself.
     school_ids = None
     scope = scope_for(request.user)
