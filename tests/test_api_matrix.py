@@ -268,7 +268,27 @@ def codes(world, school_a, registrar_c):  # noqa: F811 — the imported fixture
         grade_level=f.grade("M1"),
         by=world.users["registrar_c"],
     )
-    return {**school_a, "assessment_item": item.code, "enrolment": world.enrolment_a.code, "transfer": transfer.code}
+    # A kindergarten class of school A with one child, for the early-childhood evaluation's pages.
+    from academics.models import EarlyChildhoodIndicator
+    from academics.services.early_childhood import framework_ensure
+
+    kinder = f.ClassroomFactory(
+        school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("K3"), room=1
+    )
+    kinder.homeroom_teachers.add(world.user("teacher_a"))
+    kchild = f.StudentFactory(school=world.school_a, first_name="อนุบาล")
+    f.enrol(kchild, kinder, 1)
+    framework_ensure(school=world.school_a)
+    kindicator = EarlyChildhoodIndicator.objects.filter(school=world.school_a).first()
+    return {
+        **school_a,
+        "assessment_item": item.code,
+        "enrolment": world.enrolment_a.code,
+        "transfer": transfer.code,
+        "kinder": kinder.code,
+        "kchild": kchild.code,
+        "kindicator": kindicator.code,
+    }
 
 
 @pytest.fixture
@@ -463,6 +483,22 @@ PAGE_ROWS = [
     ("get", SECTION + "/activity/", None),
     ("post", SECTION + "/activity/", {}),
     ("get", "/academics/classrooms/{class_a}/evaluations/", None),
+    ("get", "/academics/classrooms/{kinder}/development/", None),
+    ("get", "/academics/classrooms/{kinder}/development/children/{kchild}/", None),
+    (
+        "post",
+        "/academics/classrooms/{kinder}/development/cell/",
+        {"term": "2", "student": "{kchild}", "indicator": "{kindicator}", "level": "3"},
+    ),
+    (
+        "post",
+        "/academics/classrooms/{kinder}/development/absence/",
+        {"term": "2", "student": "{kchild}", "days_absent": "1"},
+    ),
+    ("get", "/academics/classrooms/{kinder}/development/summary/", None),
+    ("get", "/academics/students/{kchild}/development/", None),
+    ("get", "/academics/early-childhood/levels/?school={school}", None),
+    ("post", "/academics/early-childhood/levels/?school={school}", {"label-3": "ดีมาก"}),
     ("get", SECTION + "/grid/", None),
     ("get", SECTION + "/assessment/", None),
     ("post", SECTION + "/assessment/", {"in_term_ratio": "60"}),

@@ -76,3 +76,23 @@ def test_every_school_has_a_calendar_curriculum_sections_and_a_clash_free_timeta
         slots = TimetableSlot.objects.filter(school=school, term=term)
         assert set(slots.values_list("classroom_id", flat=True)) == planned, school.name
         assert term_timetable(school=school, term=term).clashes == [], school.name
+
+
+def test_kindergarten_classes_get_a_year_of_development_evaluations_and_no_rtw(seeded):
+    from django.db.models import F
+
+    from academics.models import EarlyChildhoodAssessment, Evaluation
+    from students.models import Classroom
+
+    kinder = Classroom.objects.filter(grade_level__stage="kindergarten")
+    assert kinder.exists()
+    evaluated = (
+        EarlyChildhoodAssessment.objects.filter(student__enrolments__classroom__in=kinder)
+        .values_list("term__academic_year_id", "term__number")
+        .distinct()
+    )
+    assert len(set(evaluated)) >= 2  # the terms of a year at least
+    # No RTW or characteristics for a child in a year they were in kindergarten.
+    assert not Evaluation.objects.filter(
+        student__enrolments__classroom__in=kinder, student__enrolments__academic_year=F("term__academic_year")
+    ).exists()

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from academics.demo.early_childhood import seed_development
 from academics.demo.grades import seed_grades
 from academics.demo.structure import seed_academics
 from academics.demo.timetable import build_timetable
@@ -78,6 +79,8 @@ class Command(BaseCommand):
         self.stdout.write("  รายวิชา แผนการเรียน และกลุ่มการเรียนทุกภาคเรียน")
         seed_grades(rng, [plan.school for plan in org.schools])
         self.stdout.write("  คะแนน เวลาเรียน ผลการเรียนที่อนุมัติแล้ว และผลการประเมินของภาคเรียนที่ผ่านมา")
+        cells = seed_development(rng, [plan.school for plan in org.schools])
+        self.stdout.write(f"  ผลการประเมินพัฒนาการชั้นอนุบาล {cells:,} ช่อง")
         slots = 0
         for plan in org.schools:
             term = current_term(plan.school)
