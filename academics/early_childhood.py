@@ -1,6 +1,6 @@
 """Early-childhood evaluation (หลักสูตรการศึกษาปฐมวัย พุทธศักราช 2560): the national defaults
 of its standards, indicators and levels, the summary rule, and the year-end proposal for a
-kindergarten child. Pure functions, no Django (DOMAIN.md §1a).
+kindergarten child. Pure functions, no Django.
 
 Kindergarten (อ.1–อ.3) is evaluated as development in four domains by the curriculum's 12
 standards (มาตรฐานคุณลักษณะที่พึงประสงค์) and their indicators (ตัวบ่งชี้), in levels, never in
@@ -14,6 +14,14 @@ Summary rule (shown on the pages):
 - nothing is summarised until every indicator under it has a level (no partial means);
 - over a year, an indicator's level is its level in the latest term that has one: development
   is judged by where the child is now, as the report books' "สรุปประจำปี" does.
+
+Sources and markers (as in DOMAIN.md): the 12 standards, their four domains and the indicator
+texts follow หลักสูตรการศึกษาปฐมวัย พุทธศักราช 2560; copies published by schools differ in small
+wording [P], so each school keeps its own editable rows. Levels 3 ดี / 2 พอใช้ / 1 ควรส่งเสริม
+are the common scale [P] (labels editable). The attendance share for the year-end proposal
+(80 %) and the proposal rule itself were not confirmed in a primary source [U]: the threshold
+is the school setting `kindergarten_attendance_threshold`, and the registrar confirms every
+proposal. The curriculum was revised in 2568; a school moving to it edits its rows.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ class StandardText:
     indicators: tuple[tuple[str, str], ...]  # (code "1.1", text)
 
 
-# หลักสูตรการศึกษาปฐมวัย พุทธศักราช 2560, มาตรฐานคุณลักษณะที่พึงประสงค์ and ตัวบ่งชี้ (DOMAIN.md §1a).
+# หลักสูตรการศึกษาปฐมวัย พุทธศักราช 2560: มาตรฐานคุณลักษณะที่พึงประสงค์ and ตัวบ่งชี้.
 NATIONAL_2560: tuple[StandardText, ...] = (
     StandardText(
         1,
