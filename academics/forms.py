@@ -64,7 +64,12 @@ class StudyPlanForm(ThaiForm):
 
 class PlanItemForm(ThaiForm):
     grade_level = forms.ModelChoiceField(label="ชั้น", queryset=GradeLevel.objects.exclude(stage="kindergarten"))
-    term_number = forms.TypedChoiceField(label="ภาคเรียน", choices=[(1, "1"), (2, "2")], coerce=int)
+    term_number = forms.TypedChoiceField(
+        label="ภาคเรียน",
+        choices=[(0, "ทั้งปี (ประถมศึกษา)"), (1, "1"), (2, "2")],
+        coerce=int,
+        help_text="ชั้นประถมศึกษาเป็นรายวิชารายปี เลือก “ทั้งปี” · มัธยมศึกษาเลือกภาคเรียน",
+    )
     subject = forms.ModelChoiceField(label="รายวิชา", queryset=Subject.objects.none())
 
     def __init__(self, *args, school, **kwargs):

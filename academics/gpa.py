@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from celery import shared_task
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from qinfo import dirty
@@ -36,12 +36,9 @@ COLUMNS = (
     "unresolved",
     "failed",
 )
-FORTY = Decimal("40")
 
 
-def weight(credits: Decimal, hours: int) -> Decimal:
-    """Credits in secondary; hours/40 in primary, where subjects carry no credits."""
-    return credits if credits else Decimal(hours or 0) / FORTY
+weight = grading.course_weight
 
 
 def _rows(student_ids: list[int]):
@@ -53,24 +50,29 @@ def _rows(student_ids: list[int]):
             "school_id",
             "result",
             "section__subject__credits",
-            "section__subject__hours",
+            Coalesce("section__hours", "section__subject__hours"),
             "section__subject__kind",
             "section__subject__learning_area__letter",
             "section__term_id",
             "section__term__academic_year_id",
+            "section__spans_year",
         )
         .iterator(chunk_size=5000)
     )
 
 
 def compute(student_ids: list[int]) -> list[GPARecord]:
+    """Term, year and cumulative records. A year course (a primary subject decided for the
+    year) belongs to its year: it counts once in the year's GPA and in the GPAX, and in no
+    term's, so a term GPA never counts a subject that is still being taught."""
     per_term: dict[tuple, list] = defaultdict(list)
     per_year: dict[tuple, list] = defaultdict(list)
     overall: dict[int, list] = defaultdict(list)
     school_of: dict[int, int] = {}
-    for student_id, school_id, result, credits, hours, kind, area, term_id, year_id in _rows(student_ids):
+    for student_id, school_id, result, credits, hours, kind, area, term_id, year_id, spans_year in _rows(student_ids):
         outcome = grading.CourseOutcome(result=result, weight=weight(credits, hours), kind=kind, area=area or "")
-        per_term[(student_id, term_id)].append(outcome)
+        if not spans_year:
+            per_term[(student_id, term_id)].append(outcome)
         per_year[(student_id, year_id)].append(outcome)
         overall[student_id].append(outcome)
         school_of[student_id] = school_id  # the latest school seen is where the record lives

@@ -100,6 +100,9 @@ def grade_value(result: str) -> Decimal:
 
 # --- Policy ----------------------------------------------------------------------------------
 
+PER_YEAR = "year"
+PER_TERM = "term"
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -121,6 +124,13 @@ class Policy:
     )
     # Repeat-year rule [U]: GPA under this AND more than half of the subjects failed.
     repeat_gpa_below: Decimal = Decimal("1.00")
+    # Primary year courses (DOMAIN.md §2 [P]): results decided once for the year ("year"), or
+    # in each term with that term's share of the hours ("term").
+    primary_results: str = PER_YEAR
+
+    @property
+    def primary_per_term(self) -> bool:
+        return self.primary_results == PER_TERM
 
     @property
     def final_ratio(self) -> int:
@@ -128,6 +138,27 @@ class Policy:
 
     def label(self, result: str) -> str:
         return self.labels.get(result, DEFAULT_LABELS.get(result, result))
+
+
+# --- Year courses ------------------------------------------------------------------------------
+
+
+def hour_shares(hours: int, terms: int) -> tuple[int, ...]:
+    """A year course's hours split over its terms (per-term mode): whole hours, the remainder
+    in the last term, so that the shares add up to the year's hours exactly (200 -> 100 + 100;
+    50 -> 25 + 25; 40 over 3 -> 13 + 13 + 14)."""
+    if terms < 1:
+        raise ValueError("จำนวนภาคเรียนต้องมีอย่างน้อย 1")
+    share = hours // terms
+    return (share,) * (terms - 1) + (hours - share * (terms - 1),)
+
+
+HOURS_PER_WEIGHT = Decimal("40")
+
+
+def course_weight(credits: Decimal, hours: int) -> Decimal:
+    """Credits in secondary; hours/40 in primary, where subjects carry no credits [P]."""
+    return credits if credits else Decimal(hours or 0) / HOURS_PER_WEIGHT
 
 
 # --- Scores to a total -------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models.functions import Coalesce
+
 from . import grading
 from .gpa import weight
 from .models import Result, ResultStatus
@@ -23,7 +25,12 @@ def judge_from_results(student_ids, academic_year) -> dict[int, tuple[str, str]]
         section__term__academic_year=academic_year,
         section__result_status=ResultStatus.APPROVED,
     ).values_list(
-        "student_id", "result", "section__subject__credits", "section__subject__hours", "section__subject__kind"
+        "student_id",
+        "result",
+        "section__subject__credits",
+        # A section's own hours (its term's share of a year course in per-term mode) or the subject's.
+        Coalesce("section__hours", "section__subject__hours"),
+        "section__subject__kind",
     ):
         outcomes[student_id].append(grading.CourseOutcome(result=result, weight=weight(credits, hours), kind=kind))
     proposals = {}

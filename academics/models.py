@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from academics import grading
 from schools.models import AcademicYear, School, Term
 from students.models import Classroom, GradeLevel, Student
 
@@ -128,10 +129,16 @@ class StudyPlan(models.Model):
 
 
 class StudyPlanItem(models.Model):
+    """A subject of a grade level in a term, or all year long (term 0: a primary year course,
+    DOMAIN.md §2 — its hours are per year and its result is decided once for the year, or per
+    term with each term's share of the hours, as the school's policy says)."""
+
+    WHOLE_YEAR = 0
+
     school = models.ForeignKey(School, on_delete=models.CASCADE)
     study_plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="items")
     grade_level = models.ForeignKey(GradeLevel, verbose_name="ชั้น", on_delete=models.PROTECT)
-    term_number = models.PositiveSmallIntegerField("ภาคเรียนที่")
+    term_number = models.PositiveSmallIntegerField("ภาคเรียนที่ (0 = ทั้งปี)")
     subject = models.ForeignKey(Subject, verbose_name="รายวิชา", on_delete=models.PROTECT, related_name="plan_items")
 
     class Meta:
@@ -142,11 +149,19 @@ class StudyPlanItem(models.Model):
             models.UniqueConstraint(
                 fields=["study_plan", "grade_level", "term_number", "subject"], name="study_plan_item_unique"
             ),
-            models.CheckConstraint(condition=Q(term_number__in=[1, 2, 3]), name="study_plan_item_term_1_3"),
+            models.CheckConstraint(condition=Q(term_number__in=[0, 1, 2, 3]), name="study_plan_item_term_0_3"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.grade_level} ภาค {self.term_number}: {self.subject}"
+        return f"{self.grade_level} {self.term_label}: {self.subject}"
+
+    @property
+    def is_whole_year(self) -> bool:
+        return self.term_number == self.WHOLE_YEAR
+
+    @property
+    def term_label(self) -> str:
+        return "ทั้งปี" if self.is_whole_year else f"ภาคเรียนที่ {self.term_number}"
 
 
 class ClassroomPlan(models.Model):
@@ -174,9 +189,32 @@ class ResultStatus(models.TextChoices):
     APPROVED = "approved", "อนุมัติแล้ว"
 
 
+class CourseSectionQuerySet(models.QuerySet):
+    def in_term(self, term: Term) -> CourseSectionQuerySet:
+        """The sections taught in a term: its own, and the year courses of its academic year."""
+        return self.filter(in_term_q(term))
+
+    def in_year(self, academic_year_id: int) -> CourseSectionQuerySet:
+        return self.filter(term__academic_year_id=academic_year_id)
+
+
+def in_term_q(term: Term, prefix: str = "") -> Q:
+    """Q for "taught in this term" on CourseSection (prefix "section__" from a related model):
+    a year course (spans_year) hangs on the first term of its year and is taught in every term."""
+    return Q(**{f"{prefix}term": term}) | Q(
+        **{f"{prefix}spans_year": True, f"{prefix}term__academic_year_id": term.academic_year_id}
+    )
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class CourseSection(models.Model):
-    """A subject taught to a classroom (or a mixed elective group) in a term by its teachers."""
+    """A subject taught to a classroom (or a mixed elective group) in a term by its teachers.
+
+    A primary year course (DOMAIN.md §2: hours per year, results per year) is one section for
+    the whole academic year: `spans_year`, attached to the year's first term, with one result
+    per student for the year. In the per-term mode of a school's policy, each term has its own
+    section instead, carrying its share of the subject's hours in `hours`.
+    """
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="sections")
@@ -190,9 +228,18 @@ class CourseSection(models.Model):
     result_status = models.CharField(
         "สถานะผลการเรียน", max_length=20, choices=ResultStatus.choices, default=ResultStatus.DRAFT
     )
+    spans_year = models.BooleanField("เรียนทั้งปี (ตัดสินผลรายปี)", default=False)
+    hours = models.PositiveSmallIntegerField(
+        "เวลาเรียนของกลุ่มนี้ (ชั่วโมง; ว่าง = ตามรายวิชา)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_HOURS)],
+    )
     teachers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="SectionTeacher", related_name="taught_sections", verbose_name="ครูผู้สอน"
     )
+
+    objects = CourseSectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["subject__subject_code", "classroom__grade_level__order", "classroom__room", "group_name"]
@@ -221,6 +268,34 @@ class CourseSection(models.Model):
     @property
     def label(self) -> str:
         return self.classroom.name if self.classroom_id else self.group_name
+
+    @property
+    def course_hours(self) -> int:
+        """The hours this section teaches: its share in per-term mode, else the subject's."""
+        return self.hours if self.hours is not None else self.subject.hours
+
+    @property
+    def weight(self) -> Decimal:
+        """Its weight in the GPA: credits, or hours/40 in primary."""
+        return grading.course_weight(self.subject.credits, self.course_hours)
+
+    @property
+    def in_hours(self) -> bool:
+        """Measured in hours with weight hours/40 (primary), not in credits (secondary)."""
+        return not self.subject.credits
+
+    @property
+    def period_label(self) -> str:
+        """ทั้งปี 2569 for a year course, else ภาคเรียนที่ 1/2569."""
+        if self.spans_year:
+            return f"ทั้งปีการศึกษา {self.term.academic_year.year}"
+        return f"ภาคเรียนที่ {self.term.number}/{self.term.academic_year.year}"
+
+    def taught_terms(self) -> list[Term]:
+        """The terms this section meets in: every term of its year for a year course."""
+        if not self.spans_year:
+            return [self.term]
+        return list(Term.objects.filter(academic_year_id=self.term.academic_year_id).order_by("number"))
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -321,7 +396,10 @@ class TimetableSlot(models.Model):
         verbose_name = "ตารางสอน"
         verbose_name_plural = "ตารางสอน"
         constraints = [
-            models.UniqueConstraint(fields=["section", "weekday", "period"], name="slot_section_once_per_period"),
+            # Per term: a year course meets in the same slot in each term of its year.
+            models.UniqueConstraint(
+                fields=["section", "term", "weekday", "period"], name="slot_section_once_per_term_period"
+            ),
             models.UniqueConstraint(
                 fields=["term", "classroom", "weekday", "period"],
                 condition=Q(classroom__isnull=False),

@@ -2,7 +2,9 @@
 
 Keys a school may set (all optional): in_term_ratio, attendance_threshold, restudy_threshold,
 remedial_cap, remedial_attempts, special_exam_cap, labels {grade: label}, graduation
-{"M3": [total, basic, additional], "M6": [...]}, repeat_gpa_below; and for kindergarten
+{"M3": [total, basic, additional], "M6": [...]}, repeat_gpa_below, primary_results ("year", the
+default: a primary year course has one result for the year; "term": a result each term, each
+term's section carrying its share of the hours); and for kindergarten
 kindergarten_attendance_threshold (per cent of school days, default 80 [U]; read by
 academics.judge.judge_kindergarten).
 """
@@ -13,7 +15,7 @@ from decimal import Decimal
 
 from schools.models import School
 
-from .grading import DEFAULT_LABELS, Policy
+from .grading import DEFAULT_LABELS, PER_TERM, PER_YEAR, Policy
 
 _DECIMALS = ("attendance_threshold", "restudy_threshold", "repeat_gpa_below")
 
@@ -38,4 +40,6 @@ def policy_for(school: School) -> Policy:
             **defaults.graduation,
             **{stage: tuple(Decimal(str(n)) for n in numbers) for stage, numbers in settings["graduation"].items()},
         }
+    if settings.get("primary_results") in (PER_YEAR, PER_TERM):
+        values["primary_results"] = settings["primary_results"]
     return Policy(**values)

@@ -43,7 +43,8 @@ def plan_for(section: CourseSection) -> AssessmentPlan:
     plan = AssessmentPlan.objects.filter(section=section).first()
     if plan is None:
         policy = policy_for(section.school)
-        hours = section.subject.hours or int(section.subject.credits * 40)
+        # A year course plans the year's hours; a term's share of one plans that share.
+        hours = section.course_hours or int(section.subject.credits * 40)
         plan, _ = AssessmentPlan.objects.get_or_create(
             section=section,
             defaults={"school_id": section.school_id, "in_term_ratio": policy.in_term_ratio, "planned_hours": hours},

@@ -154,7 +154,7 @@ def teacher_sections(user, school: School) -> list:
         return []
     return list(
         taught_sections(user)
-        .filter(term=term)
+        .in_term(term)
         .select_related("subject", "classroom__grade_level", "term__academic_year")
         .annotate(student_count=Count("registrations", distinct=True))
         .order_by("classroom__grade_level__order", "classroom__room", "subject__subject_code")
@@ -164,14 +164,14 @@ def teacher_sections(user, school: School) -> list:
 def teacher_review_news(user, school: School) -> list:
     """The teacher's sections of the current term whose latest review returned them or approved
     them, with the reviewer and comment, newest first. Two queries."""
-    from academics.models import ResultReview, ResultStatus
+    from academics.models import ResultReview, ResultStatus, in_term_q
     from schools.selectors.organisation import current_term
 
     term = current_term(school)
     if term is None:
         return []
     latest = (
-        ResultReview.objects.filter(section__term=term, section__section_teachers__teacher=user)
+        ResultReview.objects.filter(in_term_q(term, "section__"), section__section_teachers__teacher=user)
         .select_related("by", "section__subject", "section__classroom__grade_level")
         .order_by("section_id", "-at", "-id")
         .distinct("section_id")
@@ -198,7 +198,7 @@ def results_overview(school: School) -> dict | None:
     if term is None:
         return None
     statuses = dict(
-        CourseSection.objects.filter(term=term)
+        CourseSection.objects.in_term(term)
         .values_list("result_status")
         .annotate(n=Count("id"))
         .values_list("result_status", "n")
@@ -233,7 +233,8 @@ def area_head_sections(user, school: School) -> list:
     if term is None or not areas:
         return []
     sections = list(
-        CourseSection.objects.filter(term=term, subject__learning_area_id__in=areas)
+        CourseSection.objects.in_term(term)
+        .filter(subject__learning_area_id__in=areas)
         .select_related("subject", "classroom__grade_level", "term__academic_year")
         .annotate(student_count=Count("registrations", distinct=True))
     )

@@ -71,7 +71,8 @@ def test_every_school_has_a_calendar_curriculum_sections_and_a_clash_free_timeta
         # Every classroom but kindergarten (อ.) follows a study plan.
         planned = set(ClassroomPlan.objects.filter(classroom__in=classrooms).values_list("classroom_id", flat=True))
         assert planned == set(classrooms.exclude(grade_level__code__startswith="K").values_list("pk", flat=True))
-        assert CourseSection.objects.filter(school=school, term=term).exists()
+        # A primary school's term 2 is taught by its year courses (on term 1) alone.
+        assert CourseSection.objects.in_term(term).filter(school=school).exists()
         assert Period.objects.filter(school=school).count() >= 6
         slots = TimetableSlot.objects.filter(school=school, term=term)
         assert set(slots.values_list("classroom_id", flat=True)) == planned, school.name
@@ -96,3 +97,20 @@ def test_kindergarten_classes_get_a_year_of_development_evaluations_and_no_rtw(s
     assert not Evaluation.objects.filter(
         student__enrolments__classroom__in=kinder, student__enrolments__academic_year=F("term__academic_year")
     ).exists()
+
+
+def test_primary_classes_study_year_courses_counted_once_and_secondary_classes_term_courses(seeded):
+    from academics.models import CourseSection, StudyPlanItem
+
+    primary = CourseSection.objects.filter(classroom__grade_level__stage="primary")
+    secondary = CourseSection.objects.filter(classroom__grade_level__stage__in=["lower_secondary", "upper_secondary"])
+    assert primary.exists()
+    assert not primary.filter(spans_year=False).exists()
+    assert primary.filter(term__number=1).count() == primary.count()  # on each year's first term
+    # One section per classroom and subject in a year: nothing counted twice.
+    pairs = list(primary.values_list("classroom_id", "subject_id"))
+    assert len(pairs) == len(set(pairs))
+    assert not secondary.filter(spans_year=True).exists()
+    items = StudyPlanItem.objects.filter(grade_level__stage="primary")
+    assert items.exists()
+    assert set(items.values_list("term_number", flat=True)) == {StudyPlanItem.WHOLE_YEAR}

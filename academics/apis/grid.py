@@ -179,7 +179,9 @@ class SectionGridApi(APIView):
                 "subject_code": section.subject.subject_code,
                 "subject_name": section.subject.name,
                 "label": section.label,
-                "term": f"{section.term.number}/{section.term.academic_year.year}",
+                "term": f"ทั้งปี/{section.term.academic_year.year}"
+                if section.spans_year
+                else f"{section.term.number}/{section.term.academic_year.year}",
                 "result_status": section.result_status,
                 "writable": writable and is_editable(section),
                 "locked_reason": locked_reason(section),

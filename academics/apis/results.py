@@ -99,7 +99,9 @@ class ResultChangeApi(APIView):
 class StudentRecordApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class TermSerializer(serializers.Serializer):
-            term = serializers.CharField()
+            term = serializers.CharField(help_text="1/2569 for a term; ทั้งปี/2569 for the year courses of a year")
+            spans_year = serializers.BooleanField()
+            academic_year = serializers.IntegerField()
             gpa = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
             attempted = serializers.DecimalField(max_digits=6, decimal_places=1)
             earned = serializers.DecimalField(max_digits=6, decimal_places=1)
@@ -148,7 +150,11 @@ class StudentRecordApi(APIView):
             "earned_additional": cumulative.earned_additional,
             "terms": [
                 {
-                    "term": f"{block['term'].number}/{block['term'].academic_year.year}",
+                    "term": f"ทั้งปี/{block['academic_year'].year}"
+                    if block["spans_year"]
+                    else f"{block['term'].number}/{block['academic_year'].year}",
+                    "spans_year": block["spans_year"],
+                    "academic_year": block["academic_year"].year,
                     "gpa": block["summary"].gpa,
                     "attempted": block["summary"].attempted,
                     "earned": block["summary"].earned,

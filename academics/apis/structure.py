@@ -135,7 +135,7 @@ class StudyPlanListApi(APIView):
 class StudyPlanDetailApi(APIView):
     class ItemInputSerializer(serializers.Serializer):
         grade_level = serializers.CharField(help_text="รหัสชั้น เช่น M1")
-        term_number = bounded_integer("ภาคเรียนที่", min_value=1, max_value=3)
+        term_number = bounded_integer("ภาคเรียนที่ (0 = ทั้งปี)", min_value=0, max_value=3)
         subject = serializers.UUIDField()
 
     @extend_schema(responses=StudyPlanOutputSerializer, summary="แผนการเรียนหนึ่งแผน")

@@ -110,10 +110,17 @@ class ClassroomTimetableApi(APIView):
         )
         # The bell schedule starts as the default one, as when the grid page is first opened.
         services.periods_ensure_default(school=classroom.school, by=request.user)
+        # A year course is placed in the term asked for (?term=, else the current one).
+        term = classroom_term(request, classroom) if section.spans_year else section.term
         slot = services.timetable_slot_set(
-            section=section, weekday=data["weekday"], period=data["period"], room=data["room"], by=request.user
+            section=section,
+            weekday=data["weekday"],
+            period=data["period"],
+            room=data["room"],
+            term=term,
+            by=request.user,
         )
-        slot = _slots(section.term, classroom).get(pk=slot.pk)
+        slot = _slots(term, classroom).get(pk=slot.pk)
         return Response(SlotOutputSerializer(slot).data, status=status.HTTP_201_CREATED)
 
 

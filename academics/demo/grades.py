@@ -69,23 +69,54 @@ def seed_grades(rng: random.Random, schools) -> None:
             students = list(Student.objects.filter(school=school).values_list("pk", flat=True))
             for student_id in students:
                 ability[student_id] = _clip(rng.gauss(0.72, 0.11))
-            for term in Term.objects.filter(school=school).select_related("academic_year").order_by("start_date"):
+            terms = list(Term.objects.filter(school=school).select_related("academic_year").order_by("start_date"))
+            for term in terms:
                 if term.start_date > today:
                     continue
                 finished = term.end_date < today
                 _seed_term(rng, school, term, ability, finished=finished, today=today)
+            # Year courses (primary): scored over the whole year, decided when its last term ends.
+            years: dict[int, list] = defaultdict(list)
+            for term in terms:
+                years[term.academic_year_id].append(term)
+            for year_terms in years.values():
+                if year_terms[0].start_date > today:
+                    continue
+                sections = _sections(CourseSection.objects.filter(term=year_terms[0], spans_year=True))
+                _seed_sections(
+                    rng,
+                    school,
+                    sections,
+                    ability,
+                    finished=year_terms[-1].end_date < today,
+                    today=today,
+                    terms=year_terms,
+                )
     gpa.recompute(ability.keys())
 
 
-def _seed_term(rng, school, term, ability, *, finished: bool, today) -> None:
-    sections = list(
-        CourseSection.objects.filter(term=term)
-        .select_related("subject")
-        .prefetch_related(
+def _sections(queryset) -> list[CourseSection]:
+    return list(
+        queryset.select_related("subject").prefetch_related(
             Prefetch("section_teachers", queryset=SectionTeacher.objects.select_related("teacher")),
             Prefetch("registrations", queryset=Registration.objects.only("section_id", "student_id")),
         )
     )
+
+
+def _seed_term(rng, school, term, ability, *, finished: bool, today) -> None:
+    sections = _sections(CourseSection.objects.filter(term=term, spans_year=False))
+    if sections:
+        _seed_sections(rng, school, sections, ability, finished=finished, today=today, terms=[term])
+    if finished:
+        # Reading-thinking-writing and characteristics are per term, for everyone taught in it.
+        taught = _sections(CourseSection.objects.in_term(term))
+        if taught:
+            _evaluations(rng, school, term, taught, ability)
+
+
+def _seed_sections(rng, school, sections, ability, *, finished: bool, today, terms) -> None:
+    """Scores, attendance and (once finished) approved results of sections taught in `terms`."""
     if not sections:
         return
     courses = [s for s in sections if s.subject.kind != Subject.Kind.ACTIVITY]
@@ -97,7 +128,7 @@ def _seed_term(rng, school, term, ability, *, finished: bool, today) -> None:
             section=section,
             in_term_ratio=70,
             attendance_mode=mode,
-            planned_hours=section.subject.hours or int(section.subject.credits * 40),
+            planned_hours=section.course_hours or int(section.subject.credits * 40),
         )
         for section in sections
     )
@@ -116,7 +147,7 @@ def _seed_term(rng, school, term, ability, *, finished: bool, today) -> None:
     outcomes: dict[tuple[int, int], str] = {}
     for section in courses:
         difficulty = rng.gauss(0, 0.05)
-        planned = Decimal(section.subject.hours or int(section.subject.credits * 40))
+        planned = Decimal(section.course_hours or int(section.subject.credits * 40))
         for registration in section.registrations.all():
             student_id = registration.student_id
             base = ability[student_id] + difficulty
@@ -165,7 +196,7 @@ def _seed_term(rng, school, term, ability, *, finished: bool, today) -> None:
         score_rows,
     )
     if not finished:
-        _seed_roll_calls(rng, school, term, courses, ability, today)
+        _seed_roll_calls(rng, school, terms, courses, ability, today)
         return
     copy_rows(AttendanceHours._meta.db_table, ["school_id", "section_id", "student_id", "absent_hours"], hours_rows)
     copy_rows(
@@ -185,9 +216,8 @@ def _seed_term(rng, school, term, ability, *, finished: bool, today) -> None:
         ],
         result_rows,
     )
-    _approve(school, term, sections)
-    _remedials(rng, school, term, outcomes)
-    _evaluations(rng, school, term, sections, ability)
+    _approve(school, terms[-1], sections)
+    _remedials(rng, school, sections, outcomes)
 
 
 def _is_final(items_of, section, item_pk) -> bool:
@@ -204,7 +234,9 @@ def _approve(school, term, sections) -> None:
     registrar = (
         StaffMembership.objects.filter(school=school, role="registrar").values_list("user_id", flat=True).first()
     )
-    CourseSection.objects.filter(term=term).update(result_status=ResultStatus.APPROVED)
+    CourseSection.objects.filter(pk__in=[section.pk for section in sections]).update(
+        result_status=ResultStatus.APPROVED
+    )
     reviews = []
     for section in sections:
         teacher = next((link.teacher_id for link in section.section_teachers.all()), registrar)
@@ -218,7 +250,7 @@ def _approve(school, term, sections) -> None:
             ),
         ]
     ResultReview.objects.bulk_create(reviews)
-    ResultReview.objects.filter(section__term=term).update(at=timezone.make_aware(_end_of(term)))
+    ResultReview.objects.filter(section__in=sections).update(at=timezone.make_aware(_end_of(term)))
 
 
 def _end_of(term):
@@ -227,7 +259,7 @@ def _end_of(term):
     return datetime.combine(term.end_date - timedelta(days=3), time(15, 30))
 
 
-def _remedials(rng, school, term, outcomes) -> None:
+def _remedials(rng, school, sections, outcomes) -> None:
     """About half of the zeros were fixed by a remedial exam, capped at 1."""
     from schools.models import StaffMembership
 
@@ -236,7 +268,7 @@ def _remedials(rng, school, term, outcomes) -> None:
     )
     zeros = [key for key, result in outcomes.items() if result == "0"]
     chosen = [key for key in zeros if rng.random() < 0.5]
-    results = {(r.section_id, r.student_id): r for r in Result.objects.filter(section__term=term, result="0")}
+    results = {(r.section_id, r.student_id): r for r in Result.objects.filter(section__in=sections, result="0")}
     changes, updated = [], []
     for key in chosen:
         result = results.get(key)
@@ -279,11 +311,17 @@ def _evaluations(rng, school, term, sections, ability) -> None:
     )
 
 
-def _seed_roll_calls(rng, school, term, courses, ability, today) -> None:
-    """Meetings so far this term, twice a week per section, with the few who missed them."""
+def _seed_roll_calls(rng, school, terms, courses, ability, today) -> None:
+    """Meetings so far in the terms (this term, or a year course's terms so far), twice a week
+    per section, with the few who missed them."""
     from schools.selectors.organisation import school_days
 
-    days = school_days(school, term.start_date, min(today, term.end_date) - timedelta(days=1))
+    days = [
+        day
+        for term in terms
+        if term.start_date < today
+        for day in school_days(school, term.start_date, min(today, term.end_date) - timedelta(days=1))
+    ]
     sessions = []
     for section in courses:
         weekdays = sorted(rng.sample(range(5), 2))

@@ -143,8 +143,14 @@ def _subjects_for_school(school, levels: list[GradeLevel]) -> dict:
             for index, (activity, name, hours) in enumerate(ACTIVITIES, start=1):
                 code = f"ก{stage}{year}9{index:02d}" if stage > 1 else f"ก1{year}9{index:02d}"
                 if code not in made:
-                    made.add(add(code, name, Subject.Kind.ACTIVITY, stage, 0, Decimal("0"), hours, activity))
+                    # Per term in secondary; a primary activity is a year course with both terms' hours.
+                    year_hours = hours * 2 if stage == 1 else hours
+                    made.add(add(code, name, Subject.Kind.ACTIVITY, stage, 0, Decimal("0"), year_hours, activity))
                 activities.append(code)
+            if stage == 1:
+                # Primary subjects and activities are year courses: listed once, for the whole year.
+                plan_items[(level.code, StudyPlanItem.WHOLE_YEAR, "ปกติ")] = core + activities
+                continue
             for plan in plans:
                 extra = []
                 if stage == 2:
@@ -247,12 +253,29 @@ def _seed_school(rng: random.Random, plan_obj, levels: list[GradeLevel]) -> None
         c.pk: c.plan.study_plan.name
         for c in Classroom.objects.filter(pk__in=[c.pk for c in classrooms]).select_related("plan__study_plan")
     }
+    terms = list(Term.objects.filter(school=school).select_related("academic_year").order_by("number"))
     sections = [
         CourseSection(school=school, term=term, subject=subject, classroom=classroom)
-        for term in Term.objects.filter(school=school).select_related("academic_year")
+        for term in terms
         for classroom in classrooms
         if classroom.academic_year_id == term.academic_year_id
         for subject in items.get((classroom.grade_level.code, term.number, plan_of[classroom.pk]), [])
+    ]
+    # A primary year course: one section for the year, on its first term.
+    first_terms = {}
+    for term in terms:
+        first_terms.setdefault(term.academic_year_id, term)
+    sections += [
+        CourseSection(
+            school=school,
+            term=first_terms[classroom.academic_year_id],
+            subject=subject,
+            classroom=classroom,
+            spans_year=True,
+        )
+        for classroom in classrooms
+        if classroom.academic_year_id in first_terms
+        for subject in items.get((classroom.grade_level.code, StudyPlanItem.WHOLE_YEAR, plan_of[classroom.pk]), [])
     ]
     CourseSection.objects.bulk_create(sections)
     section_teachers = []

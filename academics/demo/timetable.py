@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from django.db import transaction
 
 from academics import timetable as rules
-from academics.models import CourseSection, SectionTeacher, TimetableSlot
+from academics.models import CourseSection, SectionTeacher, TimetableSlot, in_term_q
 from academics.selectors.timetable import expected_for
 from academics.services.timetable import periods_ensure_default
 from qinfo.audit import audited
@@ -43,12 +43,12 @@ def build_timetable(school: School, term: Term, rng: random.Random) -> int:
     """Place the term's sections; return how many slots were added (bulk insert)."""
     periods = [p.number for p in periods_ensure_default(school=school)]
     sections = list(
-        CourseSection.objects.filter(school=school, term=term).select_related("subject", "classroom__grade_level")
+        CourseSection.objects.in_term(term).filter(school=school).select_related("subject", "classroom__grade_level")
     )
     teachers_of: dict[int, list[int]] = defaultdict(list)
-    for section_id, teacher_id in SectionTeacher.objects.filter(section__term=term, school=school).values_list(
-        "section_id", "teacher_id"
-    ):
+    for section_id, teacher_id in SectionTeacher.objects.filter(
+        in_term_q(term, "section__"), school=school
+    ).values_list("section_id", "teacher_id"):
         teachers_of[section_id].append(teacher_id)
     home_room = _home_rooms(sections)
 

@@ -23,6 +23,7 @@ from academics.models import (
     Score,
     SectionTeacher,
     Subject,
+    in_term_q,
 )
 from academics.policy import policy_for
 from academics.results import compute_section
@@ -90,7 +91,7 @@ def term_overview(term: Term, *, status: str = "") -> dict:
     """Every section of the term with its status and how complete its scores are; `status`
     keeps only the sections at that step (the counts and the teachers' progress stay whole)."""
     sections = list(
-        CourseSection.objects.filter(term=term)
+        CourseSection.objects.in_term(term)
         .select_related("subject", "classroom__grade_level")
         .prefetch_related(Prefetch("section_teachers", queryset=SectionTeacher.objects.select_related("teacher")))
         .annotate(
@@ -100,7 +101,7 @@ def term_overview(term: Term, *, status: str = "") -> dict:
         .order_by("classroom__grade_level__order", "classroom__room", "subject__subject_code")
     )
     entered = dict(
-        Score.objects.filter(section__term=term)
+        Score.objects.filter(in_term_q(term, "section__"))
         .filter(Q(value__isnull=False) | ~Q(mark=""))
         .values("section_id")
         .annotate(n=Count("id"))
@@ -131,12 +132,16 @@ def term_overview(term: Term, *, status: str = "") -> dict:
     }
 
 
-def classroom_matrix(classroom: Classroom, term: Term) -> dict:
-    """Students × subjects of a classroom in a term, with 0/ร/มส counts per student."""
+def classroom_matrix(classroom: Classroom, term: Term | None) -> dict:
+    """Students × subjects of a classroom in a term, with 0/ร/มส counts per student; with no
+    term, the whole year: its year courses (one result each for the year) and every term's
+    sections. A term's view holds that term's sections only, so no result is counted twice."""
+    sections = CourseSection.objects.filter(classroom=classroom)
+    sections = sections.filter(term=term, spans_year=False) if term is not None else sections
     sections = list(
-        CourseSection.objects.filter(term=term, classroom=classroom)
-        .select_related("subject")
-        .order_by("subject__kind", "subject__subject_code")
+        sections.select_related("subject", "term").order_by(
+            "subject__kind", "subject__subject_code", "spans_year", "term__number"
+        )
     )
     results = defaultdict(dict)
     for student_id, section_id, result in Result.objects.filter(section__in=sections).values_list(
@@ -166,53 +171,80 @@ def classroom_matrix(classroom: Classroom, term: Term) -> dict:
 
 
 def student_record(student: Student, *, school_ids=None) -> dict:
-    """A student's results per term with GPA, the cumulative GPAX and credits, and the
-    graduation check of their stage if they are in its final grade (else the stage's progress).
-    `school_ids` limits to results recorded by those schools (a school the student left sees
-    only its own)."""
+    """A student's results per term — and per year for year courses (a primary subject decided
+    once for the year, DOMAIN.md §2) — with GPA, each year's GPA, the cumulative GPAX and
+    credits (weights, hours/40, in primary), and the graduation check of their stage if they
+    are in its final grade (else the stage's progress). `school_ids` limits to results
+    recorded by those schools (a school the student left sees only its own)."""
     results = Result.objects.filter(student=student).select_related(
         "section__subject__learning_area", "section__term__academic_year", "section__classroom__grade_level"
     )
     if school_ids is not None:
         results = results.filter(school_id__in=school_ids)
-    terms: dict[int, dict] = {}
+    blocks: dict[tuple, dict] = {}
+    years: dict[int, dict] = {}
+    staged = []
     for result in results.order_by(
         "section__term__academic_year__year",
         "section__term__number",
         "section__subject__kind",
         "section__subject__subject_code",
     ):
-        term = result.section.term
-        block = terms.setdefault(term.pk, {"term": term, "results": [], "outcomes": [], "pending": 0})
-        approved = result.section.result_status == ResultStatus.APPROVED
-        block["results"].append({"result": result, "approved": approved})
+        section = result.section
+        term = section.term
+        year = term.academic_year
+        key = (year.year, 9 if section.spans_year else term.number)
+        block = blocks.setdefault(
+            key,
+            {
+                "term": None if section.spans_year else term,
+                "academic_year": year,
+                "spans_year": section.spans_year,
+                "label": f"ปีการศึกษา {year.year} (รายวิชารายปี)"
+                if section.spans_year
+                else f"ภาคเรียนที่ {term.number}/{year.year}",
+                "results": [],
+                "outcomes": [],
+                "pending": 0,
+                "hours": 0,
+                "in_hours": True,
+            },
+        )
+        subject = section.subject
+        approved = section.result_status == ResultStatus.APPROVED
+        block["results"].append({"result": result, "approved": approved, "section": section})
+        block["hours"] += section.course_hours
+        block["in_hours"] = block["in_hours"] and not subject.credits
+        year_block = years.setdefault(year.pk, {"academic_year": year, "outcomes": [], "in_hours": True})
+        year_block["in_hours"] = year_block["in_hours"] and not subject.credits
         if approved:
-            subject = result.section.subject
-            block["outcomes"].append(
-                grading.CourseOutcome(
-                    result=result.result,
-                    weight=weight(subject.credits, subject.hours),
-                    kind=subject.kind,
-                    area=subject.learning_area.letter if subject.learning_area_id else "",
-                )
+            outcome = grading.CourseOutcome(
+                result=result.result,
+                weight=weight(subject.credits, section.course_hours),
+                kind=subject.kind,
+                area=subject.learning_area.letter if subject.learning_area_id else "",
             )
+            block["outcomes"].append(outcome)
+            year_block["outcomes"].append(outcome)
+            staged.append((subject.stage, outcome))
         else:
             block["pending"] += 1
+    ordered = [blocks[key] for key in sorted(blocks)]
     all_outcomes = []
-    for block in terms.values():
+    for block in ordered:
         block["summary"] = grading.gpa(block["outcomes"])
         all_outcomes.extend(block["outcomes"])
-    staged = [
-        (row["result"].section.subject.stage, outcome)
-        for block in terms.values()
-        for row, outcome in zip([r for r in block["results"] if r["approved"]], block["outcomes"], strict=True)
-    ]
+    for year_block in years.values():
+        year_block["summary"] = grading.gpa(year_block["outcomes"])
     cumulative = grading.gpa(all_outcomes)
     by_area = grading.gpa_by_area(all_outcomes)
     stored = GPARecord.objects.filter(student=student, scope=GPARecord.Scope.CUMULATIVE).first()
     area_names = dict(LearningArea.objects.values_list("letter", "name"))
     return {
-        "terms": list(terms.values()),
+        "terms": ordered,
+        "years": sorted(years.values(), key=lambda y: y["academic_year"].year),
+        # Weights (hours/40) rather than credits when every result is a primary one.
+        "in_hours": bool(ordered) and all(block["in_hours"] for block in ordered),
         "cumulative": cumulative,
         "by_area": [(area_names.get(letter, letter), summary) for letter, summary in sorted(by_area.items())],
         "stored_gpax": stored.gpa if stored else None,

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from academics import grading
 from academics.access import sections_visible_to, study_plans_visible_to, subjects_visible_to
-from academics.models import CourseSection, Registration, SectionTeacher, StudyPlanItem, Subject
+from academics.models import CourseSection, Registration, SectionTeacher, StudyPlanItem, Subject, in_term_q
 from schools.models import AcademicYear, School, StaffMembership, Term, User
 from students.models import Classroom, Enrolment, GradeLevel, Student
 
@@ -40,7 +41,9 @@ def study_plan_list(*, user, school: School):
 
 
 def study_plan_table(plan) -> list[dict]:
-    """Items grouped per grade level and term, with credit and hour totals."""
+    """Items grouped per grade level and term (a primary grade's year courses in one
+    "ทั้งปี" group), with their totals: credits in secondary; in primary, the year's hours
+    and the weight in the GPA (hours/40), each subject counted once."""
     items = list(
         StudyPlanItem.objects.filter(study_plan=plan)
         .select_related("grade_level", "subject__learning_area")
@@ -54,19 +57,26 @@ def study_plan_table(plan) -> list[dict]:
             {
                 "grade_level": item.grade_level,
                 "term_number": item.term_number,
+                "term_label": item.term_label,
+                "in_hours": item.grade_level.stage == GradeLevel.Stage.PRIMARY,
                 "items": [],
                 "basic_credits": Decimal("0"),
                 "additional_credits": Decimal("0"),
+                "basic_weight": Decimal("0"),
+                "additional_weight": Decimal("0"),
                 "hours": 0,
                 "periods": 0,
             },
         )
         group["items"].append(item)
         subject = item.subject
+        item.weight = None if subject.is_activity else grading.course_weight(subject.credits, subject.hours)
         if subject.kind == Subject.Kind.BASIC:
             group["basic_credits"] += subject.credits
+            group["basic_weight"] += item.weight
         elif subject.kind == Subject.Kind.ADDITIONAL:
             group["additional_credits"] += subject.credits
+            group["additional_weight"] += item.weight
         group["hours"] += subject.hours
     return [groups[key] for key in sorted(groups)]
 
@@ -132,7 +142,7 @@ def unplaced_students(*, classroom: Classroom) -> list[Student]:
 
 def section_list(*, user, school: School, term: Term, filters: dict | None = None) -> list[CourseSection]:
     filters = filters or {}
-    queryset = sections_visible_to(user).filter(school=school, term=term)
+    queryset = sections_visible_to(user).filter(in_term_q(term), school=school)
     if grade := filters.get("grade_level"):
         queryset = queryset.filter(Q(classroom__grade_level__code=grade) | Q(classroom__isnull=True))
     if query := (filters.get("q") or "").strip():
@@ -181,11 +191,11 @@ def grade_levels_with_subjects() -> list[GradeLevel]:
 
 
 def term_counts(term: Term) -> dict:
-    sections = CourseSection.objects.filter(term=term)
+    sections = CourseSection.objects.in_term(term)
     return {
         "sections": sections.count(),
         "without_teacher": sections.filter(section_teachers__isnull=True).count(),
-        "registrations": Registration.objects.filter(section__term=term).count(),
+        "registrations": Registration.objects.filter(in_term_q(term, "section__")).count(),
     }
 
 

@@ -135,7 +135,8 @@ def term_timetable(*, school: School, term: Term) -> TermTimetable:
     """Everything about one term's timetable in three queries."""
     sections = {
         section.pk: section
-        for section in CourseSection.objects.filter(school=school, term=term)
+        for section in CourseSection.objects.in_term(term)
+        .filter(school=school)
         .select_related("subject", "classroom__grade_level")
         .prefetch_related(
             Prefetch(

@@ -174,18 +174,26 @@ def _today(today: date | None) -> date:
 
 
 def _scheduled_days(section: CourseSection, today: date) -> list[tuple[date, int]]:
-    """(date, period) of every timetable meeting from the term's start up to today."""
-    term = section.term
-    slots: dict[int, list[int]] = defaultdict(list)
-    for weekday, period in TimetableSlot.objects.filter(section=section).values_list("weekday", "period"):
-        slots[weekday].append(period)
-    end = min(term.end_date, today)
-    if not slots or end < term.start_date:
-        return []
+    """(date, period) of every timetable meeting from the term's start up to today; a year
+    course meets in each term of its year in that term's slots."""
+    slots: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for term_id, weekday, period in TimetableSlot.objects.filter(section=section).values_list(
+        "term_id", "weekday", "period"
+    ):
+        slots[(term_id, weekday)].append(period)
     found = []
-    for day in school_days(section.school_id, term.start_date, end):
-        found.extend((day, period) for period in sorted(slots.get(day.weekday(), ())))
+    for term in section.taught_terms():
+        end = min(term.end_date, today)
+        if end < term.start_date or not any(key[0] == term.pk for key in slots):
+            continue
+        for day in school_days(section.school_id, term.start_date, end):
+            found.extend((day, period) for period in sorted(slots.get((term.pk, day.weekday()), ())))
     return found
+
+
+def _term_of_day(section: CourseSection, day: date):
+    """The term of the section in which `day` falls (any term of the year for a year course)."""
+    return next((term for term in section.taught_terms() if term.start_date <= day <= term.end_date), None)
 
 
 def section_meetings(section: CourseSection, *, today: date | None = None) -> list[Meeting]:
@@ -214,10 +222,10 @@ def meeting_for(section: CourseSection, day: date, period: int | None, *, today:
     if session is not None:
         return Meeting(date=day, period=period, hours=session.hours, scheduled=False, session=session)
     today = _today(today)
-    term = section.term
-    if period is None or not (term.start_date <= day <= min(term.end_date, today)):
+    term = _term_of_day(section, day)
+    if period is None or term is None or day > today:
         return None
-    if not TimetableSlot.objects.filter(section=section, weekday=day.weekday(), period=period).exists():
+    if not TimetableSlot.objects.filter(section=section, term=term, weekday=day.weekday(), period=period).exists():
         return None
     if not school_days(section.school_id, day, day):
         return None
@@ -336,11 +344,19 @@ def attendance_session_add(
     if period is not None and not 1 <= period <= 20:
         raise ValidationError({"period": "คาบที่ต้องอยู่ระหว่าง 1–20 (เว้นว่างได้)"})
     term = section.term
-    if not term.start_date <= day <= term.end_date:
+    if _term_of_day(section, day) is None:
+        terms = section.taught_terms()
+        where = (
+            f"ภาคเรียนของปีการศึกษา {term.academic_year.year}"
+            if section.spans_year
+            else f"ภาคเรียนที่ {term.number}/{term.academic_year.year}"
+        )
         raise ValidationError(
             {
-                "date": f"วันที่ {thaidate.format_abbr(day)} ไม่อยู่ในภาคเรียนที่ {term.number}/{term.academic_year.year} "
-                f"({thaidate.format_abbr(term.start_date)} – {thaidate.format_abbr(term.end_date)})"
+                "date": f"วันที่ {thaidate.format_abbr(day)} ไม่อยู่ใน{where} "
+                + "("
+                + ", ".join(f"{thaidate.format_abbr(t.start_date)} – {thaidate.format_abbr(t.end_date)}" for t in terms)
+                + ")"
             }
         )
     if day > _today(today):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from academics import subject_codes
+from academics import grading, subject_codes
 from academics.models import (
     MAX_CREDITS,
     MAX_HOURS,
@@ -25,6 +25,7 @@ from academics.models import (
     StudyPlanItem,
     Subject,
 )
+from academics.policy import policy_for
 from qinfo.audit import audited
 from qinfo.text import control_character_message, has_control_characters
 from schools.models import AcademicYear, School, StaffMembership, Term, User
@@ -321,13 +322,21 @@ def study_plan_add_subject(
 ) -> StudyPlanItem:
     if subject.school_id != study_plan.school_id:
         raise ValidationError({"subject": "รายวิชาไม่ใช่ของโรงเรียนนี้"})
-    if term_number not in (1, 2):
-        raise ValidationError({"term_number": "ภาคเรียนต้องเป็น 1 หรือ 2"})
+    whole_year = StudyPlanItem.WHOLE_YEAR
+    if term_number not in (whole_year, 1, 2):
+        raise ValidationError({"term_number": "ภาคเรียนต้องเป็น ทั้งปี, 1 หรือ 2"})
     _check_subject_fits(subject, grade_level)
+    # Primary subjects are year courses (DOMAIN.md §2): hours per year, listed once for the year.
+    primary = grade_level.stage == GradeLevel.Stage.PRIMARY
+    if primary and term_number != whole_year:
+        raise ValidationError({"term_number": "ชั้นประถมศึกษาเรียนเป็นรายวิชารายปี (ชั่วโมงต่อปี) กรุณาเลือกภาคเรียน “ทั้งปี”"})
+    if not primary and term_number == whole_year:
+        raise ValidationError({"term_number": "รายวิชาระดับมัธยมศึกษาคิดหน่วยกิตรายภาค กรุณาเลือกภาคเรียนที่ 1 หรือ 2"})
     if StudyPlanItem.objects.filter(
         study_plan=study_plan, grade_level=grade_level, term_number=term_number, subject=subject
     ).exists():
-        raise ValidationError({"subject": f"{subject.subject_code} อยู่ในแผน ชั้น {grade_level} ภาค {term_number} แล้ว"})
+        where = "ทั้งปี" if term_number == whole_year else f"ภาค {term_number}"
+        raise ValidationError({"subject": f"{subject.subject_code} อยู่ในแผน ชั้น {grade_level} {where} แล้ว"})
     with audited(by):
         return StudyPlanItem.objects.create(
             school_id=study_plan.school_id,
@@ -522,10 +531,24 @@ class GenerationResult:
     classrooms_without_plan: list[str]
 
 
+def _first_term(term: Term) -> Term:
+    """The term a year course hangs on: the first term of the year."""
+    return Term.objects.filter(academic_year_id=term.academic_year_id).order_by("number").first() or term
+
+
 @transaction.atomic
 def sections_generate(*, term: Term, by: User) -> GenerationResult:
     """Create the sections every classroom of the term's year needs from its study plan and
-    register the classroom's students. Running it again creates nothing new."""
+    register the classroom's students. Running it again creates nothing new.
+
+    A whole-year item (a primary year course) becomes one section for the year, on the year's
+    first term (`spans_year`); in a school whose policy decides primary results per term it
+    becomes this term's section with this term's share of the subject's hours instead."""
+    per_term = policy_for(term.school).primary_per_term
+    first_term = _first_term(term)
+    terms_in_year = list(
+        Term.objects.filter(academic_year_id=term.academic_year_id).order_by("number").values_list("pk", flat=True)
+    )
     classrooms = list(
         Classroom.objects.filter(school_id=term.school_id, academic_year_id=term.academic_year_id)
         .select_related("grade_level", "plan")
@@ -533,38 +556,71 @@ def sections_generate(*, term: Term, by: User) -> GenerationResult:
     )
     plan_ids = {c.plan.study_plan_id for c in classrooms if hasattr(c, "plan")}
     items: dict[tuple[int, int], list[int]] = {}
-    for plan_id, grade_id, subject_id in StudyPlanItem.objects.filter(
-        study_plan_id__in=plan_ids, term_number=term.number
-    ).values_list("study_plan_id", "grade_level_id", "subject_id"):
-        items.setdefault((plan_id, grade_id), []).append(subject_id)
+    year_items: dict[tuple[int, int], list[Subject]] = {}
+    for item in StudyPlanItem.objects.filter(
+        study_plan_id__in=plan_ids, term_number__in=[term.number, StudyPlanItem.WHOLE_YEAR]
+    ).select_related("subject"):
+        if item.is_whole_year:
+            year_items.setdefault((item.study_plan_id, item.grade_level_id), []).append(item.subject)
+        else:
+            items.setdefault((item.study_plan_id, item.grade_level_id), []).append(item.subject_id)
     existing = set(
         CourseSection.objects.filter(term=term, classroom__isnull=False).values_list("classroom_id", "subject_id")
     )
+    # A subject is never taught (and counted) twice in a year: a year course made from term 1
+    # is not made again from term 2, nor next to a term's section of the same subject.
+    in_year = list(
+        CourseSection.objects.filter(term__academic_year_id=term.academic_year_id, classroom__isnull=False).values_list(
+            "classroom_id", "subject_id", "spans_year"
+        )
+    )
+    existing_in_year = {(classroom_id, subject_id) for classroom_id, subject_id, _ in in_year}
+    year_courses = {(classroom_id, subject_id) for classroom_id, subject_id, spans in in_year if spans}
+    share_index = terms_in_year.index(term.pk) if term.pk in terms_in_year else 0
     to_create = []
     without_plan = []
     for classroom in classrooms:
         if not hasattr(classroom, "plan"):
             without_plan.append(classroom.name)
             continue
+        key = (classroom.plan.study_plan_id, classroom.grade_level_id)
         to_create.extend(
             CourseSection(school_id=term.school_id, term=term, subject_id=subject_id, classroom=classroom)
-            for subject_id in items.get((classroom.plan.study_plan_id, classroom.grade_level_id), [])
+            for subject_id in items.get(key, [])
             if (classroom.pk, subject_id) not in existing
         )
+        for subject in year_items.get(key, []):
+            if per_term:
+                if (classroom.pk, subject.pk) in existing or (classroom.pk, subject.pk) in year_courses:
+                    continue
+                share = grading.hour_shares(subject.hours, len(terms_in_year) or 1)[share_index]
+                to_create.append(
+                    CourseSection(
+                        school_id=term.school_id, term=term, subject=subject, classroom=classroom, hours=share
+                    )
+                )
+            elif (classroom.pk, subject.pk) not in existing_in_year:
+                to_create.append(
+                    CourseSection(
+                        school_id=term.school_id, term=first_term, subject=subject, classroom=classroom, spans_year=True
+                    )
+                )
+                existing_in_year.add((classroom.pk, subject.pk))
     with audited(by, f"สร้างกลุ่มการเรียนภาคเรียนที่ {term.number}/{term.academic_year.year}"):
         CourseSection.objects.bulk_create(to_create)
         registered = _register_classroom_students(term)
     return GenerationResult(
         created=len(to_create),
-        existing=len(existing),
+        existing=len(existing | year_courses),
         registered=registered,
         classrooms_without_plan=without_plan,
     )
 
 
 def _register_classroom_students(term: Term, section_ids: Iterable[int] | None = None) -> int:
-    """Register every enrolled, studying student of each section's classroom."""
-    sections = CourseSection.objects.filter(term=term, classroom__isnull=False)
+    """Register every enrolled, studying student of each section's classroom (the term's
+    sections and the year courses taught in it)."""
+    sections = CourseSection.objects.in_term(term).filter(classroom__isnull=False)
     if section_ids is not None:
         sections = sections.filter(pk__in=list(section_ids))
     sections_of_classroom: dict[int, list[int]] = {}

@@ -18,7 +18,7 @@ from academics import timetable as rules
 from academics.models import CourseSection, Period, SectionTeacher, TimetableSlot
 from academics.selectors.timetable import person_name, section_label
 from qinfo.audit import audited
-from schools.models import School, User
+from schools.models import School, Term, User
 
 ROOM_MAX_LENGTH = TimetableSlot._meta.get_field("room").max_length
 
@@ -132,6 +132,7 @@ def timetable_slot_set(
     period: int,
     room: str = "",
     replacing: TimetableSlot | None = None,
+    term: Term | None = None,
     by,
     reason: str = "",
 ) -> TimetableSlot:
@@ -147,8 +148,16 @@ def timetable_slot_set(
     """
     weekday, period = _check_when(section.school_id, weekday, period)
     room = _clean_room(room)
+    # A year course meets in every term of its year, in each term's own slots (`term`).
+    term_id = term.pk if term is not None else section.term_id
+    if (
+        term is not None
+        and term_id != section.term_id
+        and not (section.spans_year and term.academic_year_id == section.term.academic_year_id)
+    ):
+        raise ValidationError({"section": "กลุ่มการเรียนนี้ไม่ได้เรียนในภาคเรียนที่เลือก"})
     if replacing is not None and (
-        replacing.term_id != section.term_id or (replacing.weekday, replacing.period) != (weekday, period)
+        replacing.term_id != term_id or (replacing.weekday, replacing.period) != (weekday, period)
     ):
         raise ValidationError({"section": "ช่องตารางที่จะแทนที่ไม่ตรงกับวันและคาบที่เลือก"})
     placing = section_label(section)
@@ -160,7 +169,7 @@ def timetable_slot_set(
             TimetableSlot.objects.filter(pk=replacing.pk).delete()
 
         same_time = TimetableSlot.objects.select_for_update(of=("self",)).filter(
-            term_id=section.term_id, weekday=weekday, period=period
+            term_id=term_id, weekday=weekday, period=period
         )
         others = list(
             same_time.exclude(section=section).select_related(
@@ -212,7 +221,7 @@ def timetable_slot_set(
                 if slot is None:
                     slot = TimetableSlot.objects.create(
                         school_id=section.school_id,
-                        term_id=section.term_id,
+                        term_id=term_id,
                         section=section,
                         classroom_id=section.classroom_id,
                         weekday=weekday,

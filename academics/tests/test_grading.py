@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from academics import grading as g
-from academics.grading import Component, CourseOutcome, Policy
+from academics.grading import PER_TERM, Component, CourseOutcome, Policy, course_weight, hour_shares
 
 POLICY = Policy()
 D = Decimal
@@ -311,3 +311,32 @@ def test_promotion_proposals():
     decision, reason = g.promotion_proposal(outcomes=[out("0"), out("3"), out("3")], attendance_ok=True, policy=POLICY)
     assert decision == "promote"
     assert "ต้องแก้ไข" in reason
+
+
+# --- Year courses (primary) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours", "terms", "shares"),
+    [(200, 2, (100, 100)), (50, 2, (25, 25)), (45, 2, (22, 23)), (40, 3, (13, 13, 14)), (80, 1, (80,)), (0, 2, (0, 0))],
+)
+def test_a_year_courses_hours_split_over_its_terms_add_up_to_the_year(hours, terms, shares):
+    assert hour_shares(hours, terms) == shares
+    assert sum(shares) == hours
+
+
+def test_hour_shares_need_a_term():
+    with pytest.raises(ValueError):
+        hour_shares(40, 0)
+
+
+def test_a_course_weighs_its_credits_in_secondary_and_hours_over_40_in_primary():
+    assert course_weight(D("1.5"), 60) == D("1.5")
+    assert course_weight(D("0"), 200) == D("5")
+    assert course_weight(D("0"), 100) == D("2.5")
+    assert course_weight(D("0"), 0) == D("0")
+
+
+def test_primary_results_are_decided_per_year_unless_the_school_says_per_term():
+    assert Policy().primary_per_term is False
+    assert Policy(primary_results=PER_TERM).primary_per_term is True

@@ -180,22 +180,30 @@ def standing_students(request):
 
 @login_required
 def classroom_results(request, code):
+    """A classroom's results for a term or (?term=year, the default of a primary classroom
+    whose subjects are year courses) for the whole year."""
     classroom = access_classroom(request.user, code)
     if classroom.grade_level.stage == GradeLevel.Stage.KINDERGARTEN:
         # No grades, credits or GPA in kindergarten: its results are the development summary.
         return redirect("early_childhood:summary", code=classroom.code)
-    term = term_for_request(request, classroom.school)
-    if term.academic_year_id != classroom.academic_year_id:
-        term = classroom.academic_year.terms.order_by("number").first()
-        if term is None:
-            raise Http404
+    terms = list(classroom.academic_year.terms.order_by("number"))
+    wanted = request.GET.get("term", "")
+    primary = classroom.grade_level.stage == GradeLevel.Stage.PRIMARY
+    if wanted == "year" or (not wanted and primary):
+        term = None
+    else:
+        term = term_for_request(request, classroom.school)
+        if term.academic_year_id != classroom.academic_year_id:
+            term = terms[0] if terms else None
+            if term is None:
+                raise Http404
     return render(
         request,
         "academics/classroom_results.html",
         {
             "classroom": classroom,
             "term": term,
-            "terms": classroom.academic_year.terms.order_by("number"),
+            "terms": terms,
             **result_selectors.classroom_matrix(classroom, term),
         },
     )

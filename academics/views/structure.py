@@ -26,6 +26,7 @@ from academics.forms import (
     SubjectForm,
 )
 from academics.models import PromotionDecision, StudyPlanItem, Subject
+from academics.policy import policy_for
 from academics.selectors import structure as selectors
 from academics.services import structure as services
 from qinfo.access import get_visible_or_404
@@ -217,7 +218,13 @@ def study_plan_detail(request, code):
     return render(
         request,
         "academics/study_plan_detail.html",
-        {"plan": plan, "groups": selectors.study_plan_table(plan), "form": form, "can_manage": can_manage},
+        {
+            "plan": plan,
+            "groups": selectors.study_plan_table(plan),
+            "form": form,
+            "can_manage": can_manage,
+            "primary_per_term": policy_for(plan.school).primary_per_term,
+        },
     )
 
 

@@ -338,7 +338,13 @@ def _save_cell(request, *, mode, school, term, owner, sections, current_slots: l
             section = get_visible_or_404(sections, code=section_code)
             replacing = current_slots[0] if len(current_slots) == 1 else None
             services.timetable_slot_set(
-                section=section, weekday=weekday, period=period, room=room_text, replacing=replacing, by=request.user
+                section=section,
+                weekday=weekday,
+                period=period,
+                room=room_text,
+                replacing=replacing,
+                term=term,
+                by=request.user,
             )
             saved = f"บันทึก {selectors.section_label(section)} {rules.when(weekday, period)}แล้ว"
     except ValidationError as refusal:
@@ -362,7 +368,7 @@ def classroom_cell(request, code):
     room = access_classroom(request.user, code, write=True)
     term = classroom_term(request, room)
     weekday, period = _read_when(request, room.school)
-    sections = sections_writable_by(request.user).filter(term=term, classroom=room)
+    sections = sections_writable_by(request.user).in_term(term).filter(classroom=room)
     current = list(
         TimetableSlot.objects.filter(term=term, classroom=room, weekday=weekday, period=period).select_related(
             "section__subject", "section__classroom__grade_level"
@@ -388,7 +394,7 @@ def teacher_cell(request, code):
     person = selectors.access_teacher_timetable(request.user, school, code, write=True)
     term = school_term(request, school)
     weekday, period = _read_when(request, school)
-    sections = sections_writable_by(request.user).filter(term=term, school=school, section_teachers__teacher=person)
+    sections = sections_writable_by(request.user).in_term(term).filter(school=school, section_teachers__teacher=person)
     current = list(
         TimetableSlot.objects.filter(
             term=term, weekday=weekday, period=period, section__section_teachers__teacher=person
