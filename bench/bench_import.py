@@ -5,8 +5,11 @@ calamine, check every row and every ID against the database) and the commit (the
 again inside the transaction, then students, enrolments and guardians written in chunks with
 the audit triggers firing). The baseline is PostgreSQL COPY of the very same rows (students,
 their enrolments and guardians) already in memory, in the same run, with the same history
-triggers writing the same history rows: the floor no import can go under. The ratio is the
-price of reading a spreadsheet, checking it, and the ORM. One more line times the .xlsx reader
+triggers writing the same history rows: the floor no import can go under, measured in the same
+run (no peer system is needed for this yardstick). The ratio is the price of reading a
+spreadsheet twice (preview and commit), checking it and writing through the service; issue 9's
+target is at most 3×. The query counts of the preview and the commit come from one more, untimed
+run of the same file (COPY statements included): they do not grow with the rows. One more line times the .xlsx reader
 alone (calamine) against the openpyxl reader it replaced, on the same file in the same run,
 and one the upload's web request now that a big file is read by the worker (`import_upload`:
 cheap refusals, weigh, store, queue) against the request that parsed and checked it itself.
@@ -27,10 +30,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qinfo.audit import audited
@@ -49,6 +54,9 @@ ID_PREFIX = "1999"  # province 99 does not exist, so these IDs never meet the se
 NUMBER_BASE = 8_000_000
 GRADE = "ม.6"
 ROOMS = 25
+
+
+TARGET_RATIO = 3.0  # issue 9: importing 10,000 students from .xlsx within 3× a COPY of the same rows
 
 
 class _Rollback(Exception):
@@ -88,28 +96,35 @@ def run(ctx: Context) -> list[Result]:
         "upload": [],
     }
     summary: dict = {}
+    queries: dict[str, int] = {}
 
-    def import_once() -> None:
+    def import_once(*, counted: bool = False) -> None:
+        previewing, committing = CaptureQueriesContext(connection), CaptureQueriesContext(connection)
         started = time.perf_counter()
-        job = import_services.import_preview(
-            school=school,
-            academic_year=year,
-            uploaded_file=SimpleUploadedFile("bench.xlsx", data),
-            create_missing_classrooms=True,
-            by=user,
-        )
+        with previewing if counted else nullcontext():
+            job = import_services.import_preview(
+                school=school,
+                academic_year=year,
+                uploaded_file=SimpleUploadedFile("bench.xlsx", data),
+                create_missing_classrooms=True,
+                by=user,
+            )
         previewed = time.perf_counter()
         if job.errors:
             raise RuntimeError(f"bench file has errors: {job.errors[:3]}")
-        job = import_services.import_commit(job=job, by=user)  # queued: too big for the request
-        # The Celery task's body, run here: the on_commit hook never fires in this rolled-back
-        # transaction, so no message reaches a worker.
-        outcome = import_services.import_run(job_id=job.pk)
+        with committing if counted else nullcontext():
+            job = import_services.import_commit(job=job, by=user)  # queued: too big for the request
+            # The Celery task's body, run here: the on_commit hook never fires in this
+            # rolled-back transaction, so no message reaches a worker.
+            outcome = import_services.import_run(job_id=job.pk)
         finished = time.perf_counter()
         job = ImportJob.objects.get(pk=job.pk)
         if outcome != "done" or job.status != ImportJob.Status.DONE:
             raise RuntimeError(f"import ended {outcome}: {job.errors[:3]}")
         summary.update(job.summary["result"])
+        if counted:
+            queries.update(preview=len(previewing), commit=len(committing))
+            return
         timings["preview"].append(previewed - started)
         timings["commit"].append(finished - previewed)
 
@@ -141,6 +156,7 @@ def run(ctx: Context) -> list[Result]:
         timings["copy"].append(time.perf_counter() - started)
 
     with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        _in_rolled_back_transaction(lambda: import_once(counted=True))
         for _ in range(runs):
             _in_rolled_back_transaction(import_once)
             _in_rolled_back_transaction(copy_once)
@@ -165,15 +181,23 @@ def run(ctx: Context) -> list[Result]:
     copy_ms = ms("copy")
     label = f"{rows_count:,} students"
     written = f"created {summary.get('created', 0):,}, guardians {summary.get('guardians', 0):,}"
+    ratio = total_ms / copy_ms
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     return [
         Result(
             f"import {label} from .xlsx (preview + commit) vs COPY",
             total_ms,
             copy_ms,
-            note=f"{rows_count / total_ms * 1000:,.0f} rows/s vs COPY {rows_count / copy_ms * 1000:,.0f}; {written}",
+            queries=queries["preview"] + queries["commit"],
+            note=(
+                f"{ratio:.1f}× COPY of the same rows in this run ({verdict} the target of ≤ {TARGET_RATIO:.0f}×); "
+                f"{rows_count / total_ms * 1000:,.0f} rows/s vs COPY {rows_count / copy_ms * 1000:,.0f}; {written}"
+            ),
         ),
-        Result("  preview: store, parse, check against DB", ms("preview"), copy_ms),
-        Result("  commit: re-check in transaction, write, audit", ms("commit"), copy_ms),
+        Result("  preview: store, parse, check against DB", ms("preview"), copy_ms, queries=queries["preview"]),
+        Result(
+            "  commit: re-read, re-check in transaction, COPY, audit", ms("commit"), copy_ms, queries=queries["commit"]
+        ),
         Result("  parse + row checks only (no DB)", ms("parse"), copy_ms),
         Result(
             "  upload web request: worker parses vs request parsed",

@@ -1116,3 +1116,58 @@ def test_preview_and_commit_cost_the_same_queries_for_5_rows_or_40(world):
     few = run(5, "1101", 69000)
     many = run(40, "1102", 69100)
     assert many == few
+
+
+def test_preview_and_commit_cost_the_same_queries_for_50_rows_or_500_in_any_chunk_size(world, monkeypatch):
+    # Both through the worker's body, and progress reported every 100 rows: the number of
+    # statements may not follow the number of rows, nor of the chunks the progress is told in.
+    monkeypatch.setattr(import_services, "CHUNK", 100)
+    registrar = world.user("registrar")
+
+    def commit(job: ImportJob) -> int:
+        with CaptureQueriesContext(connection) as committing:
+            job = import_services.import_commit(job=job, by=registrar)
+            assert job.status == ImportJob.Status.QUEUED
+            assert import_services.import_run(job_id=job.pk) == "done"
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE, job.errors
+        return len(committing)
+
+    def run(count: int, prefix: str, base: int, grade: str) -> tuple[int, int, int]:
+        # Each size in a grade of its own, so that both create their three classrooms.
+        rows = samples.dmc_rows(count, grade=grade, rooms=3, id_prefix=prefix, number_base=base)
+        data = samples.xlsx_bytes(DMC_HEADERS, rows)
+        with CaptureQueriesContext(connection) as previewing:
+            job = preview(world, "q.xlsx", data, create_missing_classrooms=True)
+        assert job.valid_rows == count, job.errors[:3]
+        created = commit(job)
+        # The same file again: every student updated (a new surname), none created.
+        surname = DMC_HEADERS.index("นามสกุล")
+        renamed = samples.xlsx_bytes(DMC_HEADERS, [set_cell(row, "นามสกุล", row[surname] + "ใหม่") for row in rows])
+        again = preview(world, "q.xlsx", renamed, create_missing_classrooms=True)
+        assert again.summary["to_update"] == count
+        return len(previewing), created, commit(again)
+
+    monkeypatch.setattr(import_services, "ASYNC_THRESHOLD", 10)
+    preview(world, "warm.xlsx", samples.xlsx_bytes(DMC_HEADERS, samples.dmc_rows(1, id_prefix="1103")))
+    few = run(50, "1101", 81000, "ม.5")
+    many = run(500, "1102", 82000, "ม.6")
+    assert many == few
+
+
+def test_every_imported_student_enrolment_and_guardian_has_its_insert_event_with_the_user_and_reason(world):
+    registrar = world.user("registrar")
+    count = import_services.ASYNC_THRESHOLD + 20
+    job = preview(world, "big.xlsx", big_file(count))
+    job = import_services.import_commit(job=job, by=registrar)
+    assert import_services.import_run(job_id=job.pk) == "done"
+    students = Student.objects.filter(school=world.school_a, student_number__startswith="69")
+    enrolments = Enrolment.objects.filter(student__in=students)
+    guardians = Guardian.objects.filter(student__in=students)
+    assert (students.count(), enrolments.count(), guardians.count()) == (count, count, 2 * count)
+    reason = import_services.audit_reason(job)
+    for rows in (students, enrolments, guardians):
+        events = rows.model.pgh_event_models["insert"].objects.filter(pgh_label="insert", pgh_obj__in=rows)
+        contexts = list(events.values_list("pgh_obj_id", "pgh_context__metadata"))
+        assert sorted(pk for pk, _ in contexts) == sorted(rows.values_list("pk", flat=True)), rows.model
+        assert {(m["user"], m["reason"]) for _, m in contexts} == {(registrar.pk, reason)}, rows.model

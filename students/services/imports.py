@@ -20,7 +20,9 @@ failed with a retry button after JOB_MAX_ATTEMPTS starts, never left "running".
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,13 +32,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from qinfo import cache as degrading_cache
 from qinfo import jobs
 from qinfo.audit import audited
+from qinfo.bulk import copy_rows
 from schools.models import AcademicYear, School, User
 from students import importing
 from students.importing import RowError
@@ -679,11 +682,126 @@ jobs.register(
 
 
 # --- Commit -------------------------------------------------------------------------------
+#
+# The commit writes with PostgreSQL COPY, one statement per table whatever the file's size:
+# the new students' ids are drawn from their sequence first (one query), so their enrolments
+# and guardians can be streamed right after them. COPY fires the row triggers, so every row
+# still gets its history event; the audit context (who, why) reaches those triggers because a
+# statement run through Django's cursor inside `audited` sets it for the transaction
+# (_attach_audit_context). What full_clean would check on the values from the file is checked
+# by _checker, without the cost of cleaning every field of every row.
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class _Progress:
+    """Rows of the file written so far, for the progress bar: the items streamed to the
+    database (students, enrolments, guardians) as a share of the rows, every CHUNK items."""
+
+    def __init__(self, job: ImportJob, *, rows: int, items: int):
+        self.job, self.rows, self.items, self.done = job, rows, max(items, 1), 0
+
+    def counted(self, stream: Iterator[list]) -> Iterator[list]:
+        for row in stream:
+            yield row
+            self.done += 1
+            if self.done % CHUNK == 0:
+                self.report(self.rows * self.done // self.items)
+
+    def report(self, rows: int) -> None:
+        cache.set(progress_key(self.job), rows, timeout=PROGRESS_TTL)
+
+
+class _Rows:
+    """The columns of a model's table and a row of them from a dict of values: the model's
+    defaults for what the file does not give, `now` for auto_now fields."""
+
+    def __init__(self, model: type[models.Model], now, *, with_pk: bool):
+        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.table = model._meta.db_table
+        self.columns = [f.column for f in fields]
+        self.attnames = [f.attname for f in fields]
+        self.fixed: dict[str, Any] = {}
+        self.made: dict[str, Any] = {}
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.fixed[f.attname] = now
+            elif f.has_default() and callable(f.default):
+                self.made[f.attname] = f.default
+            elif not f.primary_key:
+                self.fixed[f.attname] = f.get_default()
+
+    def row(self, values: dict[str, Any]) -> list:
+        row = {**self.fixed, **values}
+        for attname, make in self.made.items():
+            if attname not in values:
+                row[attname] = make()
+        return [row[attname] for attname in self.attnames]
+
+
+@functools.cache
+def _checker(model: type[models.Model]) -> dict[str, tuple[Any, frozenset | None]]:
+    """Per text field: its validators (length, one line) and its allowed choices."""
+    checks = {}
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.CharField):
+            choices = frozenset(value for value, _ in f.flatchoices) if f.choices else None
+            checks[f.attname] = (f, choices)
+    return checks
+
+
+def _check(model: type[models.Model], values: dict[str, Any]) -> None:
+    """What full_clean says about these values (never expected to fire: the file's values were
+    checked by importing.validate_rows; this keeps the database's limits the model's)."""
+    checks = _checker(model)
+    errors: dict[str, list[str]] = {}
+    for attname, value in values.items():
+        check = checks.get(attname)
+        if check is None or value is None:
+            continue
+        field, choices = check
+        try:
+            if value == "":
+                if not field.blank:
+                    raise ValidationError(field.error_messages["blank"], code="blank")
+                continue
+            if choices is not None and value not in choices:
+                raise ValidationError(field.error_messages["invalid_choice"] % {"value": value}, code="invalid_choice")
+            for validator in field.validators:
+                validator(value)
+        except ValidationError as error:
+            errors.setdefault(attname, []).extend(error.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _new_ids(model: type[models.Model], count: int) -> list[int]:
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _attach_audit_context() -> None:
+    """COPY bypasses the ORM, so pghistory cannot put its context on the statement itself; a
+    statement through Django's cursor (which it does prefix) sets it for the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("DO $$ BEGIN END $$")
+
+
+def _copy(rows: _Rows, stream: Iterator[list]) -> int:
+    """COPY rows in, as an IntegrityError like the ORM's when a constraint refuses one; logged
+    with the queries when Django logs them (tests and benchmarks count it)."""
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        count = copy_rows(rows.table, rows.columns, stream)
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": f'COPY "{rows.table}" ({count} rows) FROM STDIN', "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return count
 
 
 def _student_values(record: importing.Record) -> dict[str, Any]:
@@ -691,7 +809,8 @@ def _student_values(record: importing.Record) -> dict[str, Any]:
 
 
 def _write(job: ImportJob, plan: _Plan) -> dict[str, int]:
-    """All inserts and updates of one import; the caller holds the transaction."""
+    """All inserts and updates of one import, in a number of statements that does not grow
+    with the file; the caller holds the transaction and the audit context."""
     school, year = job.school, job.academic_year
     now = timezone.now()
     counts = {"created": 0, "updated": 0, "unchanged": 0, "enrolled": 0, "moved": 0, "guardians": 0}
@@ -736,114 +855,112 @@ def _write(job: ImportJob, plan: _Plan) -> dict[str, int]:
             if enrolment.pk in moving:
                 enrolment.number = None
 
-    processed = 0
-    for chunk in _chunks(plan.items, CHUNK):
-        creates: list[Student] = []
-        updates: list[Student] = []
-        changed_fields: set[str] = set()
-        for item in chunk:
-            values = _student_values(item.record)
-            if item.student is None:
-                student = Student(school=school, **values)
-                student.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
-                creates.append(student)
-                item.student = student
-                continue
-            student = item.student
-            changed = [key for key, value in values.items() if getattr(student, key) != value]
-            if changed:
-                for key in changed:
-                    setattr(student, key, values[key])
-                student.updated_at = now
-                student.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
-                updates.append(student)
-                changed_fields.update(changed)
-            else:
-                counts["unchanged"] += 1
-        Student.objects.bulk_create(creates)
-        if updates:
-            Student.objects.bulk_update(updates, [*sorted(changed_fields), "updated_at"])
-        counts["created"] += len(creates)
-        counts["updated"] += len(updates)
+    # Students: the new ones get their ids now, the changed ones are updated in one statement.
+    creating = [item for item in plan.items if item.student is None]
+    new_ids = iter(_new_ids(Student, len(creating)))
+    student_ids: list[int] = []
+    new_students: list[dict[str, Any]] = []
+    updates: list[Student] = []
+    changed_fields: set[str] = set()
+    for item in plan.items:
+        values = _student_values(item.record)
+        if item.student is None:
+            _check(Student, values)
+            pk = next(new_ids)
+            new_students.append({**values, "id": pk, "school_id": school.pk})
+            student_ids.append(pk)
+            continue
+        student = item.student
+        student_ids.append(student.pk)
+        changed = {key: value for key, value in values.items() if getattr(student, key) != value}
+        if changed:
+            _check(Student, changed)
+            for key, value in changed.items():
+                setattr(student, key, value)
+            student.updated_at = now
+            updates.append(student)
+            changed_fields.update(changed)
+        else:
+            counts["unchanged"] += 1
 
-        new_enrolments: list[Enrolment] = []
-        changed_enrolments: list[Enrolment] = []
-        for item in chunk:
-            v = item.record.values
-            if not v.get("grade"):
-                continue
-            grade_level = plan.grade_levels[v["grade"]]
-            classroom = plan.classrooms.get(item.classroom_key) if item.classroom_key else None
-            number = v.get("number")
-            enrolment = enrolments.get(item.student.pk)
-            if enrolment is None:
-                new_enrolments.append(
-                    Enrolment(
-                        school=school,
-                        student=item.student,
-                        academic_year=year,
-                        grade_level=grade_level,
-                        classroom=classroom,
-                        number=number,
-                    )
-                )
-                continue
-            if classroom is not None:
-                wanted = (grade_level.pk, classroom.pk, number or enrolment.number)
-            elif grade_level.pk == enrolment.grade_level_id:
-                wanted = (grade_level.pk, enrolment.classroom_id, enrolment.number)
-            else:
-                # A new grade without a room: the old room belongs to the old grade.
-                wanted = (grade_level.pk, None, None)
-            if wanted != (enrolment.grade_level_id, enrolment.classroom_id, enrolment.number):
-                enrolment.grade_level_id, enrolment.classroom_id, enrolment.number = wanted
-                changed_enrolments.append(enrolment)
-        # Moved seats first (they were freed above), then the new ones.
-        if changed_enrolments:
-            Enrolment.objects.bulk_update(changed_enrolments, ["grade_level", "classroom", "number"])
-        Enrolment.objects.bulk_create(new_enrolments)
-        counts["enrolled"] += len(new_enrolments)
-        counts["moved"] += len(changed_enrolments)
-
-        new_guardians: list[Guardian] = []
-        changed_guardians: list[Guardian] = []
-        for item in chunk:
-            known = guardians.get(item.student.pk, [])
-            for data in item.record.guardians:
-                match = next(
-                    (g for g in known if (g.first_name, g.last_name) == (data["first_name"], data["last_name"])), None
-                )
-                if match is None and data["relationship"] in (
-                    Guardian.Relationship.FATHER,
-                    Guardian.Relationship.MOTHER,
-                ):
-                    match = next(
-                        (g for g in known if g.relationship == data["relationship"] and g.user_id is None), None
-                    )
-                if match is None:
-                    guardian = Guardian(school=school, student=item.student, **data)
-                    guardian.full_clean(exclude=_RELATIONS, validate_unique=False, validate_constraints=False)
-                    new_guardians.append(guardian)
-                    continue
-                changed = False
-                for key in ("first_name", "last_name", "relationship", "occupation", "phone"):
-                    if data[key] and getattr(match, key) != data[key]:
-                        setattr(match, key, data[key])
-                        changed = True
-                if data["is_primary"] and not match.is_primary:
-                    match.is_primary = True
-                    changed = True
-                if changed:
-                    changed_guardians.append(match)
-        Guardian.objects.bulk_create(new_guardians)
-        if changed_guardians:
-            Guardian.objects.bulk_update(
-                changed_guardians, ["first_name", "last_name", "relationship", "occupation", "phone", "is_primary"]
+    new_enrolments: list[dict[str, Any]] = []
+    changed_enrolments: list[Enrolment] = []
+    for item, student_id in zip(plan.items, student_ids, strict=True):
+        v = item.record.values
+        if not v.get("grade"):
+            continue
+        grade_level = plan.grade_levels[v["grade"]]
+        classroom = plan.classrooms.get(item.classroom_key) if item.classroom_key else None
+        number = v.get("number")
+        enrolment = enrolments.get(student_id)
+        if enrolment is None:
+            new_enrolments.append(
+                {
+                    "school_id": school.pk,
+                    "student_id": student_id,
+                    "academic_year_id": year.pk,
+                    "grade_level_id": grade_level.pk,
+                    "classroom_id": classroom.pk if classroom is not None else None,
+                    "number": number,
+                }
             )
-        counts["guardians"] += len(new_guardians)
+            continue
+        if classroom is not None:
+            wanted = (grade_level.pk, classroom.pk, number or enrolment.number)
+        elif grade_level.pk == enrolment.grade_level_id:
+            wanted = (grade_level.pk, enrolment.classroom_id, enrolment.number)
+        else:
+            # A new grade without a room: the old room belongs to the old grade.
+            wanted = (grade_level.pk, None, None)
+        if wanted != (enrolment.grade_level_id, enrolment.classroom_id, enrolment.number):
+            enrolment.grade_level_id, enrolment.classroom_id, enrolment.number = wanted
+            changed_enrolments.append(enrolment)
 
-        processed += len(chunk)
-        cache.set(progress_key(job), processed, timeout=PROGRESS_TTL)
+    new_guardians: list[dict[str, Any]] = []
+    changed_guardians: list[Guardian] = []
+    for item, student_id in zip(plan.items, student_ids, strict=True):
+        known = guardians.get(student_id, [])
+        for data in item.record.guardians:
+            match = next(
+                (g for g in known if (g.first_name, g.last_name) == (data["first_name"], data["last_name"])), None
+            )
+            if match is None and data["relationship"] in (Guardian.Relationship.FATHER, Guardian.Relationship.MOTHER):
+                match = next((g for g in known if g.relationship == data["relationship"] and g.user_id is None), None)
+            if match is None:
+                _check(Guardian, data)
+                new_guardians.append({**data, "school_id": school.pk, "student_id": student_id})
+                continue
+            changed = False
+            for key in ("first_name", "last_name", "relationship", "occupation", "phone"):
+                if data[key] and getattr(match, key) != data[key]:
+                    setattr(match, key, data[key])
+                    changed = True
+            if data["is_primary"] and not match.is_primary:
+                match.is_primary = True
+                changed = True
+            if changed:
+                changed_guardians.append(match)
+
+    progress = _Progress(job, rows=len(plan.items), items=len(new_students) + len(new_enrolments) + len(new_guardians))
+    _attach_audit_context()
+    if updates:
+        Student.objects.bulk_update(updates, [*sorted(changed_fields), "updated_at"])
+    students = _Rows(Student, now, with_pk=True)
+    counts["created"] = _copy(students, progress.counted(students.row(values) for values in new_students))
+    counts["updated"] = len(updates)
+    # Moved seats first (they were freed above), then the new ones.
+    if changed_enrolments:
+        Enrolment.objects.bulk_update(changed_enrolments, ["grade_level", "classroom", "number"])
+    rows = _Rows(Enrolment, now, with_pk=False)
+    counts["enrolled"] = _copy(rows, progress.counted(rows.row(values) for values in new_enrolments))
+    counts["moved"] = len(changed_enrolments)
+    rows = _Rows(Guardian, now, with_pk=False)
+    counts["guardians"] = _copy(rows, progress.counted(rows.row(values) for values in new_guardians))
+    if changed_guardians:
+        Guardian.objects.bulk_update(
+            changed_guardians, ["first_name", "last_name", "relationship", "occupation", "phone", "is_primary"]
+        )
+    progress.report(len(plan.items))
     return counts
 
 
