@@ -112,7 +112,8 @@ CACHES = {
 AUTH_USER_MODEL = "schools.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the signed-in user read from a 60-second cached copy.
+    "schools.auth.CachedModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -127,9 +128,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: server-side in the database only (not cached_db: signing in and every page must keep
-# working while Redis is down), HTTP-only cookies, expire after a school day of idling.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions: server-side in the database, read through a copy that lives 60 seconds in the cache
+# (schools.sessions; not Django's cached_db, whose copy lives as long as the session: signing
+# in and every page keep working while Redis is down, and a sign-out the cache missed is
+# forgotten within a minute), HTTP-only cookies, expire after a school day of idling.
+SESSION_ENGINE = "schools.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=60 * 60 * 10)

@@ -354,7 +354,7 @@ def guardian_activate(request):
                     # The password validators raise a plain list of messages.
                     form.add_error("password1", error)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="schools.auth.CachedModelBackend")
                 messages.success(request, "เปิดใช้งานบัญชีผู้ปกครองเรียบร้อยแล้ว")
                 return redirect("home")
     return render(request, "students/guardian_activate.html", {"form": form})
