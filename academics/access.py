@@ -137,8 +137,12 @@ def sections_gradable_by(user) -> QuerySet[CourseSection]:
     return queryset.filter(condition)
 
 
-def access_section_for_grading(user, code) -> CourseSection:
-    return get_visible_or_404(sections_gradable_by(user), code=code)
+def access_section_for_grading(user, code, *, with_plan: bool = False) -> CourseSection:
+    """`with_plan` joins the section's assessment plan in the same query (the cell save)."""
+    queryset = sections_gradable_by(user)
+    if with_plan:
+        queryset = queryset.select_related("assessment_plan")
+    return get_visible_or_404(queryset, code=code)
 
 
 def classrooms_evaluable_by(user) -> QuerySet[Classroom]:

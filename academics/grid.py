@@ -28,7 +28,7 @@ from .access import sections_gradable_by, sections_visible_to
 from .locking import LOCKED_MESSAGES, is_editable
 from .models import AssessmentItem, AssessmentPlan, CourseSection, Registration, Result, Score
 from .policy import policy_for
-from .results import Computed, attendance_by_student, compute_row, plan_for
+from .results import Computed, attendance_by_student, attendance_of, compute_row, plan_for
 
 # --- Access --------------------------------------------------------------------------------------
 
@@ -253,6 +253,16 @@ def row_summaries(section: CourseSection, student_ids: Iterable[int]) -> dict[in
         sid: _summary(compute_row(items, scores.get(sid, {}), attendance.get(sid), policy, plan.in_term_ratio), policy)
         for sid in student_ids
     }
+
+
+def row_summary_of(section: CourseSection, plan: AssessmentPlan, items: list[AssessmentItem], facts) -> RowSummary:
+    """The live row of one student from what a single-cell save read back in its own
+    statement (`services.assessment.RowFacts`): no query."""
+    policy = policy_for(section.school)
+    attendance = attendance_of(
+        plan, held_hours=facts.held_hours, missed_hours=facts.missed_hours, absent_hours=facts.absent_hours
+    )
+    return _summary(compute_row(items, facts.cells, attendance, policy, plan.in_term_ratio), policy)
 
 
 # --- The plan --------------------------------------------------------------------------------

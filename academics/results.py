@@ -55,12 +55,8 @@ def plan_for(section: CourseSection) -> AssessmentPlan:
 def attendance_by_student(section: CourseSection, plan: AssessmentPlan, student_ids) -> dict[int, Decimal | None]:
     """Percent of the course's time each student attended so far."""
     if plan.attendance_mode == AssessmentPlan.AttendanceMode.HOURS:
-        planned = Decimal(plan.planned_hours or 0)
         absent = dict(AttendanceHours.objects.filter(section=section).values_list("student_id", "absent_hours"))
-        return {
-            sid: grading.attendance_percent(planned - absent.get(sid, Decimal("0")), planned) if planned else None
-            for sid in student_ids
-        }
+        return {sid: attendance_of(plan, absent_hours=absent.get(sid)) for sid in student_ids}
     held = AttendanceSession.objects.filter(section=section).aggregate(hours=Sum("hours"))["hours"] or Decimal("0")
     if not held:
         return dict.fromkeys(student_ids)
@@ -71,7 +67,24 @@ def attendance_by_student(section: CourseSection, plan: AssessmentPlan, student_
         .annotate(hours=Sum("session__hours"))
         .values_list("student_id", "hours")
     )
-    return {sid: grading.attendance_percent(held - missed.get(sid, Decimal("0")), held) for sid in student_ids}
+    return {sid: attendance_of(plan, held_hours=held, missed_hours=missed.get(sid)) for sid in student_ids}
+
+
+def attendance_of(
+    plan: AssessmentPlan,
+    *,
+    held_hours: Decimal | None = None,
+    missed_hours: Decimal | None = None,
+    absent_hours: Decimal | None = None,
+) -> Decimal | None:
+    """Percent of the course's time one student attended: in hours mode the planned hours less
+    the hours missed; otherwise the hours of meetings held less those the student missed."""
+    if plan.attendance_mode == AssessmentPlan.AttendanceMode.HOURS:
+        planned = Decimal(plan.planned_hours or 0)
+        return grading.attendance_percent(planned - (absent_hours or Decimal("0")), planned) if planned else None
+    if not held_hours:
+        return None
+    return grading.attendance_percent(held_hours - (missed_hours or Decimal("0")), held_hours)
 
 
 def _part(items, scores, *, final: bool, share: int) -> Decimal | None:

@@ -10,12 +10,13 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from academics import tasks
 from academics.grid import cell_history, plan_warnings, section_grid
+from academics.locking import lock_section
 from academics.models import AssessmentItem, Result, ResultStatus, Score
 from academics.results import plan_for
 from academics.services import assessment as services
@@ -282,34 +283,52 @@ def test_concurrent_saves_of_one_cell_never_duplicate_rows(world, section, items
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_inserts_that_skip_the_section_lock_still_meet_one_row(world, section, items):
-    """The insert itself is INSERT ... ON CONFLICT DO NOTHING: two raw inserts of one cell
-    from two connections leave one row and no error."""
-    barrier = threading.Barrier(2)
-    inserted, errors = [], []
+def test_saves_of_different_cells_do_not_wait_for_each_other(world, section, items):
+    """A save share-locks the section: while one teacher's save is still open on one cell,
+    another's save of another cell goes through at once (a lock wait would hit the 2-second
+    lock_timeout and fail), whereas a submit, which locks the section for update, must wait."""
+    teacher = world.user("teacher_a")
+    # An earlier save left the section's results marked dirty (as during any session of entry);
+    # only the very first mark of a burst is a fresh row that a second writer would wait for.
+    services.score_save(
+        section=section, item=items[2], student=world.student_a, raw="1", expected_version=0, by=teacher
+    )
+    first_open, release = threading.Event(), threading.Event()
+    errors = []
 
-    def worker(value: int) -> None:
+    def first() -> None:
         try:
-            barrier.wait(timeout=10)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    services._INSERT,
-                    [world.school_a.pk, section.pk, items[0].pk, world.student_a.pk, value, "", None, "2026-06-01"],
+            with transaction.atomic():
+                services.score_save(
+                    section=section, item=items[0], student=world.student_a, raw="5", expected_version=0, by=teacher
                 )
-                inserted.append(cursor.fetchone())
+                first_open.set()
+                release.wait(timeout=20)
         except Exception as error:
             errors.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in (3, 4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert first_open.wait(timeout=20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            second = services.score_save(
+                section=section, item=items[1], student=world.student_a, raw="7", expected_version=0, by=teacher
+            )
+        assert second.status == "saved"
+        with pytest.raises(OperationalError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            lock_section(section.pk)
+    finally:
+        release.set()
         thread.join(timeout=30)
     assert errors == []
-    assert sum(1 for row in inserted if row is not None) == 1
-    assert Score.objects.count() == 1
+    assert sorted(Score.objects.values_list("value", flat=True)) == [D("1"), D("5"), D("7")]
 
 
 # --- Blocks (paste) ------------------------------------------------------------------------------

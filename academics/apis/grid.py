@@ -9,7 +9,8 @@ exist.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -17,7 +18,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academics.access import access_section_for_grading
-from academics.grid import RowSummary, cell_history, grid_items, locked_reason, open_grid, row_summaries, section_grid
+from academics.grid import (
+    RowSummary,
+    cell_history,
+    grid_items,
+    locked_reason,
+    open_grid,
+    row_summaries,
+    row_summary_of,
+    section_grid,
+)
 from academics.locking import is_editable
 from academics.models import AssessmentItem, CourseSection
 from academics.results import plan_for
@@ -117,6 +127,21 @@ def _local(when):
 
 def _item(section: CourseSection, code) -> AssessmentItem:
     return get_visible_or_404(AssessmentItem.objects.filter(section_id=section.pk), code=code)
+
+
+def _item_of(items: list[AssessmentItem], code) -> AssessmentItem:
+    """The item named by `code` among the section's items already read (404 otherwise)."""
+    for item in items:
+        if str(item.code) == str(code):
+            return item
+    raise Http404
+
+
+def _plan_of(section: CourseSection):
+    try:
+        return section.assessment_plan
+    except ObjectDoesNotExist:
+        return plan_for(section)
 
 
 def _student(section: CourseSection, code) -> Student:
@@ -242,8 +267,11 @@ class ScoreCellApi(APIView):
         "ตอบ 409 พร้อมค่าทั้งสองฝั่งและไม่บันทึก; ส่งค่าเดิมซ้ำได้ผลเหมือนเดิม",
     )
     def put(self, request, code, item_code, student_code):
-        section = access_section_for_grading(request.user, code)
-        item = _item(section, item_code)
+        # The hot path of grade entry, in five queries with the session and user from the
+        # cache: the roles, the section with its plan, its items, the student, the save.
+        section = access_section_for_grading(request.user, code, with_plan=True)
+        items = grid_items(section)
+        item = _item_of(items, item_code)
         student = _student(section, student_code)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -258,7 +286,10 @@ class ScoreCellApi(APIView):
         if result.conflict:
             body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
             return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        summary = row_summaries(section, [student.pk])[student.pk]
+        if result.row is not None:
+            summary = row_summary_of(section, _plan_of(section), items, result.row)
+        else:
+            summary = row_summaries(section, [student.pk])[student.pk]
         body = {"status": result.status, "cell": cell_json(result.cell), "row": row_json(student, summary)}
         return Response(self.OutputSerializer(body).data)
 

@@ -12,15 +12,17 @@ through it or through `scores_save_block`, which applies the same rules to a sma
   wants to write, nothing is written and the caller gets both values (theirs, with who and
   when, and yours) to let the teacher choose. Writing what is already stored is a no-op
   success, so a request retried after a lost response is harmless;
-- every write locks the section row first (`locking.lock_section`) so that a concurrent
-  submit/approve cannot slip in between the check and the write, and refuses non-draft
-  sections in Thai;
+- every write locks the section row first so that a concurrent submit/approve cannot slip in
+  between the check and the write, and refuses non-draft sections in Thai: a single cell takes
+  a share lock in its one statement (saves of different cells run side by side), a block and
+  the approval steps take it for update (`locking.lock_section`);
 - after the transaction commits, a debounced Celery task recomputes the section's Result rows
   (`academics.tasks.request_recompute`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,9 +36,17 @@ from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
 
 from academics.locking import ensure_section_editable, lock_section
-from academics.models import AssessmentItem, AssessmentPlan, CourseSection, Registration, Score
+from academics.models import (
+    AssessmentItem,
+    AssessmentPlan,
+    AttendanceMark,
+    CourseSection,
+    Registration,
+    ResultStatus,
+    Score,
+)
 from academics.results import plan_for
-from academics.tasks import request_recompute
+from academics.tasks import SECTION_RESULTS, enqueue_recompute, request_recompute
 from qinfo.audit import audited
 from qinfo.thaidate import thai_digits_to_arabic
 
@@ -147,25 +157,98 @@ class StoredCell:
         return cls(item, student, score.value, score.mark, score.version, updated_by, score.updated_at)
 
 
+# One round trip for the whole save: share-lock the section (a submit/approve takes it FOR
+# UPDATE, so it waits for saves in flight and saves after it see the new status; saves of
+# different cells do not wait for each other), check the draft status and the registration,
+# insert or update the cell only when the client's version is current and the content
+# differs, mark the section's results dirty, and read back the student's other cells and
+# attendance of the section for the live row. `upsert` is empty when nothing was written
+# (locked, not registered, unchanged or a conflict): the caller then reads why.
+_SAVE = """
+WITH sec AS (
+    SELECT s.id, s.school_id, s.result_status,
+           EXISTS (SELECT 1 FROM academics_registration r
+                   WHERE r.section_id = s.id AND r.student_id = %(student)s) AS registered
+    FROM academics_coursesection s
+    WHERE s.id = %(section)s
+    FOR SHARE OF s
+),
+upsert AS (
+    INSERT INTO academics_score AS sc
+        (school_id, section_id, item_id, student_id, value, mark, version, updated_by_id, updated_at)
+    SELECT sec.school_id, sec.id, %(item)s, %(student)s, %(value)s, %(mark)s, 1, %(user)s, %(now)s
+    FROM sec
+    WHERE sec.result_status = 'draft' AND sec.registered
+      AND (
+        EXISTS (SELECT 1 FROM academics_score e WHERE e.item_id = %(item)s AND e.student_id = %(student)s)
+        OR ((%(expected)s::integer IS NULL OR %(expected)s::integer = 0)
+            AND (%(value)s::numeric IS NOT NULL OR %(mark)s <> ''))
+      )
+    ON CONFLICT (item_id, student_id) DO UPDATE
+        SET value = EXCLUDED.value, mark = EXCLUDED.mark, version = sc.version + 1,
+            updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at
+        WHERE (sc.value IS DISTINCT FROM EXCLUDED.value OR sc.mark IS DISTINCT FROM EXCLUDED.mark)
+          AND (%(expected)s::integer IS NULL OR sc.version = %(expected)s::integer)
+    RETURNING sc.id, sc.value, sc.mark, sc.version, sc.updated_at
+),
+dirty AS (
+    INSERT INTO qinfo_dirtymark (kind, key, marked_at)
+    SELECT %(dirty_kind)s, %(section)s, %(now)s FROM upsert
+    ON CONFLICT (kind, key) DO NOTHING
+)
+SELECT sec.result_status, sec.registered,
+       upsert.id, upsert.value, upsert.mark, upsert.version, upsert.updated_at,
+       ARRAY(SELECT ARRAY[o.item_id::text, o.value::text, o.mark]
+             FROM academics_score o
+             WHERE o.section_id = %(section)s AND o.student_id = %(student)s AND o.item_id <> %(item)s),
+       (SELECT COALESCE(SUM(a.hours), 0) FROM academics_attendancesession a WHERE a.section_id = %(section)s),
+       (SELECT COALESCE(SUM(a.hours), 0) FROM academics_attendancemark m
+            JOIN academics_attendancesession a ON a.id = m.session_id
+            WHERE a.section_id = %(section)s AND m.student_id = %(student)s
+              AND NOT (m.status = ANY(%(attended)s))),
+       (SELECT h.absent_hours FROM academics_attendancehours h
+            WHERE h.section_id = %(section)s AND h.student_id = %(student)s)
+FROM sec LEFT JOIN upsert ON TRUE
+"""
+
+
+@dataclass(frozen=True)
+class RowCell:
+    """A stored cell of the saved student's row, as the live totals need it."""
+
+    item_id: int
+    value: Decimal | None
+    mark: str
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    """What the live row of the saved student is computed from, read in the save's statement:
+    the stored cells by item and the attendance figures of the section."""
+
+    cells: dict[int, RowCell]
+    held_hours: Decimal
+    missed_hours: Decimal
+    absent_hours: Decimal | None
+
+
 @dataclass(frozen=True)
 class SaveResult:
     """The outcome of a save. On a conflict nothing was written: `cell` is theirs (with who
-    and when) and `yours` is what the client asked for."""
+    and when) and `yours` is what the client asked for. `row` is filled when the save wrote."""
 
     status: Literal["saved", "unchanged", "conflict"]
     cell: StoredCell
     yours: CellValue
+    row: RowFacts | None = None
 
     @property
     def conflict(self) -> bool:
         return self.status == "conflict"
 
 
-def _check_cell_belongs(section: CourseSection, item: AssessmentItem, student) -> None:
-    if item.section_id != section.pk:
-        raise _invalid("item", "รายการวัดผลนี้ไม่ได้อยู่ในกลุ่มการเรียนนี้", "wrong_section")
-    if not Registration.objects.filter(section_id=section.pk, student_id=student.pk).exists():
-        raise _invalid("student", f"{student.full_name} ไม่ได้ลงทะเบียนในกลุ่มการเรียนนี้", "not_registered")
+def _not_registered(student) -> ValidationError:
+    return _invalid("student", f"{student.full_name} ไม่ได้ลงทะเบียนในกลุ่มการเรียนนี้", "not_registered")
 
 
 def _decide(current: Score | None, wanted: CellValue, expected_version: int | None) -> str:
@@ -179,76 +262,75 @@ def _decide(current: Score | None, wanted: CellValue, expected_version: int | No
     return "saved"
 
 
-_INSERT = """
-    INSERT INTO academics_score
-        (school_id, section_id, item_id, student_id, value, mark, version, updated_by_id, updated_at)
-    VALUES (%s, %s, %s, %s, %s, %s, 1, %s, %s)
-    ON CONFLICT (item_id, student_id) DO NOTHING
-    RETURNING id
-"""
-
-
-def _write(section: CourseSection, item, student, current: Score | None, wanted: CellValue, by) -> Score | None:
-    """Insert or update one cell; None when another writer inserted the row first."""
-    now = timezone.now()
-    user_id = getattr(by, "pk", None)
-    try:
-        with transaction.atomic():  # a savepoint: the trigger's refusal must not poison the caller
-            if current is None:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        _INSERT,
-                        [section.school_id, section.pk, item.pk, student.pk, wanted.value, wanted.mark, user_id, now],
-                    )
-                    row = cursor.fetchone()
-                return None if row is None else Score.objects.select_related("updated_by").get(pk=row[0])
-            current.value, current.mark = wanted.value, wanted.mark
-            current.version += 1
-            current.updated_by = by
-            current.save(update_fields=["value", "mark", "version", "updated_by", "updated_at"])
-            return current
-    except IntegrityError as error:
-        # The database trigger (score within 0..max) or a check constraint refused it; the
-        # parse above makes this rare (a maximum lowered in the same instant), but never a 500.
-        raise _invalid(
-            "value",
-            f"คะแนน “{item.name}” ของ {student.full_name} ต้องอยู่ระหว่าง 0–{format_score(item.max_score)}",
-            "out_of_range",
-        ) from error
-
-
-def _locked_current(item, student) -> Score | None:
-    return (
-        Score.objects.select_for_update(of=("self",))
-        .select_related("updated_by")
-        .filter(item_id=item.pk, student_id=student.pk)
-        .first()
+def _out_of_range(item, student) -> ValidationError:
+    return _invalid(
+        "value",
+        f"คะแนน “{item.name}” ของ {student.full_name} ต้องอยู่ระหว่าง 0–{format_score(item.max_score)}",
+        "out_of_range",
     )
 
 
-@transaction.atomic
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
 def score_save(*, section: CourseSection, item: AssessmentItem, student, raw: str | None, expected_version, by):
     """Save one cell of the grade grid. Returns a SaveResult (saved / unchanged / conflict);
     raises ValidationError with a Thai message for input that cannot be a score and for a
     section that is no longer a draft. `expected_version` is the version the client last
-    saw (0 for a cell it saw empty and never saved); None skips the check (last write wins)."""
-    section = lock_section(section.pk)
-    ensure_section_editable(section)
-    _check_cell_belongs(section, item, student)
+    saw (0 for a cell it saw empty and never saved); None skips the check (last write wins).
+
+    A write is one statement (`_SAVE`), atomic by itself: outside a transaction it runs in
+    autocommit (no BEGIN/COMMIT round trips on the hot path), inside one in a savepoint so a
+    refusal does not abort the caller's transaction. Only a save that writes nothing reads
+    again, to say why."""
+    if item.section_id != section.pk:
+        raise _invalid("item", "รายการวัดผลนี้ไม่ได้อยู่ในกลุ่มการเรียนนี้", "wrong_section")
     wanted = parse_cell(raw, item=item, student=student)
+    now = timezone.now()
+    params = {
+        "section": section.pk,
+        "item": item.pk,
+        "student": student.pk,
+        "value": wanted.value,
+        "mark": wanted.mark,
+        "expected": expected_version,
+        "user": getattr(by, "pk", None),
+        "now": now,
+        "dirty_kind": SECTION_RESULTS,
+        "attended": list(AttendanceMark.ATTENDED),
+    }
+    in_transaction = connection.in_atomic_block
     with audited(by, "บันทึกคะแนน"):
-        for _attempt in range(2):
-            current = _locked_current(item, student)
-            status = _decide(current, wanted, expected_version)
-            if status != "saved":
-                return SaveResult(status, StoredCell.of(current, item=item, student=student), wanted)
-            saved = _write(section, item, student, current, wanted, by)
-            if saved is not None:
-                request_recompute(section.pk)
-                return SaveResult("saved", StoredCell.of(saved, item=item, student=student), wanted)
-            # Someone inserted the row between our read and our insert (a writer that did not
-            # lock the section): read it again, now locked, and decide once more.
-    raise ValidationError("บันทึกคะแนนไม่สำเร็จ กรุณาลองอีกครั้ง", code="retry")  # pragma: no cover
+        try:
+            with transaction.atomic() if in_transaction else contextlib.nullcontext(), connection.cursor() as cursor:
+                cursor.execute(_SAVE, params)
+                row = cursor.fetchone()
+        except IntegrityError as error:
+            # The database trigger (score within 0..max) refused it: the parse above makes this
+            # rare (a maximum lowered in the same instant), but never a 500.
+            raise _out_of_range(item, student) from error
+    if row is None:  # the section itself is gone (sections with scores are protected)
+        raise _invalid("section", "ไม่พบกลุ่มการเรียนนี้", "missing")
+    status, registered, score_id, value, mark, version, updated_at, others, held, missed, absent = row
+    if status != ResultStatus.DRAFT:
+        section.result_status = status
+        ensure_section_editable(section)
+    if not registered:
+        raise _not_registered(student)
+    if score_id is None:
+        current = Score.objects.select_related("updated_by").filter(item_id=item.pk, student_id=student.pk).first()
+        decision = _decide(current, wanted, expected_version)
+        # "saved" here means the row changed between the statement and this read: report what is
+        # stored now as theirs, and let the client decide (a retry with its version writes).
+        decision = "unchanged" if decision == "unchanged" else "conflict"
+        return SaveResult(decision, StoredCell.of(current, item=item, student=student), wanted)
+    transaction.on_commit(lambda: enqueue_recompute(section.pk))
+    saved = StoredCell(item, student, value, mark, version, by, updated_at)
+    cells = {int(item_id): RowCell(int(item_id), _decimal(v), m) for item_id, v, m in others}
+    cells[item.pk] = RowCell(item.pk, value, mark)
+    facts = RowFacts(cells, Decimal(held), Decimal(missed), absent)
+    return SaveResult("saved", saved, wanted, facts)
 
 
 # --- Saving a small block (paste) --------------------------------------------------------------

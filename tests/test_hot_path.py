@@ -1,0 +1,136 @@
+"""The score save is the hot path of grade entry (a whole area's teachers in the same two weeks):
+five queries with the session and the signed-in user read from their cached copies, whatever
+the size of the class, the audit trail unchanged; and the cached copies never outlive a
+sign-out, ended sessions or a closed account."""
+
+from __future__ import annotations
+
+import json
+
+import pghistory.models
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from academics.models import AssessmentItem, Registration, Score
+from academics.results import plan_for
+from schools.auth import _user_key
+from schools.services import organisation as org_services
+from schools.sessions import KEY_PREFIX
+
+from . import factories as f
+
+HOT_PATH_QUERIES = 5
+
+
+@pytest.fixture
+def section(world):
+    subject = f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1")
+    section = f.make_section(subject, world.class_a, teachers=[world.user("teacher_a")])
+    plan_for(section)
+    return section
+
+
+@pytest.fixture
+def items(world, section):
+    work = AssessmentItem.objects.create(school=world.school_a, section=section, name="งาน", max_score=70, order=1)
+    final = AssessmentItem.objects.create(
+        school=world.school_a, section=section, name="ปลายภาค", max_score=30, is_final=True, order=2
+    )
+    return work, final
+
+
+def _grow_class(world, section, students: int) -> None:
+    for _ in range(students):
+        student = f.StudentFactory(school=world.school_a)
+        f.enrol(student, world.class_a)
+        Registration.objects.create(school=world.school_a, section=section, student=student)
+
+
+def _statements(context: CaptureQueriesContext) -> list[str]:
+    """The statements a request sent, less the savepoints that exist only because each test runs
+    inside a transaction (in production the save runs in autocommit)."""
+    sent = []
+    for query in context.captured_queries:
+        body = query["sql"].rsplit("true); ", 1)[-1].strip()  # after pghistory's set_config prefix
+        if body.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            continue
+        sent.append(query["sql"])
+    return sent
+
+
+def _put(client, section, item, student, value, version):
+    return client.put(
+        f"/api/v1/sections/{section.code}/scores/{item.code}/{student.code}/",
+        data=json.dumps({"value": value, "expected_version": version}),
+        content_type="application/json",
+    )
+
+
+@pytest.mark.parametrize("extra_students", [0, 40])
+def test_a_cell_save_takes_five_queries_whatever_the_class_size(world, section, items, extra_students):
+    _grow_class(world, section, extra_students)
+    client = Client()
+    client.force_login(world.user("teacher_a"))
+    assert _put(client, section, items[0], world.student_a, "40", 0).status_code == 200  # warms the copies
+    with CaptureQueriesContext(connection) as context:
+        response = _put(client, section, items[1], world.student_a, "25", 0)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "saved"
+    assert (body["row"]["in_term"], body["row"]["final"], body["row"]["total"]) == ("40.00", "25.00", "65.00")
+    statements = _statements(context)
+    assert len(statements) == HOT_PATH_QUERIES, "\n\n".join(statements)
+
+
+def test_the_one_statement_save_keeps_the_audit_trail_with_who_and_why(world, section, items):
+    client = Client()
+    client.force_login(world.user("teacher_a"))
+    assert _put(client, section, items[0], world.student_a, "40", 0).status_code == 200
+    assert _put(client, section, items[0], world.student_a, "45", 1).status_code == 200
+    score = Score.objects.get(item=items[0], student=world.student_a)
+    assert (score.value, score.version, score.updated_by) == (45, 2, world.user("teacher_a"))
+    events = pghistory.models.Events.objects.tracks(score).order_by("pgh_created_at", "pgh_id")
+    assert [float(e.pgh_data["value"]) for e in events] == [40.0, 45.0]
+    for event in events:
+        assert event.pgh_context["user"] == world.user("teacher_a").pk
+        assert event.pgh_context["reason"] == "บันทึกคะแนน"
+    assert _put(client, section, items[0], world.student_a, "45", 2).json()["status"] == "unchanged"
+    assert _put(client, section, items[0], world.student_a, "30", 1).status_code == 409
+    assert Score.objects.get(pk=score.pk).version == 2
+
+
+def test_a_revoked_sign_out_and_ended_sessions_are_not_outlived_by_the_cached_copies(world, section, items):
+    teacher = world.user("teacher_a")
+    client = Client()
+    client.force_login(teacher)
+    assert client.get("/").status_code == 200
+    session_key = client.cookies["sessionid"].value
+    assert cache.get(KEY_PREFIX + session_key) is not None
+    assert cache.get(_user_key(teacher.pk)) is not None
+
+    org_services.user_sessions_end(user=teacher, reason="ทดสอบ")
+    assert _put(client, section, items[0], world.student_a, "40", 0).status_code in (401, 403)
+    assert not Score.objects.exists()
+
+    other = Client()
+    other.force_login(world.user("teacher_a"))
+    assert other.get("/").status_code == 200
+    key = other.cookies["sessionid"].value
+    other.post("/logout/")
+    assert cache.get(KEY_PREFIX + key) is None
+    stolen = Client()
+    stolen.cookies["sessionid"] = key
+    assert stolen.get("/", follow=False).status_code == 302  # to the sign-in page
+
+
+def test_a_closed_account_is_refused_at_once_despite_its_cached_copy(world):
+    teacher = world.user("teacher_a")
+    client = Client()
+    client.force_login(teacher)
+    assert client.get("/").status_code == 200
+    teacher.is_active = False
+    teacher.save(update_fields=["is_active"])
+    assert client.get("/", follow=False).status_code == 302
