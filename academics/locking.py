@@ -31,3 +31,20 @@ def lock_section(section_id: int) -> CourseSection:
     """Re-read a section FOR UPDATE so a concurrent submit/approve cannot slip between the
     check and the write."""
     return CourseSection.objects.select_for_update(of=("self",)).select_related("subject", "term").get(pk=section_id)
+
+
+def share_lock_section(section: CourseSection) -> CourseSection:
+    """Share-lock the section row and refresh its result status on `section`: writes of single
+    cells (an attendance mark, a score) take this so that they run side by side, while a
+    submit/approve or a block write (`lock_section`, FOR UPDATE) waits for them and they wait
+    for it. Every write that creates a shared row under this lock must tolerate a concurrent
+    twin (ON CONFLICT)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT result_status FROM academics_coursesection WHERE id = %s FOR SHARE", [section.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise CourseSection.DoesNotExist
+    section.result_status = row[0]
+    return section

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
 from django.test import Client
 from pghistory.models import Events
 
@@ -159,6 +161,67 @@ def test_the_same_mark_saved_twice_keeps_one_row_and_the_last_write_wins(world, 
     mark(section, MON_18, 1, world.student_a, S.SICK)
     rows = AttendanceMark.objects.filter(session__section=section, student=world.student_a)
     assert [r.status for r in rows] == [S.SICK]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marks_of_two_students_in_one_meeting_do_not_wait_for_each_other(world, section):
+    """A mark share-locks the section: while one teacher's mark is still open, another's mark of
+    another student goes through (a wait would hit the 2-second lock_timeout)."""
+    mark(section, MON_18, 1, world.student_a, S.PRESENT)
+    opened, release, errors = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                mark(section, MON_18, 1, world.student_a, S.ABSENT)
+                opened.set()
+                release.wait(timeout=20)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert opened.wait(timeout=20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            mark(section, MON_18, 1, world.student_a2, S.LATE)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert errors == []
+    statuses = dict(AttendanceMark.objects.filter(session__section=section).values_list("student_id", "status"))
+    assert statuses == {world.student_a.pk: S.ABSENT, world.student_a2.pk: S.LATE}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_marks_of_one_meeting_at_once_record_one_meeting_and_both_marks(world, section):
+    barrier, errors = threading.Barrier(2), []
+
+    def worker(student, status) -> None:
+        try:
+            barrier.wait(timeout=10)
+            mark(section, MON_18, 1, student, status)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=worker, args=(world.student_a, S.ABSENT)),
+        threading.Thread(target=worker, args=(world.student_a2, S.SICK)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    session = AttendanceSession.objects.get(section=section, date=MON_18, period=1)
+    statuses = dict(AttendanceMark.objects.filter(session=session).values_list("student_id", "status"))
+    assert statuses == {world.student_a.pk: S.ABSENT, world.student_a2.pk: S.SICK}
 
 
 def test_a_mark_is_audited_with_the_teacher_and_a_reason(world, section):

@@ -29,7 +29,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from academics import grading
-from academics.locking import LOCKED_MESSAGES, ensure_section_editable, is_editable, lock_section
+from academics.locking import LOCKED_MESSAGES, ensure_section_editable, is_editable, lock_section, share_lock_section
 from academics.models import (
     AssessmentPlan,
     AttendanceHours,
@@ -244,13 +244,20 @@ def _ensure_meetings_mode(section: CourseSection) -> AssessmentPlan:
 
 
 def _create_session(section: CourseSection, day: date, period: int | None, hours: Decimal) -> AttendanceSession:
-    """A new session with every registered student present (the default of a roll call)."""
-    session = AttendanceSession.objects.create(
-        school_id=section.school_id, section=section, date=day, period=period, hours=hours
+    """A new session with every registered student present (the default of a roll call). Two
+    teachers' first marks of one meeting may arrive together (single marks share the section
+    lock): the second finds the first's session and marks instead of failing."""
+    AttendanceSession.objects.bulk_create(
+        [AttendanceSession(school_id=section.school_id, section=section, date=day, period=period, hours=hours)],
+        ignore_conflicts=True,
     )
+    session = AttendanceSession.objects.get(section=section, date=day, period=period)
     AttendanceMark.objects.bulk_create(
-        AttendanceMark(school_id=section.school_id, session=session, student_id=student_id, status=Status.PRESENT)
-        for student_id in Registration.objects.filter(section=section).values_list("student_id", flat=True)
+        (
+            AttendanceMark(school_id=section.school_id, session=session, student_id=student_id, status=Status.PRESENT)
+            for student_id in Registration.objects.filter(section=section).values_list("student_id", flat=True)
+        ),
+        ignore_conflicts=True,
     )
     return session
 
@@ -275,10 +282,11 @@ def attendance_mark_set(
     by,
     today: date | None = None,
 ) -> AttendanceMark:
-    """Set one student's status in one meeting: an idempotent upsert, last write wins."""
+    """Set one student's status in one meeting: an idempotent upsert, last write wins. Marks of
+    different students do not wait for each other (the section is share-locked)."""
     if status not in Status.values:
         raise ValidationError({"status": "สถานะต้องเป็น / (มา) ส (สาย) ล (ลา) ป (ป่วย) หรือ ข (ขาด)"})
-    section = lock_section(section.pk)
+    section = share_lock_section(section)
     ensure_section_editable(section)
     _ensure_meetings_mode(section)
     _registered_student(section, student)
@@ -286,10 +294,17 @@ def attendance_mark_set(
     with audited(by, reason):
         session = _session_for_write(section, day, period, today)
         mark = AttendanceMark.objects.filter(session=session, student=student).first()
-        if mark is None:
-            return AttendanceMark.objects.create(
+        if mark is None:  # registered after the meeting was first recorded
+            new = AttendanceMark(
                 school_id=section.school_id, session=session, student=student, status=status, updated_by=by
             )
+            AttendanceMark.objects.bulk_create(
+                [new],
+                update_conflicts=True,
+                unique_fields=["session", "student"],
+                update_fields=["status", "updated_by"],
+            )
+            return AttendanceMark.objects.get(session=session, student=student)
         if mark.status != status:
             mark.status, mark.updated_by = status, by
             mark.save(update_fields=["status", "updated_by"])
