@@ -6,16 +6,18 @@ sign-out, ended sessions or a closed account."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pghistory.models
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from academics.models import AssessmentItem, Registration, Score
 from academics.results import plan_for
+from academics.services import assessment as services
 from schools.auth import _user_key
 from schools.services import organisation as org_services
 from schools.sessions import KEY_PREFIX
@@ -134,3 +136,43 @@ def test_a_closed_account_is_refused_at_once_despite_its_cached_copy(world):
     teacher.is_active = False
     teacher.save(update_fields=["is_active"])
     assert client.get("/", follow=False).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_of_a_class_lose_and_double_nothing(world, section, items):
+    """Four teachers' tabs save their own cells ten times each, at once, each sending the version
+    it last saw: every save is acknowledged, and every acknowledged save is what is stored."""
+    teacher = world.user("teacher_a")
+    cells = [(item, student) for item in items for student in (world.student_a, world.student_a2)]
+    barrier = threading.Barrier(len(cells))
+    acknowledged: dict[tuple[int, int], tuple[int, str]] = {}
+    errors = []
+
+    def tab(item, student) -> None:
+        version = 0
+        try:
+            barrier.wait(timeout=10)
+            for n in range(1, 11):
+                value = str(n + (0 if item.is_final else 40))
+                result = services.score_save(
+                    section=section, item=item, student=student, raw=value, expected_version=version, by=teacher
+                )
+                if result.status != "saved":
+                    errors.append(result.status)
+                    return
+                version = result.cell.version
+                acknowledged[(item.pk, student.pk)] = (version, value)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tab, args=cell) for cell in cells]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    stored = {(s.item_id, s.student_id): (s.version, str(int(s.value))) for s in Score.objects.all()}
+    assert stored == acknowledged
+    assert all(version == 10 for version, _ in stored.values())
