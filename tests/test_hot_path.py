@@ -11,7 +11,7 @@ import threading
 import pghistory.models
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -176,3 +176,42 @@ def test_concurrent_saves_of_a_class_lose_and_double_nothing(world, section, ite
     stored = {(s.item_id, s.student_id): (s.version, str(int(s.value))) for s in Score.objects.all()}
     assert stored == acknowledged
     assert all(version == 10 for version, _ in stored.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saves_of_one_students_row_take_turns_so_the_live_totals_include_both(world, section, items):
+    """The grid sends a row's cells one after another without waiting: the second save waits
+    for the first to commit, and the row it returns counts the first cell."""
+    teacher = world.user("teacher_a")
+    first_open, release = threading.Event(), threading.Event()
+    second_result, errors = [], []
+
+    def second() -> None:
+        try:
+            assert first_open.wait(timeout=20)
+            second_result.append(
+                services.score_save(
+                    section=section, item=items[1], student=world.student_a, raw="25", expected_version=0, by=teacher
+                )
+            )
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    try:
+        with transaction.atomic():
+            services.score_save(
+                section=section, item=items[0], student=world.student_a, raw="40", expected_version=0, by=teacher
+            )
+            first_open.set()
+            thread.join(timeout=1)  # it must be waiting for this transaction, not done
+            assert second_result == []
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert errors == []
+    cells = second_result[0].row.cells
+    assert {item_id: cell.value for item_id, cell in cells.items()} == {items[0].pk: 40, items[1].pk: 25}

@@ -10,6 +10,7 @@ exist.
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -272,17 +273,22 @@ class ScoreCellApi(APIView):
         section = access_section_for_grading(request.user, code, with_plan=True)
         items = grid_items(section)
         item = _item_of(items, item_code)
-        student = _student(section, student_code)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.score_save(
-            section=section,
-            item=item,
-            student=student,
-            raw=serializer.validated_data["value"],
-            expected_version=serializer.validated_data["expected_version"],
-            by=request.user,
-        )
+        with transaction.atomic():
+            registration = services.lock_registration(section_id=section.pk, student_code=student_code)
+            if registration is None:
+                raise Http404
+            student = registration.student
+            result = services.score_save(
+                section=section,
+                item=item,
+                student=student,
+                raw=serializer.validated_data["value"],
+                expected_version=serializer.validated_data["expected_version"],
+                by=request.user,
+                row_locked=True,
+            )
         if result.conflict:
             body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
             return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)

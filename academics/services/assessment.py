@@ -22,7 +22,6 @@ through it or through `scores_save_block`, which applies the same rules to a sma
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -274,16 +273,45 @@ def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def score_save(*, section: CourseSection, item: AssessmentItem, student, raw: str | None, expected_version, by):
+def lock_registration(*, section_id: int, student_id: int | None = None, student_code=None) -> Registration | None:
+    """Lock the student's registration in the section (FOR UPDATE), with the student: saves of
+    one student's row take turns, so that each one's live totals include the cell saved just
+    before it; other students' saves do not wait. None when the student is not registered."""
+    queryset = Registration.objects.select_related("student").select_for_update(of=("self",))
+    queryset = queryset.filter(section_id=section_id)
+    if student_id is not None:
+        queryset = queryset.filter(student_id=student_id)
+    else:
+        queryset = queryset.filter(student__code=student_code)
+    return queryset.first()
+
+
+def _run_save(params: dict):
+    with connection.cursor() as cursor:
+        cursor.execute(_SAVE, params)
+        return cursor.fetchone()
+
+
+def score_save(
+    *,
+    section: CourseSection,
+    item: AssessmentItem,
+    student,
+    raw: str | None,
+    expected_version,
+    by,
+    row_locked: bool = False,
+):
     """Save one cell of the grade grid. Returns a SaveResult (saved / unchanged / conflict);
     raises ValidationError with a Thai message for input that cannot be a score and for a
     section that is no longer a draft. `expected_version` is the version the client last
     saw (0 for a cell it saw empty and never saved); None skips the check (last write wins).
 
-    A write is one statement (`_SAVE`), atomic by itself: outside a transaction it runs in
-    autocommit (no BEGIN/COMMIT round trips on the hot path), inside one in a savepoint so a
-    refusal does not abort the caller's transaction. Only a save that writes nothing reads
-    again, to say why."""
+    The write is one statement (`_SAVE`), after the lock on the student's registration in the
+    section (`lock_registration`), in a transaction (a savepoint inside the caller's). With
+    `row_locked` the caller has taken that lock itself in its open transaction (the grid API,
+    which reads the student that way) and the statement runs in that transaction. Only a save
+    that writes nothing reads again, to say why."""
     if item.section_id != section.pk:
         raise _invalid("item", "รายการวัดผลนี้ไม่ได้อยู่ในกลุ่มการเรียนนี้", "wrong_section")
     wanted = parse_cell(raw, item=item, student=student)
@@ -300,12 +328,15 @@ def score_save(*, section: CourseSection, item: AssessmentItem, student, raw: st
         "dirty_kind": SECTION_RESULTS,
         "attended": list(AttendanceMark.ATTENDED),
     }
-    in_transaction = connection.in_atomic_block
     with audited(by, "บันทึกคะแนน"):
         try:
-            with transaction.atomic() if in_transaction else contextlib.nullcontext(), connection.cursor() as cursor:
-                cursor.execute(_SAVE, params)
-                row = cursor.fetchone()
+            if row_locked:
+                row = _run_save(params)
+            else:
+                with transaction.atomic():
+                    if lock_registration(section_id=section.pk, student_id=student.pk) is None:
+                        raise _not_registered(student)
+                    row = _run_save(params)
         except IntegrityError as error:
             # The database trigger (score within 0..max) refused it: the parse above makes this
             # rare (a maximum lowered in the same instant), but never a 500.
