@@ -283,9 +283,9 @@ def test_concurrent_saves_of_one_cell_never_duplicate_rows(world, section, items
 
 
 @pytest.mark.django_db(transaction=True)
-def test_saves_of_different_cells_do_not_wait_for_each_other(world, section, items):
+def test_saves_of_different_students_cells_do_not_wait_for_each_other(world, section, items):
     """A save share-locks the section: while one teacher's save is still open on one cell,
-    another's save of another cell goes through at once (a lock wait would hit the 2-second
+    another's save of another student's cell goes through at once (a lock wait would hit the 2-second
     lock_timeout and fail), whereas a submit, which locks the section for update, must wait."""
     teacher = world.user("teacher_a")
     # An earlier save left the section's results marked dirty (as during any session of entry);
@@ -317,7 +317,7 @@ def test_saves_of_different_cells_do_not_wait_for_each_other(world, section, ite
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
             second = services.score_save(
-                section=section, item=items[1], student=world.student_a, raw="7", expected_version=0, by=teacher
+                section=section, item=items[1], student=world.student_a2, raw="7", expected_version=0, by=teacher
             )
         assert second.status == "saved"
         with pytest.raises(OperationalError), transaction.atomic():
