@@ -221,7 +221,7 @@ def section_grid(section: CourseSection) -> Grid:
     if not is_editable(section):
         _show_stored_results(section, rows, policy)
     rows.sort(key=lambda row: row.order)
-    return Grid(section, plan, policy, items, rows, plan_warnings(plan, items))
+    return Grid(section, plan, policy, items, rows, plan_warnings(plan, items, period=period_word(section)))
 
 
 def _show_stored_results(section: CourseSection, rows: list[GridRow], policy: grading.Policy) -> None:
@@ -268,13 +268,19 @@ def row_summary_of(section: CourseSection, plan: AssessmentPlan, items: list[Ass
 # --- The plan --------------------------------------------------------------------------------
 
 
-def plan_warnings(plan: AssessmentPlan, items: list[AssessmentItem]) -> list[str]:
+def period_word(section: CourseSection) -> str:
+    """How the parts of a course's score are named: ระหว่างภาค/ปลายภาค for a term's course,
+    ระหว่างปี/ปลายปี for a primary year course."""
+    return "ปี" if getattr(section, "spans_year", False) else "ภาค"
+
+
+def plan_warnings(plan: AssessmentPlan, items: list[AssessmentItem], *, period: str = "ภาค") -> list[str]:
     """Warnings (not refusals) about a plan whose maxima do not match its shares: scores are
     then scaled, and the teacher should see how."""
     warnings = []
     for is_final, share, label in (
-        (False, plan.in_term_ratio, "ระหว่างภาค"),
-        (True, 100 - plan.in_term_ratio, "ปลายภาค"),
+        (False, plan.in_term_ratio, f"ระหว่าง{period}"),
+        (True, 100 - plan.in_term_ratio, f"ปลาย{period}"),
     ):
         group = [item for item in items if item.is_final is is_final]
         maximum = sum((item.max_score for item in group), Decimal("0"))

@@ -167,6 +167,21 @@ def test_a_year_course_is_one_section_for_the_year_taught_in_both_terms(world, p
     assert "หน่วยกิต" not in detail
 
 
+def test_a_year_courses_grid_and_plan_name_its_parts_for_the_year(world, p1):
+    """A year course is scored over the year: its grid and assessment plan say ระหว่างปี and
+    ปลายปี; a secondary term course keeps ระหว่างภาค and ปลายภาค."""
+    services.sections_generate(term=term(p1["year"], 1), by=world.user("registrar"))
+    maths = CourseSection.objects.get(classroom=p1["classroom"], subject__subject_code="ค11101")
+    secondary = f.make_section(f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1"), world.class_a)
+    client = Client()
+    client.force_login(world.user("registrar"))
+    for section, word, other in ((maths, "ปี", "ภาค"), (secondary, "ภาค", "ปี")):
+        for page in ("grid", "assessment"):
+            body = client.get(f"/academics/sections/{section.code}/{page}/").content.decode()
+            assert f"ระหว่าง{word}" in body and f"ปลาย{word}" in body, (section, page)
+            assert f"ระหว่าง{other}" not in body and f"ปลาย{other} " not in body, (section, page)
+
+
 def test_a_year_course_meets_in_each_terms_timetable(world, p1):
     year, registrar = p1["year"], world.user("registrar")
     services.sections_generate(term=term(year, 1), by=registrar)

@@ -16,7 +16,16 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from academics.access import access_section_for_grading, sections_gradable_by
-from academics.grid import copy_sources, grid_items, item_stats, locked_reason, open_grid, plan_warnings, section_grid
+from academics.grid import (
+    copy_sources,
+    grid_items,
+    item_stats,
+    locked_reason,
+    open_grid,
+    period_word,
+    plan_warnings,
+    section_grid,
+)
 from academics.locking import is_editable
 from academics.models import AssessmentItem, CourseSection, ResultStatus
 from academics.policy import policy_for
@@ -68,6 +77,7 @@ def grade_grid(request, code):
             "correction": _correction_link(request.user, section) if can_grade else None,
             "results_url": _optional_url("academics:section_results", code=section.code),
             "final_ratio": 100 - grid.plan.in_term_ratio,
+            "period": period_word(section),
             "api_base": f"/api/v1/sections/{section.code}/",
         },
     )
@@ -114,6 +124,19 @@ class ItemForm(ThaiForm):
             "max_score": data["max_score"],
             "is_final": data["part"] == "final",
         }
+
+
+def _name_parts(form, period: str):
+    """Word the form's parts for the course: ระหว่างภาค/ปลายภาค, or ระหว่างปี/ปลายปี for a
+    primary year course."""
+    if form is None or period == "ภาค":
+        return form
+    if "in_term_ratio" in form.fields:
+        form.fields["in_term_ratio"].label = f"คะแนนระหว่าง{period} (ร้อยละ)"
+        form.fields["in_term_ratio"].help_text = f"คะแนนปลาย{period}คือส่วนที่เหลือของ 100"
+    if "part" in form.fields:
+        form.fields["part"].choices = [("in_term", f"ระหว่าง{period}"), ("final", f"ปลาย{period}")]
+    return form
 
 
 def _item_form(item: AssessmentItem, data=None) -> ItemForm:
@@ -163,11 +186,13 @@ def _render_plan(request, section, *, can_grade: bool, add_form=None, ratio_form
     policy = policy_for(section.school)
     writable = can_grade and is_editable(section)
     edit_code, edit_form = edit or (None, None)
+    period = period_word(section)
     rows = []
     for item in items:
         form = edit_form if str(item.code) == edit_code else None
         if form is None and writable:
             form = _item_form(item)
+        form = _name_parts(form, period)
         rows.append({"item": item, "stats": stats.get(item.pk), "form": form, "editing": str(item.code) == edit_code})
     return render(
         request,
@@ -181,12 +206,13 @@ def _render_plan(request, section, *, can_grade: bool, add_form=None, ratio_form
             "rows": rows,
             "in_term_max": sum(item.max_score for item in items if not item.is_final),
             "final_max": sum(item.max_score for item in items if item.is_final),
-            "warnings": plan_warnings(plan, items),
+            "warnings": plan_warnings(plan, items, period=period),
+            "period": period,
             "can_grade": can_grade,
             "writable": writable,
             "locked_reason": locked_reason(section),
-            "add_form": add_form or ItemForm(prefix="new"),
-            "ratio_form": ratio_form or RatioForm(initial={"in_term_ratio": plan.in_term_ratio}),
+            "add_form": _name_parts(add_form or ItemForm(prefix="new"), period),
+            "ratio_form": _name_parts(ratio_form or RatioForm(initial={"in_term_ratio": plan.in_term_ratio}), period),
             "sources": list(copy_sources(request.user, section)) if writable else [],
         },
         status=400
