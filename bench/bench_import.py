@@ -7,7 +7,8 @@ the audit triggers firing). The baseline is PostgreSQL COPY of the very same row
 their enrolments and guardians) already in memory, in the same run, with the same history
 triggers writing the same history rows: the floor no import can go under, measured in the same
 run (no peer system is needed for this yardstick). The ratio is the price of reading a
-spreadsheet twice (preview and commit), checking it and writing through the service; issue 9's
+spreadsheet (at preview; the commit uses the rows kept then), checking it against the database
+twice (preview, and commit inside its transaction) and writing through the service; issue 9's
 target is at most 3×. The query counts of the preview and the commit come from one more, untimed
 run of the same file (COPY statements included): they do not grow with the rows. One more line times the .xlsx reader
 alone (calamine) against the openpyxl reader it replaced, on the same file in the same run,
@@ -195,9 +196,7 @@ def run(ctx: Context) -> list[Result]:
             ),
         ),
         Result("  preview: store, parse, check against DB", ms("preview"), copy_ms, queries=queries["preview"]),
-        Result(
-            "  commit: re-read, re-check in transaction, COPY, audit", ms("commit"), copy_ms, queries=queries["commit"]
-        ),
+        Result("  commit: kept rows, DB checks again, COPY, audit", ms("commit"), copy_ms, queries=queries["commit"]),
         Result("  parse + row checks only (no DB)", ms("parse"), copy_ms),
         Result(
             "  upload web request: worker parses vs request parsed",

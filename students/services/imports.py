@@ -7,8 +7,10 @@ Parsing and per-row checks that need no database live in students.importing. Her
   that student, so importing the same file twice never makes duplicates;
 - a classroom that does not exist for the grade/room/year is an error, unless the registrar
   asked for missing classrooms to be created;
-- the commit re-checks everything inside its transaction, so a preview that went stale
-  between the click and the commit cannot write half a file.
+- the commit re-checks everything against the database inside its transaction, so a preview
+  that went stale between the click and the commit cannot write half a file; the file's own
+  rows are not read again when the preview kept them for the same bytes, mapping, options and
+  date (see "The checked rows" below).
 
 Files above IMPORT_PARSE_IN_WORKER_BYTES or _ROWS are read and checked by the Celery task
 students.import_parse instead of the request (see "Big files" below). Files of more than
@@ -21,11 +23,15 @@ failed with a retry button after JOB_MAX_ATTEMPTS starts, never left "running".
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
+import json
 import logging
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -134,6 +140,8 @@ class _Plan:
     classrooms: dict[tuple[str, int], Classroom] = field(default_factory=dict)
     missing_classrooms: set[tuple[str, int]] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    # What the file's rows gave, before the database checks (None when the mapping is unusable).
+    checked: importing.Result | None = None
 
     @property
     def error_rows(self) -> int:
@@ -148,17 +156,27 @@ def _plan(
     *,
     school: School,
     academic_year: AcademicYear,
-    table: importing.Table,
+    table: importing.Table | None,
     mapping: dict[str, str],
     create_missing_classrooms: bool,
     lock: bool = False,
+    checked: importing.Result | None = None,
+    today: date | None = None,
 ) -> _Plan:
-    plan = _Plan(total_rows=len(table.rows))
-    plan.problems = importing.mapping_problems(table.headers, mapping)
-    if plan.problems:
-        plan.errors = [RowError(None, "", "", problem) for problem in plan.problems]
-        return plan
-    result = importing.validate_rows(table, mapping, today=timezone.localdate())
+    """The file's own checks (importing.validate_rows on `table`, or their `checked` result kept
+    from the preview of the very same bytes and mapping), then the checks against the database."""
+    if checked is None:
+        if table is None:
+            raise TypeError("_plan needs the table when no checked rows are given")
+        plan = _Plan(total_rows=len(table.rows))
+        plan.problems = importing.mapping_problems(table.headers, mapping)
+        if plan.problems:
+            plan.errors = [RowError(None, "", "", problem) for problem in plan.problems]
+            return plan
+        checked = importing.validate_rows(table, mapping, today=today or timezone.localdate())
+    else:
+        plan = _Plan(total_rows=checked.total_rows)
+    result = plan.checked = checked
     plan.errors = list(result.errors)
     header_of = {target: header for header, target in mapping.items() if target}
 
@@ -400,12 +418,14 @@ def import_preview(
         mapping = importing.auto_mapping(table.headers, layout, remembered_mapping(school, layout))
     else:
         mapping = _clean_mapping(mapping, table.headers)
+    today = timezone.localdate()
     plan = _plan(
         school=school,
         academic_year=academic_year,
         table=table,
         mapping=mapping,
         create_missing_classrooms=create_missing_classrooms,
+        today=today,
     )
     job = ImportJob(
         school=school,
@@ -419,15 +439,125 @@ def import_preview(
     _apply_plan(job, plan, table, create_missing_classrooms)
     # Stored under a random ASCII name: Thai file names break some storage back-ends.
     job.file.save(f"{uuid.uuid4().hex}.{_extension(original_name, data)}", ContentFile(data), save=False)
+    _keep_checked(job, data, plan, today=today, create_missing_classrooms=create_missing_classrooms)
     job.save()
     _remember_mapping(school, layout, mapping)
     return job
 
 
-def _job_table(job: ImportJob) -> importing.Table:
+def _job_data(job: ImportJob) -> bytes:
     with job.file.open("rb") as handle:
-        data = handle.read()
-    return _read(data, job.original_name)
+        return handle.read()
+
+
+def _job_table(job: ImportJob) -> importing.Table:
+    return _read(_job_data(job), job.original_name)
+
+
+# --- The checked rows, kept with the job for its commit ---------------------------------------
+#
+# Reading a big .xlsx and checking its rows is most of an import's cost; the commit need not
+# pay it twice. Wherever the file is checked (preview, new mapping, the worker's parse), the
+# records validate_rows made are written next to the stored upload (gzipped JSON, ~1 MB for
+# 10,000 rows), under a key: the digest of the stored bytes, the mapping, the layout, the
+# options and the date the age and date checks used. The commit computes the key again and
+# uses the kept records only when it matches (otherwise, or when nothing readable is kept, it
+# reads the file again); the checks against the database (_plan: IDs, student numbers,
+# classrooms, seats) always run again inside the commit's transaction.
+
+CHECKED_VERSION = 1
+
+
+def _checked_key(
+    data: bytes, *, mapping: dict[str, str], layout: str, create_missing_classrooms: bool, today: date
+) -> str:
+    options = {
+        "version": CHECKED_VERSION,
+        "file": hashlib.sha256(data).hexdigest(),
+        "mapping": mapping,
+        "layout": layout,
+        "create_missing_classrooms": bool(create_missing_classrooms),
+        "today": today.isoformat(),
+    }
+    return hashlib.sha256(json.dumps(options, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot keep {type(value).__name__} in the checked rows")
+
+
+def _keep_checked(job: ImportJob, data: bytes, plan: _Plan, *, today: date, create_missing_classrooms: bool) -> None:
+    """Write the plan's checked rows next to the job's stored file and name them in its summary
+    (after _apply_plan, which rebuilds the summary). Kept only when the mapping could be used."""
+    job.summary.pop("checked", None)
+    if plan.checked is None or not job.file.name:
+        return
+    result = plan.checked
+    payload = {
+        "key": _checked_key(
+            data,
+            mapping=job.mapping,
+            layout=job.layout,
+            create_missing_classrooms=create_missing_classrooms,
+            today=today,
+        ),
+        "total_rows": result.total_rows,
+        # The values that are dates (birth, entry), read back as dates.
+        "dates": sorted({key for r in result.records for key, value in r.values.items() if isinstance(value, date)}),
+        "records": [[record.row, record.values, record.guardians] for record in result.records],
+        "errors": [error.as_dict() for error in result.errors],
+    }
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+    storage = job.file.storage
+    name = f"{job.file.name}.checked.json.gz"
+    if storage.exists(name):
+        storage.delete(name)
+    job.summary["checked"] = storage.save(name, ContentFile(gzip.compress(text.encode(), compresslevel=5)))
+
+
+def _kept_checked(
+    job: ImportJob, data: bytes, *, today: date, create_missing_classrooms: bool
+) -> importing.Result | None:
+    """The rows kept when the job was checked, if they were checked from these very bytes with
+    this mapping, layout, options and date; None otherwise (the caller reads the file again)."""
+    name = (job.summary or {}).get("checked")
+    if not name:
+        return None
+    key = _checked_key(
+        data, mapping=job.mapping, layout=job.layout, create_missing_classrooms=create_missing_classrooms, today=today
+    )
+    try:
+        with job.file.storage.open(name, "rb") as handle:
+            payload = json.loads(gzip.decompress(handle.read()))
+        if payload.get("key") != key:
+            return None
+        dates = payload["dates"]
+        for _, values, _ in payload["records"]:
+            for name in dates:
+                if name in values:
+                    values[name] = date.fromisoformat(values[name])
+        return importing.Result(
+            records=[
+                importing.Record(row=row, values=values, guardians=guardians)
+                for row, values, guardians in payload["records"]
+            ],
+            errors=[RowError(**error) for error in payload["errors"]],
+            total_rows=payload["total_rows"],
+        )
+    except Exception:
+        logger.warning("import %s: kept checked rows unreadable; reading the file again", job.code, exc_info=True)
+        return None
+
+
+def _drop_checked(job: ImportJob) -> None:
+    name = (job.summary or {}).get("checked")
+    if name:
+        try:
+            job.file.storage.delete(name)
+        except Exception:
+            logger.warning("import %s: the kept checked rows could not be removed", job.code, exc_info=True)
 
 
 @transaction.atomic
@@ -451,16 +581,20 @@ def import_remap(
         create_missing_classrooms = bool((job.summary or {}).get("create_missing_classrooms"))
     if (job.summary or {}).get("in_worker"):
         return _remap_in_worker(job, mapping, create_missing_classrooms)
-    table = _job_table(job)
+    data = _job_data(job)
+    table = _read(data, job.original_name)
     job.mapping = _clean_mapping(mapping, table.headers)
+    today = timezone.localdate()
     plan = _plan(
         school=job.school,
         academic_year=job.academic_year,
         table=table,
         mapping=job.mapping,
         create_missing_classrooms=create_missing_classrooms,
+        today=today,
     )
     _apply_plan(job, plan, table, create_missing_classrooms)
+    _keep_checked(job, data, plan, today=today, create_missing_classrooms=create_missing_classrooms)
     job.save()
     _remember_mapping(job.school, job.layout, job.mapping)
     return job
@@ -595,7 +729,8 @@ def _parse(job_id: int, owner: str) -> ImportJob:
     process holds the lease; ValidationError (Thai) for a bad file, with nothing written."""
     job = ImportJob.objects.select_related("school", "academic_year").get(pk=job_id)
     cache.set(parse_key(job), {"stage": "reading"}, timeout=PROGRESS_TTL)
-    table = _job_table(job)
+    data = _job_data(job)
+    table = _read(data, job.original_name)
     summary = dict(job.summary or {})
     layout = job.layout or importing.detect_layout(table.headers)
     if summary.get("mapping_given"):
@@ -604,12 +739,14 @@ def _parse(job_id: int, owner: str) -> ImportJob:
         mapping = importing.auto_mapping(table.headers, layout, remembered_mapping(job.school, layout))
     create = bool(summary.get("create_missing_classrooms"))
     cache.set(parse_key(job), {"stage": "checking", "rows": len(table.rows)}, timeout=PROGRESS_TTL)
+    today = timezone.localdate()
     plan = _plan(
         school=job.school,
         academic_year=job.academic_year,
         table=table,
         mapping=mapping,
         create_missing_classrooms=create,
+        today=today,
     )
     with transaction.atomic():
         if not jobs.holds_lease(ImportJob, job_id, owner, running=ImportJob.Status.PARSING):
@@ -617,6 +754,7 @@ def _parse(job_id: int, owner: str) -> ImportJob:
         job.layout, job.encoding, job.mapping = layout, table.encoding, mapping
         _apply_plan(job, plan, table, create)
         job.summary.update(in_worker=True, next=summary.get("next", "mapping"))
+        _keep_checked(job, data, plan, today=today, create_missing_classrooms=create)
         job.status = ImportJob.Status.PREVIEW
         job.lease_owner = ""
         job.save()
@@ -966,19 +1104,25 @@ def _write(job: ImportJob, plan: _Plan) -> dict[str, int]:
 
 def _execute(job_id: int, *, by: User | None, owner: str | None = None) -> ImportJob:
     """Check the file again and write it, in one transaction; ImportRefused if it no longer
-    passes, jobs.LeaseLost if another worker took the job over meanwhile (nothing written)."""
+    passes, jobs.LeaseLost if another worker took the job over meanwhile (nothing written).
+    The rows checked at preview are used when they were kept for these very bytes, mapping,
+    options and date (see "The checked rows"); the database checks always run again here."""
     with transaction.atomic():
         # Not locked yet: the lease holder's heartbeat renews this row while the file is written.
         job = ImportJob.objects.select_related("school", "academic_year").get(pk=job_id)
-        table = _job_table(job)
+        data = _job_data(job)
         create = bool((job.summary or {}).get("create_missing_classrooms"))
+        today = timezone.localdate()
+        checked = _kept_checked(job, data, today=today, create_missing_classrooms=create)
         plan = _plan(
             school=job.school,
             academic_year=job.academic_year,
-            table=table,
+            table=None if checked is not None else _read(data, job.original_name),
             mapping=job.mapping,
             create_missing_classrooms=create,
             lock=True,
+            checked=checked,
+            today=today,
         )
         if plan.errors:
             raise ImportRefused(plan.errors)
@@ -992,6 +1136,8 @@ def _execute(job_id: int, *, by: User | None, owner: str | None = None) -> Impor
         job.finished_at = timezone.now()
         job.summary = {**(job.summary or {}), "result": counts}
         job.save(update_fields=["status", "processed_rows", "valid_rows", "finished_at", "summary"])
+        done = job
+        transaction.on_commit(lambda: _drop_checked(done))
     return job
 
 
