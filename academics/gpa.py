@@ -142,13 +142,28 @@ grouped AS (
     SELECT student_id, '{GPARecord.Scope.CUMULATIVE}', NULL::bigint, NULL::bigint, {_AGGREGATES}
     FROM base GROUP BY student_id
 ),
+changed AS (
+    -- compared as the columns store them, so that a night with nothing new writes and locks no row
+    SELECT h.school_id, a.student_id, a.scope, a.term_id, a.academic_year_id,
+           (CASE WHEN a.attempted > 0 THEN floor(a.points * 100 / a.attempted) / 100 END)::numeric(3, 2) AS gpa,
+           a.attempted::numeric(6, 1) AS attempted, a.earned::numeric(6, 1) AS earned,
+           a.earned_basic::numeric(6, 1) AS earned_basic, a.earned_additional::numeric(6, 1) AS earned_additional,
+           a.unresolved, a.failed
+    FROM grouped a JOIN home h ON h.student_id = a.student_id
+    LEFT JOIN {table} g ON g.student_id = a.student_id AND g.scope = a.scope
+         AND COALESCE(g.term_id, 0) = COALESCE(a.term_id, 0)
+         AND COALESCE(g.academic_year_id, 0) = COALESCE(a.academic_year_id, 0)
+    WHERE g.id IS NULL
+       OR (g.school_id, {", ".join(f"g.{f}" for f in _FIGURES)}) IS DISTINCT FROM
+          (h.school_id, (CASE WHEN a.attempted > 0 THEN floor(a.points * 100 / a.attempted) / 100 END)::numeric(3, 2),
+           a.attempted::numeric(6, 1), a.earned::numeric(6, 1), a.earned_basic::numeric(6, 1),
+           a.earned_additional::numeric(6, 1), a.unresolved, a.failed)
+),
 written AS (
     INSERT INTO {table} AS g (school_id, student_id, scope, term_id, academic_year_id,
                               {", ".join(_FIGURES)}, computed_at)
-    SELECT h.school_id, a.student_id, a.scope, a.term_id, a.academic_year_id,
-           CASE WHEN a.attempted > 0 THEN floor(a.points * 100 / a.attempted) / 100 END,
-           a.attempted, a.earned, a.earned_basic, a.earned_additional, a.unresolved, a.failed, now()
-    FROM grouped a JOIN home h ON h.student_id = a.student_id
+    SELECT school_id, student_id, scope, term_id, academic_year_id, {", ".join(_FIGURES)}, now()
+    FROM changed
     ON CONFLICT ON CONSTRAINT gpa_record_unique DO UPDATE SET
         school_id = EXCLUDED.school_id, {", ".join(f"{f} = EXCLUDED.{f}" for f in _FIGURES)},
         computed_at = EXCLUDED.computed_at
