@@ -85,10 +85,20 @@ def _reference_rows(request, django_db_blocker):
     yield
 
 
+def clear_cache() -> None:
+    """Empty this process's cache: every key under its prefix. Under pytest-xdist the processes
+    share the Redis database, each with its own prefix (qinfo.settings.test), so flushing the
+    whole database would empty another process's cache in the middle of its test."""
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Tests share one Redis; start each with an empty cache (rate limits, sessions)."""
-    cache.clear()
+    clear_cache()
     yield
 
 
@@ -331,8 +341,9 @@ def celery_worker(start_worker):
         yield worker.process
     finally:
         worker.stop()
-        # Kept where it always was, for reading after a failed run.
-        (ROOT / "var" / "test-worker.log").write_text(worker.log())
+        # Kept where it always was, for reading after a failed run (one per pytest-xdist worker).
+        suffix = f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
+        (ROOT / "var" / f"test-worker{suffix}.log").write_text(worker.log())
 
 
 def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2):

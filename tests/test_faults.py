@@ -221,32 +221,59 @@ class PrivateRedis:
     `make run` and docker-compose keep theirs, so a restart keeps the queue."""
 
     def __init__(self, directory: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = self._free_port()
         self.directory = directory
         self.process: subprocess.Popen | None = None
+        self.started_once = False
+
+    @staticmethod
+    def _free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
 
     def url(self, db: int) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self, *, keep: bool = True) -> None:
-        """`keep=False`: start with nothing, as a Redis without persistence after a restart."""
+        """`keep=False`: start with nothing, as a Redis without persistence after a restart.
+
+        The free port was only free when it was probed: another process (another pytest-xdist
+        worker) may take it before the server binds it. The first start then moves to another
+        free port; a restart must keep its port (the clients have its URL), so it says so."""
+        for _attempt in range(5):
+            self._launch(keep=keep)
+            wait_for(lambda: self._answers() or self.process.poll() is not None, timeout=20, interval=0.05)
+            if self.process.poll() is None:
+                self.started_once = True
+                return
+            if self.started_once:
+                raise RuntimeError(f"redis-server could not bind port {self.port} again")
+            self.port = self._free_port()
+        raise RuntimeError("redis-server found no free port")
+
+    def _launch(self, *, keep: bool) -> None:
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "yes" if keep else "no", "--dir", str(self.directory), "--daemonize", "no"]
         # A server keeps the machine's clock, like the shared PostgreSQL and Redis: when the suite
         # runs under libfaketime (CONTRIBUTING), the preload is not passed on to it.
         env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)  # noqa: S603 — fixed arguments
-        wait_for(self._answers, timeout=20, interval=0.05)
 
     def _answers(self) -> bool:
+        """Our server answers on the port (not another process's server that took it)."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
+                conn.sendall(b"INFO server\r\n")
+                reply = b""
+                while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return False
+                    reply += chunk
         except OSError:
             return False
+        return int(reply.split(b"process_id:", 1)[1].split(b"\r\n", 1)[0]) == self.process.pid
 
     def stop(self) -> None:
         """SIGTERM: Redis writes its append-only file and exits, as `systemctl stop` does."""
@@ -474,9 +501,12 @@ def test_the_first_request_after_postgresql_drops_its_connections_answers(tmp_pa
     as by a PostgreSQL restart; the next request opens a new one instead of failing."""
     from django.db import connection
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # The server is handed a socket already bound to a free port, so no other process (another
+    # pytest-xdist worker) can take the port between choosing it and listening on it.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
     db = connection.settings_dict
     env = _worker_env(
         {
@@ -486,13 +516,16 @@ def test_the_first_request_after_postgresql_drops_its_connections_answers(tmp_pa
         }
     )
     log = open(tmp_path / "web.log", "w")  # noqa: SIM115 — closed below
+    command = [sys.executable, "-m", "gunicorn", "qinfo.wsgi:application", "--workers", "1"]
     server = subprocess.Popen(  # noqa: S603 — our interpreter, our arguments
-        [sys.executable, "-m", "gunicorn", "qinfo.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [*command, "--bind", f"fd://{listener.fileno()}"],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        pass_fds=[listener.fileno()],
     )
+    listener.close()
     base = f"http://127.0.0.1:{port}"
 
     def status(path: str) -> int:

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import CommandError, call_command
+import sys
 
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from conftest import SUITE_CLOCK
 from schools.models import EducationArea, School, StaffMembership, User
 from students.identity import is_valid_national_id
 from students.models import Classroom, Enrolment, Guardian, Student
 
+SEED = ("--areas", "2", "--schools", "1", "--students-per-school", "120", "--seed", "7", "--quiet-logins")
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """The demo seeded once for the module (on the suite's clock, as a test would), in a
+    transaction rolled back when the module is done; each test runs in a savepoint of it, so
+    what one test changes is gone before the next, as with a seed per test."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), time_machine.travel(SUITE_CLOCK, tick=True):
+        outer.__enter__()
+        try:
+            call_command("seed_demo", *SEED)
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
 
 @pytest.fixture
-def seeded(db):
-    call_command(
-        "seed_demo", "--areas", "2", "--schools", "1", "--students-per-school", "120", "--seed", "7", "--quiet-logins"
-    )
+def seeded(_seeded_once, db):
+    pass
 
 
 def test_it_creates_municipal_and_obec_schools_with_students(seeded):
