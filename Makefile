@@ -16,9 +16,13 @@ run: system-deps-run services venv db
 	@$(PY) manage.py seed_demo --if-empty --quiet-logins
 	@bin/run-dev
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test database and
+# its own keys in Redis (qinfo/settings/test.py); `make test TEST_WORKERS=0` runs it in one.
+TEST_WORKERS ?= 2
+
 test: system-deps services venv
 	@$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: services venv
 	@DJANGO_SETTINGS_MODULE=qinfo.settings.bench $(PY) -m bench $(BENCH_ARGS)

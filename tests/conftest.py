@@ -32,8 +32,8 @@ Role = StaffMembership.Role
 #
 # A transactional test (a Celery worker, a live server for the browser) ends with Django
 # emptying every table, which also removes the rows the data migrations seed: affiliations,
-# grade levels and learning areas. Each transactional test therefore starts by loading them
-# again through the same idempotent loaders the migrations use.
+# grade levels and learning areas. Each transactional test therefore loads them again, before
+# it starts and after its flush, through the same idempotent loaders the migrations use.
 
 REFERENCE_LOADERS = (
     "schools.migrations.0002_affiliations",
@@ -108,10 +108,16 @@ def load_reference_rows() -> None:
 
 @pytest.fixture(autouse=True)
 def _reference_rows(request, django_db_blocker):
-    if _is_transactional(request.node):
+    transactional = _is_transactional(request.node)
+    if transactional:
         with django_db_blocker.unblock():
             load_reference_rows()
     yield
+    # After the flush (this fixture is set up before the database's, so torn down after it): the
+    # next test in this process finds them whatever it is and however the tests were ordered.
+    if transactional:
+        with django_db_blocker.unblock():
+            load_reference_rows()
 
 
 def clear_cache() -> None:
@@ -273,6 +279,7 @@ class Worker:
     process: subprocess.Popen
     log_path: Path
     log_file: object
+    terminated: bool = False
 
     @property
     def pid(self) -> int:
@@ -289,9 +296,15 @@ class Worker:
         path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
         return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
+    def terminate(self) -> None:
+        """Ask for a warm shutdown (SIGTERM), once."""
+        if self.alive() and not self.terminated:
+            self.process.terminate()
+            self.terminated = True
+
     def stop(self) -> None:
         if self.alive():
-            self.process.terminate()
+            self.terminate()
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -354,6 +367,9 @@ def start_worker(transactional_db, tmp_path):
     try:
         yield start
     finally:
+        # All asked to stop at once, then waited for: each warm shutdown takes seconds.
+        for worker in started:
+            worker.terminate()
         for worker in started:
             worker.stop()
 

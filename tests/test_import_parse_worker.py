@@ -50,9 +50,11 @@ def upload(client: Client, world, name: str, data: bytes):
 
 
 def queued_tasks() -> list[tuple[str, list]]:
-    """The messages waiting on the test broker: (task name, arguments)."""
+    """The messages waiting on the test broker: (task name, arguments). Under pytest-xdist each
+    process's broker keys carry its prefix (qinfo.settings.test)."""
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    messages = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
+    queue = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "") + "celery"
+    messages = [json.loads(raw) for raw in broker.lrange(queue, 0, -1)]
     return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
 
 
