@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from academics import early_childhood as rules
 from academics.models import (
@@ -198,6 +198,17 @@ def assessments_save(*, classroom: Classroom, term: Term, cells: Sequence[Cell],
         )
         EarlyChildhoodAssessment.objects.filter(pk__in=deletes).delete()
     return len(upserts) + len(deletes)
+
+
+def child_lock(*, classroom: Classroom, student: Student) -> int:
+    """Inside the caller's transaction: lock the child's enrolment in the classroom, so that one
+    child's cell saves take turns and the summary each one answers with counts every save
+    committed before it. Returns the database's clock (microseconds) once the lock is held: the
+    page keeps the newest summary it was sent, whatever order the answers arrive in."""
+    list(Enrolment.objects.select_for_update().filter(classroom=classroom, student=student).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")
+        return cursor.fetchone()[0]
 
 
 def assessment_set(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -136,25 +137,28 @@ def cell(request, code):
         code=request.POST.get("indicator"),
     )
     error = ""
-    try:
-        services.assessment_set(
-            classroom=classroom,
-            term=term,
-            student=pupil,
-            indicator=indicator,
-            level=request.POST.get("level"),
-            by=request.user,
-        )
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
-    view = request.POST.get("view") if request.POST.get("view") in ("grid", "child") else "grid"
-    if not _is_htmx(request):
-        if error:
-            messages.error(request, error)
-        else:
-            messages.success(request, f"บันทึกผลการประเมินของ {pupil.full_name} แล้ว")
-        return redirect(_back(classroom, term, pupil, view, indicator.standard.domain))
-    grid = selectors.classroom_grid(classroom, term, framework, student_ids=[pupil.pk])
+    with transaction.atomic():
+        # The child's saves take turns, and the row below is read before this one commits.
+        read_at = services.child_lock(classroom=classroom, student=pupil)
+        try:
+            services.assessment_set(
+                classroom=classroom,
+                term=term,
+                student=pupil,
+                indicator=indicator,
+                level=request.POST.get("level"),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        view = request.POST.get("view") if request.POST.get("view") in ("grid", "child") else "grid"
+        if not _is_htmx(request):
+            if error:
+                messages.error(request, error)
+            else:
+                messages.success(request, f"บันทึกผลการประเมินของ {pupil.full_name} แล้ว")
+            return redirect(_back(classroom, term, pupil, view, indicator.standard.domain))
+        grid = selectors.classroom_grid(classroom, term, framework, student_ids=[pupil.pk])
     response = render(
         request,
         "academics/development_cell_response.html",
@@ -169,6 +173,7 @@ def cell(request, code):
             "view": view,
             "error": error,
             "oob": True,
+            "read_at": read_at,
         },
     )
     if error:
