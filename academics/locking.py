@@ -27,6 +27,21 @@ def ensure_section_editable(section: CourseSection) -> None:
         raise ValidationError(LOCKED_MESSAGES.get(section.result_status, "แก้ไขไม่ได้"), code="locked")
 
 
+def db_clock() -> int:
+    """The database's clock in microseconds, read inside the caller's transaction once its
+    locks are held. A page that saves one row's cells side by side keeps the live summary with
+    the newest stamp, whatever order the answers arrive in: the row's saves take turns on a
+    lock, so a later stamp has seen every save committed before it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CLOCK_SQL)
+        return cursor.fetchone()[0]
+
+
+CLOCK_SQL = "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+
+
 def lock_section(section_id: int) -> CourseSection:
     """Re-read a section FOR UPDATE so a concurrent submit/approve cannot slip between the
     check and the write."""

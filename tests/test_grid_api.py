@@ -224,6 +224,31 @@ def test_put_saves_a_cell_and_returns_it_with_the_recomputed_row(world, section,
     assert again.status_code == 200 and again.json()["status"] == "unchanged" and again.json()["cell"]["version"] == 1
 
 
+def test_every_answer_stamps_its_row_with_the_database_clock_in_the_order_of_the_saves(world, section, items):
+    """The page keeps the newest row it was sent: each answer's stamp is read once the row's
+    lock is held, so a later save (written, unchanged or in a block) has a larger stamp."""
+    client = client_for(world, "teacher_a")
+    stamps, statuses = [], []
+    for item, value in ((items[0], "60"), (items[1], "25"), (items[1], "25")):
+        response = client.put(
+            cell_url(section, item, world.student_a),
+            {"value": value, "expected_version": None},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        statuses.append(response.json()["status"])
+        stamps.append(response.json()["row"]["read_at"])
+    assert statuses == ["saved", "saved", "unchanged"]
+    response = client.post(
+        f"/api/v1/sections/{section.code}/score-blocks/",
+        block(section, [(items[0], world.student_a, "61", None)]),
+        content_type="application/json",
+    )
+    stamps.append(response.json()["rows"][0]["read_at"])
+    assert all(isinstance(stamp, int) for stamp in stamps)
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+
+
 def test_put_answers_409_with_both_values_and_writes_nothing(world, section, items):
     services.score_save(
         section=section,

@@ -29,7 +29,7 @@ from academics.grid import (
     row_summary_of,
     section_grid,
 )
-from academics.locking import is_editable
+from academics.locking import db_clock, is_editable
 from academics.models import AssessmentItem, CourseSection
 from academics.results import plan_for
 from academics.services import assessment as services
@@ -88,6 +88,12 @@ class GridRowOutputSerializer(serializers.Serializer):
     result = serializers.CharField(help_text="ผลการเรียน 0–4, ร, มส หรือว่างระหว่างกรอกคะแนน")
     result_label = serializers.CharField()
     display = GridRowDisplaySerializer()
+    read_at = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="นาฬิกาของฐานข้อมูล (ไมโครวินาที) เมื่ออ่านแถวนี้หลังบันทึก: หน้าจอเก็บแถวที่ใหม่ที่สุดไว้ "
+        "แม้คำตอบจะมาถึงสลับลำดับกัน",
+    )
 
 
 class GridConflictSerializer(serializers.Serializer):
@@ -118,8 +124,8 @@ def wanted_json(value: services.CellValue) -> dict:
     }
 
 
-def row_json(student, summary: RowSummary) -> dict:
-    return {"student": student.code, **summary.as_json()}
+def row_json(student, summary: RowSummary, read_at: int | None = None) -> dict:
+    return {"student": student.code, **summary.as_json(), "read_at": read_at}
 
 
 def _local(when):
@@ -289,14 +295,18 @@ class ScoreCellApi(APIView):
                 by=request.user,
                 row_locked=True,
             )
-        if result.conflict:
-            body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
-            return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        if result.row is not None:
-            summary = row_summary_of(section, _plan_of(section), items, result.row)
-        else:
-            summary = row_summaries(section, [student.pk])[student.pk]
-        body = {"status": result.status, "cell": cell_json(result.cell), "row": row_json(student, summary)}
+            if result.conflict:
+                body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
+                return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
+            if result.row is not None:
+                summary = row_summary_of(section, _plan_of(section), items, result.row)
+                read_at = result.row.read_at
+            else:
+                # Nothing written: the row is read while the student's lock is still held, and
+                # stamped, so the page can tell it from the answers of the saves around it.
+                summary = row_summaries(section, [student.pk])[student.pk]
+                read_at = db_clock()
+        body = {"status": result.status, "cell": cell_json(result.cell), "row": row_json(student, summary, read_at)}
         return Response(self.OutputSerializer(body).data)
 
 
@@ -394,21 +404,25 @@ class ScoreBlockApi(APIView):
                 cells.append(services.BlockCell(item, student, cell["value"], cell["expected_version"]))
         if errors:
             raise ValidationError(errors)
-        outcome = services.scores_save_block(section=section, cells=cells, by=request.user)
-        if outcome.conflicts:
-            body = {
-                "detail": CONFLICT_DETAIL,
-                "conflicts": [
-                    {"theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
-                    for result in outcome.conflicts
-                ],
-            }
-            return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-        touched = {result.cell.student.pk: result.cell.student for result in outcome.results}
-        summaries = row_summaries(section, touched)
+        # The block holds the section FOR UPDATE: its rows are read and stamped before that lock
+        # is let go, so no single save of these students is half-way while they are read.
+        with transaction.atomic():
+            outcome = services.scores_save_block(section=section, cells=cells, by=request.user)
+            if outcome.conflicts:
+                body = {
+                    "detail": CONFLICT_DETAIL,
+                    "conflicts": [
+                        {"theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
+                        for result in outcome.conflicts
+                    ],
+                }
+                return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
+            touched = {result.cell.student.pk: result.cell.student for result in outcome.results}
+            summaries = row_summaries(section, touched)
+            read_at = db_clock() if touched else None
         body = {
             "cells": [{"status": result.status, "cell": cell_json(result.cell)} for result in outcome.results],
-            "rows": [row_json(student, summaries[pk]) for pk, student in touched.items()],
+            "rows": [row_json(student, summaries[pk], read_at) for pk, student in touched.items()],
         }
         return Response(self.OutputSerializer(body).data)
 

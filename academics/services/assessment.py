@@ -206,7 +206,8 @@ SELECT sec.result_status, sec.registered,
             WHERE a.section_id = %(section)s AND m.student_id = %(student)s
               AND NOT (m.status = ANY(%(attended)s))),
        (SELECT h.absent_hours FROM academics_attendancehours h
-            WHERE h.section_id = %(section)s AND h.student_id = %(student)s)
+            WHERE h.section_id = %(section)s AND h.student_id = %(student)s),
+       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
 FROM sec LEFT JOIN upsert ON TRUE
 """
 
@@ -229,6 +230,7 @@ class RowFacts:
     held_hours: Decimal
     missed_hours: Decimal
     absent_hours: Decimal | None
+    read_at: int | None = None  # the database's clock in the statement (locking.db_clock)
 
 
 @dataclass(frozen=True)
@@ -343,7 +345,7 @@ def score_save(
             raise _out_of_range(item, student) from error
     if row is None:  # the section itself is gone (sections with scores are protected)
         raise _invalid("section", "ไม่พบกลุ่มการเรียนนี้", "missing")
-    status, registered, score_id, value, mark, version, updated_at, others, held, missed, absent = row
+    status, registered, score_id, value, mark, version, updated_at, others, held, missed, absent, read_at = row
     if status != ResultStatus.DRAFT:
         section.result_status = status
         ensure_section_editable(section)
@@ -360,7 +362,7 @@ def score_save(
     saved = StoredCell(item, student, value, mark, version, by, updated_at)
     cells = {int(item_id): RowCell(int(item_id), _decimal(v), m) for item_id, v, m in others}
     cells[item.pk] = RowCell(item.pk, value, mark)
-    facts = RowFacts(cells, Decimal(held), Decimal(missed), absent)
+    facts = RowFacts(cells, Decimal(held), Decimal(missed), absent, read_at)
     return SaveResult("saved", saved, wanted, facts)
 
 

@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from academics import early_childhood as rules
+from academics.locking import db_clock
 from academics.models import (
     EarlyChildhoodAbsence,
     EarlyChildhoodAssessment,
@@ -206,9 +207,7 @@ def child_lock(*, classroom: Classroom, student: Student) -> int:
     committed before it. Returns the database's clock (microseconds) once the lock is held: the
     page keeps the newest summary it was sent, whatever order the answers arrive in."""
     list(Enrolment.objects.select_for_update().filter(classroom=classroom, student=student).values_list("pk"))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")
-        return cursor.fetchone()[0]
+    return db_clock()
 
 
 def assessment_set(

@@ -340,9 +340,18 @@
     void td.offsetWidth; // restart the highlight
     td.classList.add("gg-changed");
   }
+  // Saves of one row's cells run side by side, and their answers may arrive in any order: each
+  // answer's row is stamped with the database's clock once the row's lock was held, and the
+  // row keeps the newest (an older answer would miss the cell saved just after it).
+  var rowStamp = new Map();
   function updateRow(row) {
     var r = rowOf.get(row.student);
     if (r === undefined) return;
+    if (row.read_at != null) {
+      var last = rowStamp.get(row.student);
+      if (last !== undefined && row.read_at < last) return;
+      rowStamp.set(row.student, row.read_at);
+    }
     var tr = rows[r];
     // The server renders the figures (academics.grid.RowSummary.display), as on the page.
     var shown = row.display;

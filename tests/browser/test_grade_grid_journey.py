@@ -183,6 +183,49 @@ def summary_total(row) -> str:
     return text.removesuffix(".00")
 
 
+def test_an_answer_that_arrives_late_does_not_undo_the_row_of_the_saves_after_it(world, live_server, page: Page, grid):
+    """A row's cells save side by side: the first cell's answer is held back until the others
+    are answered. Its row (read before they were saved) arrives last and is older; the page
+    keeps the newest row, so the total and grade stay."""
+    section, items = grid
+    first = students_in_order(section)[0]
+    held = []
+    page.route(
+        f"**/api/v1/sections/{section.code}/scores/{items[0].code}/{first.code}/",
+        lambda route: held.append((route, route.fetch())),
+    )
+    signed_in(page, live_server.url, "teacher_a")
+    page.goto(grid_url(live_server, section))
+    cell(page, first, 0).click()
+    page.keyboard.type("40")
+    page.keyboard.press("Tab")
+    for _ in range(200):  # the first save has been written and its answer is held
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the first cell's save was never sent"
+    page.keyboard.type("20")
+    page.keyboard.press("Tab")
+    page.keyboard.type("90")
+    page.keyboard.press("Tab")
+    expect(page.locator("#gg-status")).to_have_attribute("data-pending", "1", timeout=15000)
+    expect(summary(page, first, "total")).to_have_text("87")
+    expect(summary(page, first, "result")).to_have_text("4")
+    route, response = held[0]
+    late = response.json()["row"]
+    assert late["total"] is None and late["result"] == ""  # what the page would show if it took it
+    route.fulfill(response=response)
+    wait_saved(page)
+    expect(summary(page, first, "in_term")).to_have_text("60")
+    expect(summary(page, first, "total")).to_have_text("87")
+    expect(summary(page, first, "result")).to_have_text("4")
+    assert {s.item_id: s.value for s in Score.objects.filter(section=section, student=first)} == {
+        items[0].pk: D(40),
+        items[1].pk: D(20),
+        items[2].pk: D(90),
+    }
+
+
 # --- 2. Two browsers, one cell ----------------------------------------------------------------------
 
 
