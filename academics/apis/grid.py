@@ -91,8 +91,7 @@ class GridRowOutputSerializer(serializers.Serializer):
     read_at = serializers.IntegerField(
         allow_null=True,
         required=False,
-        help_text="นาฬิกาของฐานข้อมูล (ไมโครวินาที) เมื่ออ่านแถวนี้หลังบันทึก: หน้าจอเก็บแถวที่ใหม่ที่สุดไว้ "
-        "แม้คำตอบจะมาถึงสลับลำดับกัน",
+        help_text="นาฬิกาของฐานข้อมูล (ไมโครวินาที) เมื่ออ่านแถวนี้หลังบันทึก: หน้าจอเก็บแถวที่ใหม่ที่สุดไว้ แม้คำตอบจะมาถึงสลับลำดับกัน",
     )
 
 
