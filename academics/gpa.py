@@ -87,16 +87,19 @@ def compute(student_ids: list[int]) -> list[GPARecord]:
 # --- The recompute: set-based SQL ------------------------------------------------------------
 #
 # One statement per call: the approved results of the students in hand, weighted as
-# grading.course_weight does, grouped three ways (term — year courses excluded —, year and
-# cumulative) with grading.gpa's flags as FILTERs and its truncation as floor(x × 100) / 100;
-# upserted so that a row is written only when one of its figures differs, and the rows of those
-# students that no longer have any result deleted. `compute` above is the same rule in Python
+# grading.course_weight does, summed once per student and term, and those parts rolled up three
+# ways (term — year courses excluded —, year and cumulative), with grading.gpa's flags as
+# FILTERs and its truncation as floor(x × 100) / 100; upserted so that a row is written only
+# when one of its figures differs, and the rows of those students that no longer have any
+# result deleted. `compute` above is the same rule in Python
 # (academics.grading) and the oracle the tests hold this SQL to.
 
 _GRADES = ", ".join(f"'{grade}'" for grade in grading.NUMERIC_GRADES)
 _UNRESOLVED = f"'{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}'"
 _FIGURES = ("gpa", "attempted", "earned", "earned_basic", "earned_additional", "unresolved", "failed")
-_AGGREGATES = f"""
+# Every figure is a sum or a count, so the results are aggregated once, per student and term
+# (a year course apart from its term's courses), and the three scopes are sums of those parts.
+_PARTS = f"""
     COALESCE(SUM(weight) FILTER (WHERE grade IS NOT NULL), 0) AS attempted,
     SUM(grade * weight) AS points,
     COALESCE(SUM(weight) FILTER (WHERE grade > 0), 0) AS earned,
@@ -104,6 +107,10 @@ _AGGREGATES = f"""
     COALESCE(SUM(weight) FILTER (WHERE grade > 0 AND kind <> 'basic'), 0) AS earned_additional,
     COUNT(*) FILTER (WHERE kind <> 'activity' AND result IN ({_UNRESOLVED})) AS unresolved,
     COUNT(*) FILTER (WHERE grade = 0) AS failed"""
+_ROLLUP = """
+    SUM(attempted) AS attempted, SUM(points) AS points, SUM(earned) AS earned,
+    SUM(earned_basic) AS earned_basic, SUM(earned_additional) AS earned_additional,
+    SUM(unresolved)::integer AS unresolved, SUM(failed)::integer AS failed"""
 
 
 def _statement(students: str, *, target: str = "") -> str:
@@ -115,7 +122,7 @@ def _statement(students: str, *, target: str = "") -> str:
     # Only table names and this module's constants are interpolated; values go in as parameters.
     return f"""
 WITH {target}
-base AS MATERIALIZED (
+base AS (
     SELECT r.id AS result_id, r.student_id, r.school_id, r.result, sub.kind,
            s.term_id, t.academic_year_id, s.spans_year, t.start_date,
            CASE WHEN sub.kind <> 'activity' AND r.result IN ({_GRADES}) THEN r.result::numeric END AS grade,
@@ -127,20 +134,25 @@ base AS MATERIALIZED (
     JOIN {Term._meta.db_table} t ON t.id = s.term_id
     WHERE s.result_status = '{ResultStatus.APPROVED}' AND r.result <> '' {results_where}
 ),
+parts AS MATERIALIZED (
+    SELECT student_id, school_id, term_id, academic_year_id, spans_year, start_date,
+           MAX(result_id) AS last_result, {_PARTS}
+    FROM base GROUP BY student_id, school_id, term_id, academic_year_id, spans_year, start_date
+),
 home AS (
     -- the school of the student's latest approved result is where the records live
     SELECT DISTINCT ON (student_id) student_id, school_id
-    FROM base ORDER BY student_id, start_date DESC, result_id DESC
+    FROM parts ORDER BY student_id, start_date DESC, last_result DESC
 ),
 grouped AS (
-    SELECT student_id, '{GPARecord.Scope.TERM}' AS scope, term_id, NULL::bigint AS academic_year_id, {_AGGREGATES}
-    FROM base WHERE NOT spans_year GROUP BY student_id, term_id
+    SELECT student_id, '{GPARecord.Scope.TERM}' AS scope, term_id, NULL::bigint AS academic_year_id, {_ROLLUP}
+    FROM parts WHERE NOT spans_year GROUP BY student_id, term_id
     UNION ALL
-    SELECT student_id, '{GPARecord.Scope.YEAR}', NULL::bigint, academic_year_id, {_AGGREGATES}
-    FROM base GROUP BY student_id, academic_year_id
+    SELECT student_id, '{GPARecord.Scope.YEAR}', NULL::bigint, academic_year_id, {_ROLLUP}
+    FROM parts GROUP BY student_id, academic_year_id
     UNION ALL
-    SELECT student_id, '{GPARecord.Scope.CUMULATIVE}', NULL::bigint, NULL::bigint, {_AGGREGATES}
-    FROM base GROUP BY student_id
+    SELECT student_id, '{GPARecord.Scope.CUMULATIVE}', NULL::bigint, NULL::bigint, {_ROLLUP}
+    FROM parts GROUP BY student_id
 ),
 changed AS (
     -- compared as the columns store them, so that a night with nothing new writes and locks no row
