@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pghistory.models
 import pytest
@@ -178,6 +179,20 @@ def test_concurrent_saves_of_a_class_lose_and_double_nothing(world, section, ite
     assert all(version == 10 for version, _ in stored.values())
 
 
+def waits_for_me(tries: int = 400) -> bool:
+    """Whether another session comes to wait on a lock this connection holds (polled)."""
+    for _ in range(tries):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks l"
+                " WHERE NOT l.granted AND pg_backend_pid() = ANY(pg_blocking_pids(l.pid)))"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)  # a relative sleep: it ends under a faked clock too
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_saves_of_one_students_row_take_turns_so_the_live_totals_include_both(world, section, items):
     """The grid sends a row's cells one after another without waiting: the second save waits
@@ -207,7 +222,9 @@ def test_saves_of_one_students_row_take_turns_so_the_live_totals_include_both(wo
                 section=section, item=items[0], student=world.student_a, raw="40", expected_version=0, by=teacher
             )
             first_open.set()
-            thread.join(timeout=1)  # it must be waiting for this transaction, not done
+            # It must be waiting for this transaction, not done: seen in the database's lock
+            # table (no timed wait, which would also hang under a faked monotonic clock).
+            assert waits_for_me(), "the second save never waited for the first"
             assert second_result == []
     finally:
         release.set()
