@@ -91,8 +91,8 @@ def compute(student_ids: list[int]) -> list[GPARecord]:
 # ways (term — year courses excluded —, year and cumulative), with grading.gpa's flags as
 # FILTERs and its truncation as floor(x × 100) / 100; upserted so that a row is written only
 # when one of its figures differs, and the rows of those students that no longer have any
-# result deleted. `compute` above is the same rule in Python
-# (academics.grading) and the oracle the tests hold this SQL to.
+# result deleted. `compute` above is the same rule in Python (academics.grading) and the
+# oracle the tests hold this SQL to.
 
 _GRADES = ", ".join(f"'{grade}'" for grade in grading.NUMERIC_GRADES)
 _UNRESOLVED = f"'{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}'"

@@ -5,6 +5,7 @@ returned; after approval only through a recorded ResultChange."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from .models import CourseSection, ResultStatus
 
@@ -27,19 +28,19 @@ def ensure_section_editable(section: CourseSection) -> None:
         raise ValidationError(LOCKED_MESSAGES.get(section.result_status, "แก้ไขไม่ได้"), code="locked")
 
 
+# The database's clock in microseconds: in a statement of its own (`db_clock`), or as a column
+# of a statement that already runs once the row's lock is held (the score save).
+CLOCK = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+
+
 def db_clock() -> int:
     """The database's clock in microseconds, read inside the caller's transaction once its
     locks are held. A page that saves one row's cells side by side keeps the live summary with
     the newest stamp, whatever order the answers arrive in: the row's saves take turns on a
     lock, so a later stamp has seen every save committed before it."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
-        cursor.execute(CLOCK_SQL)
+        cursor.execute(f"SELECT {CLOCK}")
         return cursor.fetchone()[0]
-
-
-CLOCK_SQL = "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 
 
 def lock_section(section_id: int) -> CourseSection:
@@ -54,8 +55,6 @@ def share_lock_section(section: CourseSection) -> CourseSection:
     submit/approve or a block write (`lock_section`, FOR UPDATE) waits for them and they wait
     for it. Every write that creates a shared row under this lock must tolerate a concurrent
     twin (ON CONFLICT)."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT result_status FROM academics_coursesection WHERE id = %s FOR SHARE", [section.pk])
         row = cursor.fetchone()

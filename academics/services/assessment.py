@@ -34,7 +34,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
 
-from academics.locking import ensure_section_editable, lock_section
+from academics.locking import CLOCK, ensure_section_editable, lock_section
 from academics.models import (
     AssessmentItem,
     AssessmentPlan,
@@ -163,7 +163,7 @@ class StoredCell:
 # differs, mark the section's results dirty, and read back the student's other cells and
 # attendance of the section for the live row. `upsert` is empty when nothing was written
 # (locked, not registered, unchanged or a conflict): the caller then reads why.
-_SAVE = """
+_SAVE = f"""
 WITH sec AS (
     SELECT s.id, s.school_id, s.result_status,
            EXISTS (SELECT 1 FROM academics_registration r
@@ -207,9 +207,9 @@ SELECT sec.result_status, sec.registered,
               AND NOT (m.status = ANY(%(attended)s))),
        (SELECT h.absent_hours FROM academics_attendancehours h
             WHERE h.section_id = %(section)s AND h.student_id = %(student)s),
-       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+       {CLOCK}
 FROM sec LEFT JOIN upsert ON TRUE
-"""
+"""  # noqa: S608 (only the CLOCK constant is interpolated)
 
 
 @dataclass(frozen=True)
