@@ -391,8 +391,9 @@ def _build_table(raw_rows: Iterable[tuple[int, list[str]]], encoding: str) -> Ta
     return Table(headers=_unique_headers(headers), rows=aligned, encoding=encoding, header_row=header_number)
 
 
-def check_xlsx_archive(data: bytes) -> None:
-    """Refuse an .xlsx whose content, once unpacked, would be far larger than any student list."""
+def check_xlsx_archive(data: bytes, *, max_unpacked: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Refuse an .xlsx whose content, once unpacked, would be far larger than any student list
+    (or, with `max_unpacked`, than the smaller list it is meant to hold)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -400,9 +401,9 @@ def check_xlsx_archive(data: bytes) -> None:
         raise ImportFileError("ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้ หรือไฟล์เสียหาย") from error
     if len(members) > MAX_ARCHIVE_MEMBERS:
         raise ImportFileError("ไฟล์ Excel นี้มีส่วนประกอบมากผิดปกติ กรุณาคัดลอกเฉพาะตารางรายชื่อไปวางในไฟล์ใหม่แล้วอัปโหลดอีกครั้ง")
-    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES:
+    if sum(member.file_size for member in members) > max_unpacked:
         raise ImportFileError(
-            f"ไฟล์ Excel นี้เมื่อขยายแล้วใหญ่เกิน {MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB "
+            f"ไฟล์ Excel นี้เมื่อขยายแล้วใหญ่เกิน {max_unpacked // (1024 * 1024)} MB "
             "(อาจมีข้อความยาวผิดปกติหรือแถวว่างจำนวนมาก) กรุณาคัดลอกเฉพาะตารางรายชื่อไปวางในไฟล์ใหม่ หรือบันทึกเป็น CSV"
         )
 

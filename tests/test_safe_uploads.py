@@ -203,6 +203,16 @@ def test_the_subject_import_refuses_a_bomb_and_empty_rows(world):
     assert "นับรวมแถวว่าง" in response.content.decode()
 
 
+def test_the_subject_import_read_in_the_request_takes_only_a_subject_lists_size(world):
+    # 20 MB unpacked is within a student list's bound, which the worker reads; a subject list is
+    # read in the request, so it is held to a far smaller file.
+    response = subject_upload(world, xlsx_with_sheet(one_huge_cell(20)))
+    assert response.status_code == 200
+    assert "เมื่อขยายแล้วใหญ่เกิน 8 MB" in response.content.decode()
+    response = subject_upload(world, b"PK\x03\x04" + b"\0" * (1024 * 1024 + 10))
+    assert "ไฟล์ใหญ่เกิน 1 MB" in response.content.decode()
+
+
 def test_a_subject_row_with_hours_past_the_bound_is_a_row_error_not_a_500(world):
     workbook = openpyxl.Workbook()
     workbook.active.append(["รหัสวิชา", "ชื่อวิชา", "หน่วยกิต", "ชั่วโมง"])

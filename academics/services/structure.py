@@ -186,6 +186,11 @@ SUBJECT_COLUMNS = {
 
 
 MAX_SUBJECT_ROWS = 2_000
+# A school's subject list is a few hundred rows: it is read in the request, so the file may be far
+# smaller than a student list, which the worker reads.
+MAX_SUBJECT_FILE_BYTES = 1024 * 1024
+MAX_SUBJECT_UNPACKED_BYTES = 8 * 1024 * 1024
+TOO_BIG_SUBJECT_FILE = f"ไฟล์ใหญ่เกิน {MAX_SUBJECT_FILE_BYTES // (1024 * 1024)} MB (รายวิชาของโรงเรียนมักไม่กี่ร้อยแถว)"
 
 
 def read_subject_rows(uploaded_file) -> list[tuple[int, dict]]:
@@ -193,13 +198,15 @@ def read_subject_rows(uploaded_file) -> list[tuple[int, dict]]:
     from openpyxl import load_workbook
 
     size = getattr(uploaded_file, "size", None)
-    if size is not None and size > importing.MAX_BYTES:
-        raise ValidationError({"file": f"ไฟล์ใหญ่เกิน {importing.MAX_BYTES // (1024 * 1024)} MB"})
-    data = uploaded_file.read()
+    if size is not None and size > MAX_SUBJECT_FILE_BYTES:
+        raise ValidationError({"file": TOO_BIG_SUBJECT_FILE})
+    data = uploaded_file.read(MAX_SUBJECT_FILE_BYTES + 1)
+    if len(data) > MAX_SUBJECT_FILE_BYTES:
+        raise ValidationError({"file": TOO_BIG_SUBJECT_FILE})
     if not data.startswith(b"PK\x03\x04"):
         raise ValidationError({"file": "อ่านไฟล์ไม่ได้ กรุณาใช้ไฟล์ Excel (.xlsx)"})
     try:
-        importing.check_xlsx_archive(data)
+        importing.check_xlsx_archive(data, max_unpacked=MAX_SUBJECT_UNPACKED_BYTES)
     except importing.ImportFileError as error:
         raise ValidationError({"file": str(error)}) from None
     try:
