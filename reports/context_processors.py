@@ -23,6 +23,7 @@ MENUS: dict[str, list[Entry]] = {
         ("ห้องเรียน", "students:classroom_list"),
         ("กลุ่มการเรียน", "academics:section_list"),
         ("สถานะรายวิชา", "academics:term_overview"),
+        ("การมาเรียน", "daily:school"),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -34,6 +35,8 @@ MENUS: dict[str, list[Entry]] = {
                 ("รับย้ายเข้า", "status:transfer_in"),
                 ("นำเข้านักเรียน", "imports:upload"),
                 ("ประวัติการนำเข้า", "imports:list"),
+                ("เช็คชื่อรายวัน", "daily:home"),
+                ("สถิติการมาเรียน", "daily:school"),
             ],
         ),
         (
@@ -57,9 +60,15 @@ MENUS: dict[str, list[Entry]] = {
         ("ปฏิทินโรงเรียน", "calendar:current"),
     ],
     Role.AREA_HEAD: [("หน้าแรก", "home"), ("กลุ่มการเรียน", "academics:section_list")],
-    Role.COUNSELLOR: [("หน้าแรก", "home"), ("นักเรียน", "students:list"), ("ห้องเรียน", "students:classroom_list")],
+    Role.COUNSELLOR: [
+        ("หน้าแรก", "home"),
+        ("นักเรียน", "students:list"),
+        ("ห้องเรียน", "students:classroom_list"),
+        ("การมาเรียน", "daily:school"),
+    ],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),
+        ("เช็คชื่อรายวัน", "daily:home"),
         ("ห้องเรียนของฉัน", "students:classroom_list"),
         ("นักเรียน", "students:list"),
         ("ตารางสอนของฉัน", "timetable:mine"),

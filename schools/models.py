@@ -215,6 +215,9 @@ class CalendarEvent(models.Model):
         EXAM = "exam", "สอบ"
         EVENT = "event", "กิจกรรม"
         MAKEUP = "makeup", "วันเรียนชดเชย"
+        # An emergency closure (flood, epidemic, an order of the province): no school that day,
+        # even on a make-up day, so the day stops counting in attendance.
+        CLOSURE = "closure", "ปิดเรียนกรณีพิเศษ"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="calendar_events")

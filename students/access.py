@@ -18,7 +18,13 @@ from collections.abc import Callable
 from django.db.models import F, Q, QuerySet
 
 from qinfo.access import cached_on_user, get_visible_or_404
-from schools.access.organisation import current_link, managed_school_ids, readable_school_ids, scope_for
+from schools.access.organisation import (
+    SCHOOL_WIDE_ROLES,
+    current_link,
+    managed_school_ids,
+    readable_school_ids,
+    scope_for,
+)
 
 from .models import Classroom, Enrolment, Guardian, Student, TransferRequest
 
@@ -207,4 +213,32 @@ def transfer_requests_decidable_by(user) -> QuerySet[TransferRequest]:
 
 def access_transfer_request(user, code, *, decide: bool = False) -> TransferRequest:
     queryset = transfer_requests_decidable_by(user) if decide else transfer_requests_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+# --- Daily attendance ----------------------------------------------------------------------------
+# A classroom's daily roll is taken by its homeroom teachers (this year's, through a role held
+# today) and may be corrected by the school's registrar or admin; the principal and counsellor read
+# it. Officers of an area see the school's figures, not a classroom's roll.
+
+
+def attendance_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    schools = scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def attendance_classrooms_writable_by(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def access_classroom_attendance(user, code, *, write: bool = False) -> Classroom:
+    queryset = attendance_classrooms_writable_by(user) if write else attendance_classrooms_visible_to(user)
     return get_visible_or_404(queryset, code=code)

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -189,7 +190,8 @@ def _sheet_title(title: str) -> str:
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "รายชื่อ") -> bytes:
-    """Every cell is written as text, so IDs keep their leading digits and BE dates stay BE.
+    """Every cell is written as text, so IDs keep their leading digits and BE dates stay BE;
+    only a figure passed as a number (int, Decimal, float: counts, rates) is a number cell.
 
     A value that looks like a formula (=HYPERLINK(...), +cmd|...) is a string cell marked with a
     quote prefix: Excel shows it as typed, never evaluates it, and keeps it text when edited.
@@ -203,6 +205,8 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], *, title: str = "�
     bold = Font(bold=True)
 
     def cell_of(value) -> WriteOnlyCell:
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return WriteOnlyCell(sheet, value=value)
         content = text.without_control_characters("" if value is None else str(value))
         cell = WriteOnlyCell(sheet, value=content)
         cell.data_type = "s"

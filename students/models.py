@@ -493,3 +493,52 @@ class TransferRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} → {self.school} ({self.get_status_display()})"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class DailyAttendance(models.Model):
+    """One student's homeroom attendance (การมาเรียนรายวัน) on one school day.
+
+    A row exists for every student of a classroom once its roll is taken for the day ("มาครบ"
+    writes a present row for each), so "not yet taken" and "present" are never confused. The
+    history triggers record every change with who and why (late edits need a reason).
+    """
+
+    class Status(models.TextChoices):
+        PRESENT = "/", "มา"
+        LATE = "ส", "สาย"
+        LEAVE = "ล", "ลา"
+        SICK = "ป", "ป่วย"
+        ABSENT = "ข", "ขาด"
+
+    # Late is at school; leave, sickness and absence are days missed (chronic absence counts them
+    # all, excused or not: Balfanz et al. 2007, DOMAIN.md §7).
+    MISSED = (Status.LEAVE, Status.SICK, Status.ABSENT)
+
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    classroom = models.ForeignKey(
+        Classroom, verbose_name="ห้องเรียน", on_delete=models.PROTECT, related_name="daily_attendance"
+    )
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="daily_attendance"
+    )
+    date = models.DateField("วันที่")
+    status = models.CharField("สถานะ", max_length=1, choices=Status.choices, default=Status.PRESENT)
+    note = models.CharField("หมายเหตุ", max_length=200, blank=True, validators=[SingleLineText()])
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("บันทึกล่าสุด", auto_now=True)
+
+    class Meta:
+        verbose_name = "การมาเรียนรายวัน"
+        verbose_name_plural = "การมาเรียนรายวัน"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "student", "date"], name="daily_attendance_one_per_day"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "classroom", "date"], name="daily_attendance_class_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.date} {self.status}"

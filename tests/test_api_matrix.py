@@ -133,6 +133,27 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         "/api/v1/classrooms/{class_a}/timetable/0/1/?term=2/2569",
         None,
     ),
+    "GET /api/v1/classrooms/{code}/daily-attendance/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/daily-attendance/",
+        None,
+    ),
+    "GET /api/v1/classrooms/{code}/daily-attendance/{day}/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/daily-attendance/2026-12-02/",
+        None,
+    ),
+    "PUT /api/v1/classrooms/{code}/daily-attendance/{day}/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/daily-attendance/2026-12-02/",
+        {"all_present": True},
+    ),
+    "PUT /api/v1/classrooms/{code}/daily-attendance/{day}/{student}/": (
+        "object",
+        "/api/v1/classrooms/{class_a}/daily-attendance/2026-12-02/{student}/",
+        {"status": "ข"},
+    ),
+    "GET /api/v1/students/{code}/daily-attendance/": ("object", "/api/v1/students/{student}/daily-attendance/", None),
     "GET /api/v1/exports/dmc/": ("object", "/api/v1/exports/dmc/" + S, None),
     "GET /api/v1/imports/": ("object", "/api/v1/imports/" + S, None),
     "POST /api/v1/imports/": ("create", "/api/v1/imports/" + S, "upload"),
@@ -443,6 +464,8 @@ OWN_PAGES = [
     ("get", "/academics/result-changes/", None),
     ("get", "/academics/results/overview/", None),
     ("get", "/academics/results/students/?flag=low_gpax", None),
+    ("get", "/homeroom/", None),
+    ("get", "/attendance/school/", None),
 ]
 # Pages of one of school A's objects: 404 for every outsider, on reads and writes.
 SECTION = "/academics/sections/{section}"
@@ -502,6 +525,11 @@ PAGE_ROWS = [
     ("get", SECTION + "/grid/", None),
     ("get", SECTION + "/assessment/", None),
     ("post", SECTION + "/assessment/", {"in_term_ratio": "60"}),
+    ("get", "/homeroom/{class_a}/attendance/", None),
+    ("get", "/homeroom/{class_a}/attendance/summary/", None),
+    ("get", "/homeroom/{class_a}/attendance/2026-12-02/", None),
+    ("post", "/homeroom/{class_a}/attendance/2026-12-02/", {"action": "all_present"}),
+    ("get", "/attendance/school/?school={school}", None),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 

@@ -37,6 +37,12 @@ def thai_date_abbr(value: date | None) -> str:
 
 
 @register.filter
+def thai_weekday(value: date | None) -> str:
+    """จันทร์ … อาทิตย์"""
+    return thaidate.THAI_WEEKDAYS[value.weekday()] if value else ""
+
+
+@register.filter
 def thai_datetime(value: datetime | None) -> str:
     """16 พ.ค. 2568 14:30 น."""
     return thaidate.format_datetime(_as_local(value))

@@ -158,6 +158,8 @@ def calendar_month(academic_year: AcademicYear, *, month: tuple[int, int], today
                     if Kind.EVENT in kinds
                     else "school"
                 )
+            elif Kind.CLOSURE in kinds:
+                kind = "closure"
             elif Kind.HOLIDAY in kinds:
                 kind = "holiday"
             elif day.weekday() >= 5:

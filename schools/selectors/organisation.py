@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from schools.models import AcademicYear, CalendarEvent, School, Term
@@ -40,7 +40,7 @@ def school_days(school: School | int, start: date, end: date) -> list[date]:
     )
     events = list(
         CalendarEvent.objects.filter(
-            Q(kind=CalendarEvent.Kind.HOLIDAY) | Q(kind=CalendarEvent.Kind.MAKEUP),
+            kind__in=(CalendarEvent.Kind.HOLIDAY, CalendarEvent.Kind.MAKEUP, CalendarEvent.Kind.CLOSURE),
             school_id=school_id,
             start_date__lte=end,
             end_date__gte=start,
@@ -48,8 +48,9 @@ def school_days(school: School | int, start: date, end: date) -> list[date]:
     )
     holidays: set[date] = set()
     makeups: set[date] = set()
+    closed: set[date] = set()
     for kind, event_start, event_end in events:
-        target = holidays if kind == CalendarEvent.Kind.HOLIDAY else makeups
+        target = {CalendarEvent.Kind.HOLIDAY: holidays, CalendarEvent.Kind.MAKEUP: makeups}.get(kind, closed)
         day = event_start
         while day <= event_end:
             target.add(day)
@@ -58,7 +59,7 @@ def school_days(school: School | int, start: date, end: date) -> list[date]:
     day = start
     while day <= end:
         in_term = any(term_start <= day <= term_end for term_start, term_end in terms)
-        if in_term and ((day.weekday() < 5 and day not in holidays) or day in makeups):
+        if in_term and day not in closed and ((day.weekday() < 5 and day not in holidays) or day in makeups):
             days.append(day)
         day += timedelta(days=1)
     return days

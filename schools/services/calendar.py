@@ -27,7 +27,7 @@ def _clean_event(
     errors: dict[str, str] = {}
     title = (title or "").strip()
     if kind not in Kind.values:
-        errors["kind"] = "กรุณาเลือกประเภท (วันหยุด สอบ กิจกรรม หรือวันเรียนชดเชย)"
+        errors["kind"] = "กรุณาเลือกประเภท (วันหยุด สอบ กิจกรรม วันเรียนชดเชย หรือปิดเรียนกรณีพิเศษ)"
     if not title:
         errors["title"] = "กรุณากรอกชื่อกิจกรรม/วันหยุด"
     elif len(title) > 200:

@@ -1,0 +1,518 @@
+"""Daily homeroom attendance (การมาเรียนรายวัน): every write, and the reads its pages need.
+
+The homeroom teacher takes the roll of a classroom once a school day: one tap for "มาครบ"
+writes a present row for every student still without one (it never overwrites an exception
+already entered, so the order in which a phone replays its queue does not matter), then the
+exceptions (ขาด ลา ป่วย สาย) one student at a time. Only school days of the calendar count:
+weekdays in a term, minus holidays and emergency closures, plus make-up days
+(schools.selectors.organisation.school_days). A day in the past is a late edit: it needs a reason,
+and the history triggers keep who changed what, when and why.
+
+A school may set in School.policy: `attendance_streak_days` (N consecutive days missed that put a
+student on the homeroom teacher's list, default 3 [U]) and `chronic_absence_percent` (share of
+school days missed that makes absence chronic, default 10: Balfanz et al. 2007; AIR EWIMS).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from qinfo import thaidate
+from qinfo.audit import audited
+from qinfo.text import has_control_characters
+from schools.models import CalendarEvent, School
+from schools.selectors.organisation import school_days
+
+from ..models import Classroom, DailyAttendance, Enrolment, Student
+
+Status = DailyAttendance.Status
+MISSED = frozenset(DailyAttendance.MISSED)
+STATUS_LABELS = dict(Status.choices)
+EXCEPTIONS = (Status.ABSENT, Status.LEAVE, Status.SICK, Status.LATE)
+DEFAULT_STREAK_DAYS = 3
+DEFAULT_CHRONIC_PERCENT = Decimal("10")
+MAX_NOTE = 200
+
+
+def streak_days(school: School) -> int:
+    try:
+        value = int((school.policy or {}).get("attendance_streak_days", DEFAULT_STREAK_DAYS))
+    except (TypeError, ValueError):
+        value = DEFAULT_STREAK_DAYS
+    return max(value, 2)
+
+
+def chronic_percent(school: School) -> Decimal:
+    try:
+        value = Decimal(str((school.policy or {}).get("chronic_absence_percent", DEFAULT_CHRONIC_PERCENT)))
+    except (ArithmeticError, ValueError):
+        value = DEFAULT_CHRONIC_PERCENT
+    return value if value.is_finite() and 0 < value < 100 else DEFAULT_CHRONIC_PERCENT
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- Who is on the roll --------------------------------------------------------------------------
+
+
+@dataclass
+class RollRow:
+    student: Student
+    number: int | None
+    status: str | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS.get(self.status, "ยังไม่บันทึก") if self.status else "ยังไม่บันทึก"
+
+
+def _roll(classroom: Classroom) -> list[RollRow]:
+    """The classroom's students in number order: those studying, one query."""
+    enrolments = (
+        Enrolment.objects.filter(classroom=classroom, student__status=Student.Status.STUDYING)
+        .select_related("student")
+        .order_by("number", "student__first_name", "student__last_name")
+    )
+    return [RollRow(student=enrolment.student, number=enrolment.number) for enrolment in enrolments]
+
+
+# --- One day's sheet -----------------------------------------------------------------------------
+
+
+@dataclass
+class DaySheet:
+    classroom: Classroom
+    day: date
+    today: date
+    is_school_day: bool
+    rows: list[RollRow]
+    closure: str = ""
+
+    @property
+    def taken(self) -> bool:
+        return any(row.status for row in self.rows)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.rows) and all(row.status for row in self.rows)
+
+    @property
+    def is_late_edit(self) -> bool:
+        return self.day < self.today
+
+    @property
+    def editable(self) -> bool:
+        return self.is_school_day and self.day <= self.today
+
+    @property
+    def counts(self) -> list[tuple[str, str, int]]:
+        tally: dict[str | None, int] = defaultdict(int)
+        for row in self.rows:
+            tally[row.status] += 1
+        return [(status, label, tally[status]) for status, label in Status.choices]
+
+    @property
+    def not_taken(self) -> int:
+        return sum(1 for row in self.rows if not row.status)
+
+
+def _closure_title(school_id: int, day: date) -> str:
+    event = (
+        CalendarEvent.objects.filter(
+            school_id=school_id, kind=CalendarEvent.Kind.CLOSURE, start_date__lte=day, end_date__gte=day
+        )
+        .only("title")
+        .first()
+    )
+    return event.title if event else ""
+
+
+def day_sheet(classroom: Classroom, day: date, *, today: date | None = None) -> DaySheet:
+    """The roll of one classroom on one day: five queries whatever the class size."""
+    today = today or timezone.localdate()
+    rows = _roll(classroom)
+    marks = {
+        student_id: (status, note)
+        for student_id, status, note in DailyAttendance.objects.filter(
+            school_id=classroom.school_id, classroom=classroom, date=day
+        ).values_list("student_id", "status", "note")
+    }
+    for row in rows:
+        row.status, row.note = marks.get(row.student.pk, (None, ""))
+    is_school_day = bool(school_days(classroom.school_id, day, day))
+    closure = "" if is_school_day else _closure_title(classroom.school_id, day)
+    return DaySheet(classroom=classroom, day=day, today=today, is_school_day=is_school_day, rows=rows, closure=closure)
+
+
+# --- Writes --------------------------------------------------------------------------------------
+
+
+def _check_day(classroom: Classroom, day: date, today: date) -> None:
+    year = classroom.academic_year
+    if day > today:
+        raise ValidationError({"date": "บันทึกการมาเรียนล่วงหน้าไม่ได้ บันทึกได้ถึงวันนี้เท่านั้น"})
+    if not (year.start_date <= day <= year.end_date):
+        raise ValidationError(
+            {"date": f"วันที่ {thaidate.format_long(day)} ไม่อยู่ในปีการศึกษา {year.year} ของห้อง {classroom.name}"}
+        )
+    if not school_days(classroom.school_id, day, day):
+        closure = _closure_title(classroom.school_id, day)
+        why = f" ({closure})" if closure else ""
+        raise ValidationError(
+            {"date": f"วันที่ {thaidate.format_long(day)} ไม่ใช่วันเรียนตามปฏิทินโรงเรียน{why} จึงไม่ต้องบันทึกการมาเรียน"}
+        )
+
+
+def _check_reason(day: date, today: date, reason: str) -> str:
+    reason = (reason or "").strip()
+    if day < today and not reason:
+        raise ValidationError({"reason": f"การแก้ไขการมาเรียนย้อนหลัง (วันที่ {thaidate.format_long(day)}) ต้องระบุเหตุผล"})
+    if len(reason) > MAX_NOTE or has_control_characters(reason):
+        raise ValidationError({"reason": f"เหตุผลต้องเป็นข้อความบรรทัดเดียว ไม่เกิน {MAX_NOTE} ตัวอักษร"})
+    return reason
+
+
+def _clean_note(note: str | None, *, who: str = "") -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationError({"note": f"หมายเหตุ{who}ยาวเกิน {MAX_NOTE} ตัวอักษร"})
+    if has_control_characters(note):
+        raise ValidationError({"note": f"หมายเหตุ{who}ต้องเป็นข้อความบรรทัดเดียว ไม่มีอักขระควบคุม"})
+    return note
+
+
+def _clean_status(status, *, who: str = "") -> str:
+    if status not in STATUS_LABELS:
+        allowed = " ".join(f"{code} {label}" for code, label in Status.choices)
+        raise ValidationError({"status": f"สถานะการมาเรียน{who} “{status}” ไม่ถูกต้อง ใช้ได้: {allowed}"})
+    return status
+
+
+@dataclass
+class Mark:
+    student: Student
+    status: str
+    note: str = ""
+
+
+@dataclass
+class RollCallResult:
+    written: int
+    sheet: DaySheet = field(repr=False)
+
+
+_UPSERT = """
+INSERT INTO students_dailyattendance
+    (school_id, classroom_id, student_id, date, status, note, updated_by_id, updated_at)
+SELECT %s, %s, student_id, %s, status, note, %s, clock_timestamp()
+FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(student_id, status, note)
+ON CONFLICT (school_id, student_id, date) DO {action}
+"""
+_SET = """UPDATE SET status = EXCLUDED.status, note = EXCLUDED.note, classroom_id = EXCLUDED.classroom_id,
+    updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at
+    WHERE (students_dailyattendance.status, students_dailyattendance.note, students_dailyattendance.classroom_id)
+        IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.note, EXCLUDED.classroom_id)"""
+
+
+def _write(classroom: Classroom, day: date, marks: list[tuple[int, str, str]], by, *, overwrite: bool) -> int:
+    if not marks:
+        return 0
+    ids, statuses, notes = zip(*marks, strict=True)
+    sql = _UPSERT.format(action=_SET if overwrite else "NOTHING")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [classroom.school_id, classroom.pk, day, getattr(by, "pk", None), list(ids), list(statuses), list(notes)],
+        )
+        return cursor.rowcount
+
+
+@transaction.atomic
+def daily_roll_call(
+    *,
+    classroom: Classroom,
+    day: date,
+    by,
+    all_present: bool = False,
+    marks: list[Mark] | None = None,
+    reason: str = "",
+    today: date | None = None,
+) -> RollCallResult:
+    """Take or correct a classroom's roll for one day in one transaction: `all_present` writes
+    "มา" for every student still without a mark; `marks` set the given students' status (an
+    exception, or back to present). Students must be on the classroom's roll."""
+    today = today or timezone.localdate()
+    _check_day(classroom, day, today)
+    reason = _check_reason(day, today, reason)
+    roll = {row.student.pk: row for row in _roll(classroom)}
+    cleaned: list[tuple[int, str, str]] = []
+    for mark in marks or []:
+        who = f" ของ {mark.student.full_name}"
+        if mark.student.pk not in roll:
+            raise ValidationError({"student": f"{mark.student.full_name} ไม่อยู่ในรายชื่อห้อง {classroom.name}"})
+        cleaned.append((mark.student.pk, _clean_status(mark.status, who=who), _clean_note(mark.note, who=who)))
+    written = 0
+    with audited(by=by, reason=reason or "บันทึกการมาเรียนรายวัน", day=day.isoformat()):
+        if cleaned:
+            written += _write(classroom, day, cleaned, by, overwrite=True)
+        if all_present:
+            present = [(student_id, Status.PRESENT, "") for student_id in roll]
+            written += _write(classroom, day, present, by, overwrite=False)
+    return RollCallResult(written=written, sheet=day_sheet(classroom, day, today=today))
+
+
+def daily_mark(
+    *, classroom: Classroom, student: Student, day: date, status: str, note: str = "", by, reason: str = "", today=None
+) -> RollCallResult:
+    """One student's mark for the day (the phone's one tap)."""
+    return daily_roll_call(
+        classroom=classroom, day=day, by=by, marks=[Mark(student, status, note)], reason=reason, today=today
+    )
+
+
+# --- Rates ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class StudentRate:
+    student: Student
+    number: int | None
+    recorded: int = 0
+    attended: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    streak: int = 0  # consecutive school days missed up to the latest day taken
+
+    @property
+    def missed(self) -> int:
+        return sum(self.counts.get(status, 0) for status in MISSED)
+
+    @property
+    def labelled_counts(self) -> list[tuple[str, int]]:
+        return [(label, self.counts.get(status, 0)) for status, label in Status.choices]
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.attended, self.recorded)
+
+    @property
+    def missed_percent(self) -> Decimal | None:
+        return percent(self.missed, self.recorded)
+
+
+@dataclass
+class ClassroomRates:
+    classroom: Classroom
+    school_days: list[date]
+    taken_days: set[date]
+    students: list[StudentRate]
+    chronic_percent: Decimal
+    streak_days: int
+
+    @property
+    def days_not_taken(self) -> list[date]:
+        return [day for day in self.school_days if day not in self.taken_days]
+
+    @property
+    def recorded(self) -> int:
+        return sum(s.recorded for s in self.students)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(sum(s.attended for s in self.students), self.recorded)
+
+    def is_chronic(self, rate: StudentRate) -> bool:
+        return rate.recorded > 0 and Decimal(rate.missed) * 100 >= self.chronic_percent * rate.recorded
+
+    @property
+    def chronic(self) -> list[StudentRate]:
+        return [s for s in self.students if self.is_chronic(s)]
+
+    @property
+    def streaks(self) -> list[StudentRate]:
+        return [s for s in self.students if s.streak >= self.streak_days]
+
+
+def classroom_rates(classroom: Classroom, *, today: date | None = None) -> ClassroomRates:
+    """Each student's attendance in the classroom's year up to today, the chronic absentees and
+    the current runs of days missed. Constant queries: roll, school days (2), counts, missed days."""
+    today = today or timezone.localdate()
+    year = classroom.academic_year
+    days = school_days(classroom.school_id, year.start_date, min(today, year.end_date))
+    day_set = set(days)
+    rows = {row.student.pk: StudentRate(student=row.student, number=row.number) for row in _roll(classroom)}
+    marks = DailyAttendance.objects.filter(
+        school_id=classroom.school_id, classroom=classroom, date__gte=year.start_date, date__lte=today
+    )
+    taken: set[date] = set()
+    missed_days: dict[int, set[date]] = defaultdict(set)
+    latest: dict[int, date] = {}
+    for student_id, day, status in marks.values_list("student_id", "date", "status"):
+        if day not in day_set:  # a day closed after its roll was taken no longer counts
+            continue
+        taken.add(day)
+        rate = rows.get(student_id)
+        if rate is None:
+            continue
+        rate.recorded += 1
+        rate.counts[status] = rate.counts.get(status, 0) + 1
+        if status not in MISSED:
+            rate.attended += 1
+        else:
+            missed_days[student_id].add(day)
+        if student_id not in latest or day > latest[student_id]:
+            latest[student_id] = day
+    ordered = [day for day in days if day in taken]
+    for student_id, rate in rows.items():
+        streak = 0
+        for day in reversed(ordered):
+            if day > latest.get(student_id, date.min):
+                continue
+            if day in missed_days[student_id]:
+                streak += 1
+            else:
+                break
+        rate.streak = streak
+    return ClassroomRates(
+        classroom=classroom,
+        school_days=days,
+        taken_days=taken,
+        students=list(rows.values()),
+        chronic_percent=chronic_percent(classroom.school),
+        streak_days=streak_days(classroom.school),
+    )
+
+
+@dataclass
+class GroupRate:
+    label: str
+    classroom: Classroom | None
+    students: int
+    recorded: int
+    attended: int
+    chronic: int
+    days_taken: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.attended, self.recorded)
+
+
+_SCHOOL_RATES = """
+WITH per_student AS (
+    SELECT a.classroom_id, a.student_id, count(*) AS recorded,
+           count(*) FILTER (WHERE a.status NOT IN ('ล', 'ป', 'ข')) AS attended,
+           count(DISTINCT a.date) AS days
+    FROM students_dailyattendance a
+    WHERE a.school_id = %(school)s AND a.date >= %(start)s AND a.date <= %(end)s AND a.date = ANY(%(days)s::date[])
+    GROUP BY a.classroom_id, a.student_id
+)
+SELECT classroom_id, count(*) AS students, sum(recorded) AS recorded, sum(attended) AS attended,
+       count(*) FILTER (WHERE (recorded - attended) * 100 >= %(chronic)s * recorded) AS chronic,
+       (SELECT count(DISTINCT d.date) FROM students_dailyattendance d
+         WHERE d.school_id = %(school)s AND d.classroom_id = per_student.classroom_id
+           AND d.date >= %(start)s AND d.date <= %(end)s AND d.date = ANY(%(days)s::date[])) AS days_taken
+FROM per_student GROUP BY classroom_id
+"""
+
+
+@dataclass
+class SchoolRates:
+    school: School
+    school_days: int
+    classrooms: list[GroupRate]
+    grades: list[GroupRate]
+    total: GroupRate
+
+
+def school_rates(school: School, academic_year, *, today: date | None = None) -> SchoolRates:
+    """Attendance per classroom, per grade and for the school in the year up to today: one
+    grouped statement over the school's marks, plus the classrooms and the calendar."""
+    today = today or timezone.localdate()
+    end = min(today, academic_year.end_date)
+    days = school_days(school, academic_year.start_date, end)
+    classrooms = list(
+        Classroom.objects.filter(school=school, academic_year=academic_year).select_related("grade_level")
+    )
+    figures: dict[int, tuple] = {}
+    if days:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SCHOOL_RATES,
+                {
+                    "school": school.pk,
+                    "start": academic_year.start_date,
+                    "end": end,
+                    "days": days,
+                    "chronic": chronic_percent(school),
+                },
+            )
+            figures = {row[0]: row[1:] for row in cursor.fetchall()}
+    rows = []
+    for classroom in classrooms:
+        students, recorded, attended, chronic, taken = figures.get(classroom.pk, (0, 0, 0, 0, 0))
+        rows.append(
+            GroupRate(classroom.name, classroom, students, int(recorded or 0), int(attended or 0), chronic, taken)
+        )
+    grades: dict[str, GroupRate] = {}
+    for classroom, row in zip(classrooms, rows, strict=True):
+        label = classroom.grade_level.short_name
+        group = grades.setdefault(label, GroupRate(label, None, 0, 0, 0, 0, 0))
+        group.students += row.students
+        group.recorded += row.recorded
+        group.attended += row.attended
+        group.chronic += row.chronic
+        group.days_taken = max(group.days_taken, row.days_taken)
+    total = GroupRate(
+        "ทั้งโรงเรียน",
+        None,
+        sum(r.students for r in rows),
+        sum(r.recorded for r in rows),
+        sum(r.attended for r in rows),
+        sum(r.chronic for r in rows),
+        max((r.days_taken for r in rows), default=0),
+    )
+    return SchoolRates(school=school, school_days=len(days), classrooms=rows, grades=list(grades.values()), total=total)
+
+
+def student_attendance(student: Student, academic_year, *, today: date | None = None) -> dict:
+    """A student's own figures for the year (the parent's view and the API): counts per status,
+    the share missed and the last days that were not "มา"."""
+    today = today or timezone.localdate()
+    end = min(today, academic_year.end_date)
+    days = set(school_days(academic_year.school_id, academic_year.start_date, end))
+    marks = [
+        (day, status, note)
+        for day, status, note in DailyAttendance.objects.filter(
+            school_id=academic_year.school_id, student=student, date__gte=academic_year.start_date, date__lte=end
+        )
+        .order_by("-date")
+        .values_list("date", "status", "note")
+        if day in days
+    ]
+    counts = {status: 0 for status, _label in Status.choices}
+    for _day, status, _note in marks:
+        counts[status] += 1
+    recorded = len(marks)
+    missed = sum(counts[s] for s in MISSED)
+    return {
+        "school_days": len(days),
+        "recorded": recorded,
+        "counts": counts,
+        "missed": missed,
+        "missed_percent": percent(missed, recorded),
+        "rate": percent(recorded - missed, recorded),
+        "today": next((status for day, status, _n in marks if day == today), None),
+        "recent": [(day, status, note) for day, status, note in marks if status != Status.PRESENT][:10],
+    }
