@@ -137,6 +137,13 @@ def parent_children(user) -> list[Student]:
     )
     for student in students:
         student.current_enrolment = student.enrolment_list[0] if student.enrolment_list else None
+    from students.services.attendance import attendance_overview
+
+    figures = attendance_overview(
+        [(s, s.current_enrolment.academic_year) for s in students if s.current_enrolment is not None]
+    )
+    for student in students:
+        student.attendance = figures.get(student.pk)
     return students
 
 

@@ -404,3 +404,22 @@ def test_the_roll_page_api_and_a_whole_class_write_take_the_same_queries_for_5_o
     large = measure()
     assert small == large
     assert DailyAttendance.objects.filter(date=TODAY).count() == 40
+
+
+def test_the_parents_home_shows_todays_mark_and_the_years_figures_in_constant_queries(world):
+    teacher = world.user("teacher_a")
+    days = school_days_before(world, 5)
+    _take(world, days, absent={days[1]})
+    services.daily_mark(classroom=world.class_a, student=world.student_a, day=TODAY, status="ส", by=teacher)
+    client = client_for(world.user("parent"))
+    page = client.get("/").content.decode()
+    assert "มาเรียนวันนี้" in page
+    assert "สาย" in page
+    from qinfo.numbers import format_percent
+
+    assert f"มาเรียน {format_percent(80)} ของ 5 วัน · ขาด 1 · สาย 1" in page
+    before = _queries(lambda: client.get("/"))
+    # A second child in the same school, linked to the same parent.
+    f.guardian_of(world.student_a2, world.user("parent"))
+    services.daily_mark(classroom=world.class_a, student=world.student_a2, day=TODAY, status="ข", by=teacher)
+    assert _queries(lambda: client.get("/")) <= before + 2  # the second child's enrolments prefetch, not per mark

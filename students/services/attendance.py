@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from qinfo import thaidate
@@ -516,3 +517,40 @@ def student_attendance(student: Student, academic_year, *, today: date | None = 
         "today": next((status for day, status, _n in marks if day == today), None),
         "recent": [(day, status, note) for day, status, note in marks if status != Status.PRESENT][:10],
     }
+
+
+def attendance_overview(pairs: list[tuple[Student, object]], *, today: date | None = None) -> dict[int, dict]:
+    """A few children's figures for their current years at once (the parent's home page): one
+    query for the marks and two per school for its calendar, however many children."""
+    today = today or timezone.localdate()
+    if not pairs:
+        return {}
+    days_of: dict[int, set[date]] = {}
+    condition = None
+    for student, year in pairs:
+        end = min(today, year.end_date)
+        if year.school_id not in days_of:
+            days_of[year.school_id] = set(school_days(year.school_id, year.start_date, end))
+        part = Q(school_id=year.school_id, student_id=student.pk, date__gte=year.start_date, date__lte=end)
+        condition = part if condition is None else condition | part
+    out: dict[int, dict] = {
+        student.pk: {"counts": dict.fromkeys(STATUS_LABELS, 0), "recorded": 0, "today": None} for student, _y in pairs
+    }
+    school_of = {student.pk: year.school_id for student, year in pairs}
+    for student_id, day, status in DailyAttendance.objects.filter(condition).values_list(
+        "student_id", "date", "status"
+    ):
+        if day not in days_of[school_of[student_id]]:
+            continue
+        figures = out[student_id]
+        figures["counts"][status] += 1
+        figures["recorded"] += 1
+        if day == today:
+            figures["today"] = status
+    for figures in out.values():
+        missed = sum(figures["counts"][s] for s in MISSED)
+        figures["missed"] = missed
+        figures["rate"] = percent(figures["recorded"] - missed, figures["recorded"])
+        figures["today_label"] = STATUS_LABELS.get(figures["today"], "") if figures["today"] else ""
+        figures["labelled"] = [(STATUS_LABELS[s], figures["counts"][s]) for s in EXCEPTIONS if figures["counts"][s]]
+    return out
