@@ -19,7 +19,7 @@ from schools.demo import DemoOrganisation, SchoolPlan, add_teachers
 from schools.models import StaffMembership, User
 
 from .identity import make_national_id
-from .models import Classroom, Enrolment, GradeLevel, Guardian, Student
+from .models import Classroom, DailyAttendance, Enrolment, GradeLevel, Guardian, Student
 
 Role = StaffMembership.Role
 ROOM_SIZE = 36
@@ -393,3 +393,79 @@ def _demo_parents(rng, plan: SchoolPlan, current_rooms, password_hash: str, now)
             )
         parents.append(user)
     return parents
+
+
+# --- Daily attendance --------------------------------------------------------------------------
+
+DEMO_CLOSURE = "ปิดเรียนกรณีพิเศษ: น้ำท่วมถนนเข้าโรงเรียน"
+
+
+def seed_daily_attendance(rng: random.Random, schools, *, today: date) -> int:
+    """A year of daily rolls up to yesterday for every current classroom, and today's for about
+    half of them (so a demo homeroom teacher still has today's roll to take). Most children miss
+    a day now and then; about one in twenty misses often (chronic absence), a few have missed
+    the last three days running, and the first school had one day of emergency closure."""
+    from schools.models import CalendarEvent
+    from schools.selectors.organisation import current_academic_year, school_days
+
+    rows: list[tuple] = []
+    now = timezone.now()
+    for index, school in enumerate(schools):
+        year = current_academic_year(school, on=today)
+        if year is None:
+            continue
+        days = school_days(school, year.start_date, min(today, year.end_date))
+        if index == 0 and len(days) > 20:
+            closed = days[len(days) // 3]
+            CalendarEvent.objects.create(
+                school=school,
+                academic_year=year,
+                kind=CalendarEvent.Kind.CLOSURE,
+                title=DEMO_CLOSURE,
+                start_date=closed,
+                end_date=closed,
+            )
+            days.remove(closed)
+        classrooms = list(
+            Classroom.objects.filter(school=school, academic_year=year).order_by("grade_level__order", "room")
+        )
+        enrolled: dict[int, list[int]] = {}
+        for classroom_id, student_id in Enrolment.objects.filter(
+            classroom__in=classrooms, student__status="studying"
+        ).values_list("classroom_id", "student_id"):
+            enrolled.setdefault(classroom_id, []).append(student_id)
+        for room_index, classroom in enumerate(classrooms):
+            students = enrolled.get(classroom.pk, [])
+            taken_today = room_index % 2 == 0
+            for student_id in students:
+                roll = rng.random()
+                chronic = roll < 0.05
+                streak = 0.05 <= roll < 0.07
+                for position, day in enumerate(days):
+                    if day == today and not taken_today:
+                        continue
+                    left = len(days) - position
+                    note = ""
+                    if streak and left <= 3:
+                        status = DailyAttendance.Status.ABSENT
+                    else:
+                        chance = rng.random()
+                        missed = 0.16 if chronic else 0.025
+                        if chance < missed * 0.6:
+                            status = DailyAttendance.Status.ABSENT
+                        elif chance < missed * 0.8:
+                            status = DailyAttendance.Status.SICK
+                        elif chance < missed:
+                            status = DailyAttendance.Status.LEAVE
+                        elif chance < missed + 0.03:
+                            status = DailyAttendance.Status.LATE
+                        else:
+                            status = DailyAttendance.Status.PRESENT
+                        if status == DailyAttendance.Status.SICK and chance < 0.01:
+                            note = "ไข้หวัด ผู้ปกครองแจ้ง"
+                    rows.append((school.pk, classroom.pk, student_id, day, status, note, now))
+    return copy_rows(
+        "students_dailyattendance",
+        ["school_id", "classroom_id", "student_id", "date", "status", "note", "updated_at"],
+        rows,
+    )

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from conftest import SUITE_CLOCK
-from schools.models import EducationArea, School, StaffMembership, User
+from schools.models import CalendarEvent, EducationArea, School, StaffMembership, User
 from students.identity import is_valid_national_id
 from students.models import Classroom, Enrolment, Guardian, Student
 
@@ -143,3 +143,29 @@ def test_primary_classes_study_year_courses_counted_once_and_secondary_classes_t
     items = StudyPlanItem.objects.filter(grade_level__stage="primary")
     assert items.exists()
     assert set(items.values_list("term_number", flat=True)) == {StudyPlanItem.WHOLE_YEAR}
+
+
+def test_every_current_classroom_has_a_years_daily_attendance_with_some_chronic_absentees(seeded):
+    from django.utils import timezone
+
+    from students.demo import DEMO_CLOSURE
+    from students.models import Classroom, DailyAttendance
+    from students.services import attendance
+
+    today = timezone.localdate()
+    classroom = (
+        Classroom.objects.filter(academic_year__start_date__lte=today, academic_year__end_date__gte=today)
+        .exclude(enrolments=None)
+        .first()
+    )
+    rates = attendance.classroom_rates(classroom, today=today)
+    assert len(rates.taken_days) >= len(rates.school_days) - 1  # today may still be open
+    assert all(s.recorded >= len(rates.school_days) - 1 for s in rates.students)
+    chronic = sum(
+        len(attendance.classroom_rates(c, today=today).chronic)
+        for c in Classroom.objects.filter(academic_year__start_date__lte=today, academic_year__end_date__gte=today)[:12]
+    )
+    assert chronic > 0
+    assert DailyAttendance.objects.filter(status="ข").exists()
+    closure = CalendarEvent.objects.get(title=DEMO_CLOSURE)
+    assert not DailyAttendance.objects.filter(school=closure.school, date=closure.start_date).exists()

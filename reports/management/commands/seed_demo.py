@@ -19,7 +19,7 @@ from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
-from students.demo import seed_students
+from students.demo import seed_daily_attendance, seed_students
 
 # Generated rows are loaded without row-history events; the audit starts with real changes.
 DEMO_HISTORY = [
@@ -27,6 +27,7 @@ DEMO_HISTORY = [
     "students.Enrolment",
     "students.Guardian",
     "students.Classroom",
+    "students.DailyAttendance",
     "academics.Subject",
     "academics.StudyPlan",
     "academics.CourseSection",
@@ -87,6 +88,8 @@ class Command(BaseCommand):
             if term is not None:
                 slots += build_timetable(plan.school, term, rng)
         self.stdout.write(f"  ตารางเรียน/ตารางสอนภาคเรียนปัจจุบัน {slots:,} คาบ")
+        marks = seed_daily_attendance(rng, [plan.school for plan in org.schools], today=timezone.localdate())
+        self.stdout.write(f"  การมาเรียนรายวันตั้งแต่ต้นปีการศึกษา {marks:,} รายการ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
