@@ -423,3 +423,24 @@ def test_the_parents_home_shows_todays_mark_and_the_years_figures_in_constant_qu
     f.guardian_of(world.student_a2, world.user("parent"))
     services.daily_mark(classroom=world.class_a, student=world.student_a2, day=TODAY, status="ข", by=teacher)
     assert _queries(lambda: client.get("/")) <= before + 2  # the second child's enrolments prefetch, not per mark
+
+
+def test_the_school_page_charts_each_school_day_of_the_term_and_its_queries_do_not_grow(world):
+    days = school_days_before(world, 4)
+    _take(world, days, absent={days[0]})
+    figures = services.school_day_rates(world.school_a, days[0], TODAY)
+    assert [(d.day, d.recorded, d.missed) for d in figures] == [
+        (days[0], 2, 1),
+        (days[1], 2, 0),
+        (days[2], 2, 0),
+        (days[3], 2, 0),
+    ]
+    client = client_for(world.user("principal"))
+    page = client.get("/attendance/school/").content.decode()
+    assert "attendance-days-chart" in page
+    assert "รายวัน ภาคเรียนที่ 2/2569" in page
+    before = _queries(lambda: client.get("/attendance/school/"))
+    _grow(world, 10)
+    f.ClassroomFactory(school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("M2"))
+    _take(world, school_days_before(world, 8), absent=set())
+    assert _queries(lambda: client.get("/attendance/school/")) == before

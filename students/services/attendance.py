@@ -429,12 +429,46 @@ FROM per_student GROUP BY classroom_id
 
 
 @dataclass
+class DayRate:
+    day: date
+    recorded: int
+    attended: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.attended, self.recorded)
+
+    @property
+    def missed(self) -> int:
+        return self.recorded - self.attended
+
+
+@dataclass
 class SchoolRates:
     school: School
     school_days: int
     classrooms: list[GroupRate]
     grades: list[GroupRate]
     total: GroupRate
+    days: list[DayRate] = field(default_factory=list)
+
+
+_DAY_RATES = """
+SELECT date, count(*), count(*) FILTER (WHERE status NOT IN ('ล', 'ป', 'ข'))
+FROM students_dailyattendance
+WHERE school_id = %s AND date >= %s AND date <= %s AND date = ANY(%s::date[])
+GROUP BY date ORDER BY date
+"""
+
+
+def school_day_rates(school: School, start: date, end: date) -> list[DayRate]:
+    """The school's attendance on each school day between start and end (the term's chart)."""
+    days = school_days(school, start, end)
+    if not days:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_DAY_RATES, [school.pk, start, end, days])
+        return [DayRate(day, recorded, attended) for day, recorded, attended in cursor.fetchall()]
 
 
 def school_rates(school: School, academic_year, *, today: date | None = None) -> SchoolRates:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from qinfo import thaidate
 from schools.access.organisation import can_manage_school, school_for_request
-from schools.selectors.organisation import current_academic_year, school_days
+from schools.selectors.organisation import current_academic_year, current_term, school_days
 
 from ..access import access_classroom_attendance, attendance_classrooms_writable_by, homeroom_classrooms
 from ..exporting import _download, export_allowed, log_export
@@ -152,6 +152,10 @@ def school_attendance(request):
     if year is None:
         raise Http404("โรงเรียนยังไม่มีปีการศึกษา")
     figures = services.school_rates(school, year)
+    today = timezone.localdate()
+    term = current_term(school, on=today)
+    if term is not None:
+        figures.days = services.school_day_rates(school, term.start_date, min(today, term.end_date))
     if request.GET.get("format") == "xlsx":
         if not export_allowed(request.user):
             return render(request, "students/export_limited.html", status=429)
@@ -159,6 +163,8 @@ def school_attendance(request):
             [g.label, g.students, g.days_taken, g.rate if g.rate is not None else "", g.chronic]
             for g in [*figures.classrooms, *figures.grades, figures.total]
         ]
+        rows += [["", "", "", "", ""], ["วันที่", "นักเรียนที่เช็คชื่อ", "ไม่มาเรียน (คน)", "อัตราการมาเรียน (%)", ""]]
+        rows += [[thaidate.format_short(d.day), d.recorded, d.missed, d.rate or "", ""] for d in figures.days]
         content, content_type = render_file("xlsx", SCHOOL_HEADERS, rows, title="การมาเรียน")
         log_export(request.user, kind="attendance", target=f"school:{school.code}", rows=len(rows), fmt="xlsx")
         return _download(content, content_type, f"attendance-{school.code}-{year.year}.xlsx")
@@ -170,9 +176,12 @@ def school_attendance(request):
             "year": year,
             "figures": figures,
             "can_close": can_manage_school(request.user, school.pk),
+            "term": term,
             "chart": {
                 "labels": [g.label for g in figures.grades],
                 "rates": [float(g.rate) if g.rate is not None else None for g in figures.grades],
+                "days": [thaidate.format_abbr(d.day) for d in figures.days],
+                "day_rates": [float(d.rate) if d.rate is not None else None for d in figures.days],
             },
         },
     )
