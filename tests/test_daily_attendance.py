@@ -306,10 +306,19 @@ def test_the_principal_reads_but_does_not_take_the_roll(world):
     assert client.get("/attendance/school/").status_code == 200
 
 
-def test_the_registrar_corrects_a_roll(world):
+def test_the_registrar_corrects_a_roll_and_closes_the_school_for_a_day_from_the_calendar(world):
     client = client_for(world.user("registrar"))
     response = client.put(api_day(world), {"all_present": True}, content_type="application/json")
     assert response.status_code == 200
+    assert "?kind=closure" in client.get("/attendance/school/").content.decode()
+    response = client.post(
+        f"/schools/{world.school_a.code}/calendar/2569/events/new/",
+        {"kind": "closure", "title": "ฝุ่น PM2.5 เกินมาตรฐาน", "start_date": "2/12/2569", "end_date": "2/12/2569"},
+    )
+    assert response.status_code in (200, 302)
+    assert CalendarEvent.objects.filter(kind="closure", school=world.school_a).exists()
+    assert not services.day_sheet(world.class_a, TODAY).is_school_day
+    assert "?kind=closure" not in client_for(world.user("principal")).get("/attendance/school/").content.decode()
 
 
 def test_a_parent_reads_their_own_childs_attendance_and_nobody_elses(world):
