@@ -88,12 +88,18 @@ class DailyAttendanceDayApi(APIView):
                 raise serializers.ValidationError("ส่งได้ครั้งละไม่เกิน 100 คน")
             return value
 
-    @extend_schema(parameters=[DAY_PARAM], responses=DaySheetSerializer, summary="การมาเรียนรายวันของห้องในหนึ่งวัน")
+    @extend_schema(
+        operation_id="daily_attendance_day",
+        parameters=[DAY_PARAM],
+        responses=DaySheetSerializer,
+        summary="การมาเรียนรายวันของห้องในหนึ่งวัน",
+    )
     def get(self, request, code, day):
         classroom = access_classroom_attendance(request.user, code)
         return Response(DaySheetSerializer(services.day_sheet(classroom, parse_day(day))).data)
 
     @extend_schema(
+        operation_id="daily_attendance_day_update",
         parameters=[DAY_PARAM],
         request=InputSerializer,
         responses=DaySheetSerializer,
@@ -139,6 +145,7 @@ class DailyAttendanceMarkApi(APIView):
         not_taken = serializers.IntegerField(source="sheet.not_taken")
 
     @extend_schema(
+        operation_id="daily_attendance_mark_update",
         parameters=[DAY_PARAM],
         request=InputSerializer,
         responses=OutputSerializer,
@@ -190,7 +197,11 @@ class DailyAttendanceRatesApi(APIView):
         rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
         students = RateSerializer(many=True)
 
-    @extend_schema(responses=OutputSerializer, summary="อัตราการมาเรียนของนักเรียนในห้อง ขาดเรียนเรื้อรัง และขาดติดต่อกัน")
+    @extend_schema(
+        operation_id="daily_attendance_rates",
+        responses=OutputSerializer,
+        summary="อัตราการมาเรียนของนักเรียนในห้อง ขาดเรียนเรื้อรัง และขาดติดต่อกัน",
+    )
     def get(self, request, code):
         classroom = access_classroom_attendance(request.user, code)
         rates = services.classroom_rates(classroom)
@@ -242,7 +253,11 @@ class StudentDailyAttendanceApi(APIView):
         today = serializers.CharField(allow_null=True, help_text="สถานะวันนี้ หรือ null ถ้ายังไม่บันทึก")
         recent = DaySerializer(many=True, help_text="วันล่าสุดที่ไม่ได้ “มา” (สูงสุด 10 วัน)")
 
-    @extend_schema(responses=OutputSerializer, summary="การมาเรียนรายวันของนักเรียนในปีการศึกษานี้")
+    @extend_schema(
+        operation_id="student_daily_attendance",
+        responses=OutputSerializer,
+        summary="การมาเรียนรายวันของนักเรียนในปีการศึกษานี้",
+    )
     def get(self, request, code):
         student = access_student(request.user, code)
         today = timezone.localdate()
