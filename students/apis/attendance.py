@@ -110,14 +110,7 @@ class DailyAttendanceDayApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        codes = [mark["student"] for mark in data["marks"]]
-        students = {s.code: s for s in Student.objects.filter(enrolments__classroom=classroom, code__in=codes)}
-        marks = []
-        for index, mark in enumerate(data["marks"], start=1):
-            student = students.get(mark["student"])
-            if student is None:
-                raise ValidationError({"marks": f"รายการที่ {index}: ไม่พบนักเรียนคนนี้ในห้อง {classroom.name}"})
-            marks.append(services.Mark(student, mark["status"], mark["note"]))
+        marks = [services.Mark(str(mark["student"]), mark["status"], mark["note"]) for mark in data["marks"]]
         result = services.daily_roll_call(
             classroom=classroom,
             day=parse_day(day),

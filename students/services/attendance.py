@@ -141,9 +141,14 @@ def _closure_title(school_id: int, day: date) -> str:
 
 
 def day_sheet(classroom: Classroom, day: date, *, today: date | None = None) -> DaySheet:
-    """The roll of one classroom on one day: five queries whatever the class size."""
+    """The roll of one classroom on one day: four queries whatever the class size (three more on
+    a day that is no school day, to name a closure)."""
     today = today or timezone.localdate()
-    rows = _roll(classroom)
+    is_school_day = bool(school_days(classroom.school_id, day, day))
+    return _sheet(classroom, day, today, _roll(classroom), is_school_day=is_school_day)
+
+
+def _sheet(classroom: Classroom, day: date, today: date, rows: list[RollRow], *, is_school_day: bool) -> DaySheet:
     marks = {
         student_id: (status, note)
         for student_id, status, note in DailyAttendance.objects.filter(
@@ -152,7 +157,6 @@ def day_sheet(classroom: Classroom, day: date, *, today: date | None = None) -> 
     }
     for row in rows:
         row.status, row.note = marks.get(row.student.pk, (None, ""))
-    is_school_day = bool(school_days(classroom.school_id, day, day))
     closure = "" if is_school_day else _closure_title(classroom.school_id, day)
     return DaySheet(classroom=classroom, day=day, today=today, is_school_day=is_school_day, rows=rows, closure=closure)
 
@@ -203,7 +207,7 @@ def _clean_status(status, *, who: str = "") -> str:
 
 @dataclass
 class Mark:
-    student: Student
+    student: Student | str  # the Student, or the student's code
     status: str
     note: str = ""
 
@@ -214,30 +218,53 @@ class RollCallResult:
     sheet: DaySheet = field(repr=False)
 
 
-_UPSERT = """
-INSERT INTO students_dailyattendance
-    (school_id, classroom_id, student_id, date, status, note, updated_by_id, updated_at)
-SELECT %s, %s, student_id, %s, status, note, %s, clock_timestamp()
-FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(student_id, status, note)
-ON CONFLICT (school_id, student_id, date) DO {action}
+# One statement for the whole roll: the marks given overwrite (when they change something), and
+# "มาครบ" adds a present row for everyone else who has none (never overwriting a row). The two
+# parts touch different students, so one snapshot serves both.
+_ROLL = """
+WITH given AS (
+    INSERT INTO students_dailyattendance
+        (school_id, classroom_id, student_id, date, status, note, updated_by_id, updated_at)
+    SELECT %(school)s, %(classroom)s, student_id, %(day)s, status, note, %(by)s, clock_timestamp()
+    FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(notes)s::text[]) AS t(student_id, status, note)
+    ON CONFLICT (school_id, student_id, date) DO UPDATE
+        SET status = EXCLUDED.status, note = EXCLUDED.note, classroom_id = EXCLUDED.classroom_id,
+            updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at
+        WHERE (students_dailyattendance.status, students_dailyattendance.note, students_dailyattendance.classroom_id)
+            IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.note, EXCLUDED.classroom_id)
+    RETURNING 1
+), present AS (
+    INSERT INTO students_dailyattendance
+        (school_id, classroom_id, student_id, date, status, note, updated_by_id, updated_at)
+    SELECT %(school)s, %(classroom)s, student_id, %(day)s, '/', '', %(by)s, clock_timestamp()
+    FROM unnest(%(present)s::bigint[]) AS t(student_id)
+    WHERE student_id <> ALL(%(ids)s::bigint[])
+    ON CONFLICT (school_id, student_id, date) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM given) + (SELECT count(*) FROM present)
 """
-_SET = """UPDATE SET status = EXCLUDED.status, note = EXCLUDED.note, classroom_id = EXCLUDED.classroom_id,
-    updated_by_id = EXCLUDED.updated_by_id, updated_at = EXCLUDED.updated_at
-    WHERE (students_dailyattendance.status, students_dailyattendance.note, students_dailyattendance.classroom_id)
-        IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.note, EXCLUDED.classroom_id)"""
 
 
-def _write(classroom: Classroom, day: date, marks: list[tuple[int, str, str]], by, *, overwrite: bool) -> int:
-    if not marks:
+def _write(classroom: Classroom, day: date, marks: list[tuple[int, str, str]], present: list[int], by) -> int:
+    if not marks and not present:
         return 0
-    ids, statuses, notes = zip(*marks, strict=True)
-    sql = _UPSERT.format(action=_SET if overwrite else "NOTHING")
+    ids = [m[0] for m in marks]
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
-            [classroom.school_id, classroom.pk, day, getattr(by, "pk", None), list(ids), list(statuses), list(notes)],
+            _ROLL,
+            {
+                "school": classroom.school_id,
+                "classroom": classroom.pk,
+                "day": day,
+                "by": getattr(by, "pk", None),
+                "ids": ids,
+                "statuses": [m[1] for m in marks],
+                "notes": [m[2] for m in marks],
+                "present": present,
+            },
         )
-        return cursor.rowcount
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
@@ -253,25 +280,29 @@ def daily_roll_call(
 ) -> RollCallResult:
     """Take or correct a classroom's roll for one day in one transaction: `all_present` writes
     "มา" for every student still without a mark; `marks` set the given students' status (an
-    exception, or back to present). Students must be on the classroom's roll."""
+    exception, or back to present). A mark names its student by the Student or by the student's
+    code; students must be on the classroom's roll. Six queries whatever the class size."""
     today = today or timezone.localdate()
     _check_day(classroom, day, today)
     reason = _check_reason(day, today, reason)
-    roll = {row.student.pk: row for row in _roll(classroom)}
+    rows = _roll(classroom)
+    by_pk = {row.student.pk: row for row in rows}
+    by_code = {str(row.student.code): row for row in rows}
     cleaned: list[tuple[int, str, str]] = []
-    for mark in marks or []:
-        who = f" ของ {mark.student.full_name}"
-        if mark.student.pk not in roll:
-            raise ValidationError({"student": f"{mark.student.full_name} ไม่อยู่ในรายชื่อห้อง {classroom.name}"})
-        cleaned.append((mark.student.pk, _clean_status(mark.status, who=who), _clean_note(mark.note, who=who)))
-    written = 0
+    for index, mark in enumerate(marks or [], start=1):
+        if isinstance(mark.student, Student):
+            row = by_pk.get(mark.student.pk)
+            name = mark.student.full_name
+        else:
+            row = by_code.get(str(mark.student))
+            name = row.student.full_name if row else f"รายการที่ {index}"
+        if row is None:
+            raise ValidationError({"student": f"{name} ไม่อยู่ในรายชื่อห้อง {classroom.name}"})
+        who = f" ของ {name}"
+        cleaned.append((row.student.pk, _clean_status(mark.status, who=who), _clean_note(mark.note, who=who)))
     with audited(by=by, reason=reason or "บันทึกการมาเรียนรายวัน", day=day.isoformat()):
-        if cleaned:
-            written += _write(classroom, day, cleaned, by, overwrite=True)
-        if all_present:
-            present = [(student_id, Status.PRESENT, "") for student_id in roll]
-            written += _write(classroom, day, present, by, overwrite=False)
-    return RollCallResult(written=written, sheet=day_sheet(classroom, day, today=today))
+        written = _write(classroom, day, cleaned, list(by_pk) if all_present else [], by)
+    return RollCallResult(written=written, sheet=_sheet(classroom, day, today, rows, is_school_day=True))
 
 
 def daily_mark(
