@@ -153,7 +153,7 @@ def school_coverage(school: School, year: AcademicYear) -> tuple[list[Coverage],
 def student_home_visits(student: StudentModel) -> QuerySet[HomeVisit]:
     return (
         HomeVisit.objects.filter(school_id=student.school_id, student=student)
-        .select_related("visitor", "academic_year")
+        .select_related("student", "visitor", "academic_year")
         .prefetch_related(Prefetch("photos", queryset=HomeVisitPhoto.objects.order_by("created_at")))
         .order_by("-visited_on", "-created_at")
     )
@@ -177,7 +177,7 @@ def student_screening(student: StudentModel, year: AcademicYear) -> PovertyScree
 def student_sdq(student: StudentModel) -> QuerySet[SdqAssessment]:
     return (
         SdqAssessment.objects.filter(school_id=student.school_id, student=student)
-        .select_related("filled_by", "academic_year")
+        .select_related("student", "filled_by", "academic_year")
         .order_by("-filled_on", "-created_at")
     )
 
