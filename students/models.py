@@ -692,8 +692,8 @@ class PovertyScreening(models.Model):
     member_count = models.PositiveSmallIntegerField("จำนวนสมาชิก", default=0)
     income_per_person = models.DecimalField("รายได้เฉลี่ยต่อคนต่อเดือน (บาท)", max_digits=12, decimal_places=2)
     eligible = models.BooleanField("ผ่านเกณฑ์คัดกรอง", default=False)
-    hardship = ArrayField(models.CharField(max_length=20), verbose_name="สภาพครัวเรือนยากลำบาก", default=list)
-    unanswered = ArrayField(models.CharField(max_length=20), verbose_name="ข้อที่ยังไม่ได้ตอบ", default=list)
+    hardship = ArrayField(models.CharField(max_length=20), verbose_name="สภาพครัวเรือนยากลำบาก", default=list, blank=True)
+    unanswered = ArrayField(models.CharField(max_length=20), verbose_name="ข้อที่ยังไม่ได้ตอบ", default=list, blank=True)
     reason = models.CharField("ผลการคัดกรอง", max_length=500)
     rules = models.JSONField("เกณฑ์ที่ใช้", default=dict)
     screened_by = models.ForeignKey(

@@ -176,6 +176,13 @@ def test_a_screening_stores_the_result_and_the_rules_and_a_second_save_replaces_
     assert PovertyScreening.objects.count() == 1
 
 
+def test_a_household_without_hardship_and_with_nothing_answered_is_stored_as_such(world):
+    screening = services.poverty_screening_save(
+        student=world.student_a, members=[{"monthly_income": "1000"}], household={}, by=world.user("teacher_a")
+    )
+    assert screening.hardship == [] and len(screening.unanswered) == 7 and not screening.eligible
+
+
 def test_the_schools_threshold_is_a_setting(world):
     world.school_a.policy = {"poverty_income_threshold": 1000}
     world.school_a.save()
