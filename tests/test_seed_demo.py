@@ -143,3 +143,13 @@ def test_primary_classes_study_year_courses_counted_once_and_secondary_classes_t
     items = StudyPlanItem.objects.filter(grade_level__stage="primary")
     assert items.exists()
     assert set(items.values_list("term_number", flat=True)) == {StudyPlanItem.WHOLE_YEAR}
+
+
+def test_a_few_classrooms_get_home_visits_screenings_and_sdq_forms_with_some_at_risk(seeded):
+    from students.models import HomeVisit, PovertyScreening, SdqAssessment
+
+    assert HomeVisit.objects.count() > 0
+    assert PovertyScreening.objects.filter(eligible=True).exists()
+    assert PovertyScreening.objects.filter(eligible=False).exists()
+    statuses = set(SdqAssessment.objects.values_list("status", flat=True))
+    assert "normal" in statuses and statuses & {"risk", "problem"}
