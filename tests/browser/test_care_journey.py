@@ -82,3 +82,35 @@ def test_the_homeroom_teacher_records_a_home_visit_with_a_photo_on_a_phone(
     assert not overflows(page)
     page.screenshot(path=str(SHOTS / "care-coverage-phone.png"), full_page=True)
     context.close()
+
+
+def test_the_care_pages_load_on_a_phone_without_a_csp_violation_or_a_sideways_scroll(live_server, browser, world):
+    from tests.browser.test_content_security_policy import RECORD_VIOLATIONS
+
+    s = world.student_a.code
+    urls = [
+        "/care/",
+        f"/care/classrooms/{world.class_a.code}/",
+        f"/care/students/{s}/",
+        f"/care/students/{s}/home-visits/new/",
+        f"/care/students/{s}/screening/",
+        f"/care/students/{s}/sdq/new/?informant=teacher",
+        f"/care/school/?school={world.school_a.code}",
+        f"/care/school/export/?school={world.school_a.code}",
+        f"/care/access-log/?school={world.school_a.code}",
+    ]
+    context = browser.new_context(locale="th-TH", timezone_id="Asia/Bangkok", viewport=PHONE, is_mobile=True)
+    context.add_init_script(RECORD_VIOLATIONS)
+    sign_in(context, live_server, world.user("principal"))
+    page = context.new_page()
+    problems = {}
+    for url in urls:
+        response = page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate("window.__csp")
+        if response.status != 200 or found or overflows(page):
+            problems[url] = (response.status, found, overflows(page))
+    page.goto(f"{live_server.url}/care/students/{s}/sdq/new/?informant=teacher")
+    page.screenshot(path=str(SHOTS / "care-sdq-form-phone.png"))
+    context.close()
+    assert problems == {}
