@@ -471,6 +471,25 @@ def test_the_screening_page_computes_the_result(world):
     assert PovertyScreening.objects.get().eligible
 
 
+def test_the_homeroom_teacher_fills_the_sdq_form_on_the_page_and_reads_the_result(world):
+    client = client_for(world.user("teacher_a"))
+    form = {f"q{n}": "2" for n in range(1, 26)}
+    response = client.post(f"/care/students/{world.student_a.code}/sdq/new/?informant=teacher", form)
+    assessment = SdqAssessment.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/care/sdq/{assessment.code}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "มีปัญหา" in page and "30/40" in page
+    overview = client.get(f"/care/classrooms/{world.class_a.code}/").content.decode()
+    assert "SDQ ครู: มีปัญหา" in overview
+
+
+def test_an_sdq_page_with_too_few_answers_shows_the_items_in_thai(world):
+    client = client_for(world.user("teacher_a"))
+    response = client.post(f"/care/students/{world.student_a.code}/sdq/new/?informant=teacher", {"q1": "1"})
+    assert response.status_code == 400 and "ต้องตอบอย่างน้อย 3 จาก 5 ข้อ" in response.content.decode()
+    assert not SdqAssessment.objects.exists()
+
+
 def test_the_api_creates_and_lists_visits_and_sdq_forms_with_thai_400s(world):
     client = client_for(world.user("teacher_a"))
     s = world.student_a.code

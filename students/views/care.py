@@ -221,7 +221,7 @@ def home_visit_photo(request, code):
 @login_required
 def screening(request, code):
     student = access_care_student(request.user, code)
-    year = services.care_year(student) if current_academic_year(student.school_id) else None
+    year = current_academic_year(student.school_id)
     if year is None:
         raise Http404("โรงเรียนยังไม่มีปีการศึกษา")
     existing = selectors.student_screening(student, year)
