@@ -24,6 +24,7 @@ MENUS: dict[str, list[Entry]] = {
         ("กลุ่มการเรียน", "academics:section_list"),
         ("สถานะรายวิชา", "academics:term_overview"),
         ("การมาเรียน", "daily:school"),
+        ("ดูแลนักเรียน", [("การเยี่ยมบ้านและคัดกรอง", "care:school"), ("บันทึกการเข้าถึงข้อมูล", "care:log")]),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -65,10 +66,12 @@ MENUS: dict[str, list[Entry]] = {
         ("นักเรียน", "students:list"),
         ("ห้องเรียน", "students:classroom_list"),
         ("การมาเรียน", "daily:school"),
+        ("ดูแลนักเรียน", [("ห้องเรียน", "care:home"), ("การเยี่ยมบ้านและคัดกรอง", "care:school")]),
     ],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),
         ("เช็คชื่อรายวัน", "daily:home"),
+        ("ดูแลนักเรียน", "care:home"),
         ("ห้องเรียนของฉัน", "students:classroom_list"),
         ("นักเรียน", "students:list"),
         ("ตารางสอนของฉัน", "timetable:mine"),
@@ -79,7 +82,11 @@ MENUS: dict[str, list[Entry]] = {
         ("รายวิชาที่สอน", "academics:section_list"),
         ("ตารางสอนของฉัน", "timetable:mine"),
     ],
-    PARENT: [("บุตรหลานของฉัน", "home"), ("เพิ่มบุตรหลาน", "students:guardian_link")],
+    PARENT: [
+        ("บุตรหลานของฉัน", "home"),
+        ("แบบประเมิน SDQ", "care:parent_home"),
+        ("เพิ่มบุตรหลาน", "students:guardian_link"),
+    ],
 }
 
 

@@ -20,6 +20,7 @@ from django.db.models import F, Q, QuerySet
 from qinfo.access import cached_on_user, get_visible_or_404
 from schools.access.organisation import (
     SCHOOL_WIDE_ROLES,
+    Role,
     current_link,
     managed_school_ids,
     readable_school_ids,
@@ -242,3 +243,68 @@ def attendance_classrooms_writable_by(user) -> QuerySet[Classroom]:
 def access_classroom_attendance(user, code, *, write: bool = False) -> Classroom:
     queryset = attendance_classrooms_writable_by(user) if write else attendance_classrooms_visible_to(user)
     return get_visible_or_404(queryset, code=code)
+
+
+# --- Student care (home visits, poverty screening, SDQ): sensitive data under the PDPA -----------
+# Only the people who care for the child read these records: this year's homeroom teachers of the
+# child's classroom (through a role held today), the school's counsellors and principal, and a
+# system admin. Not the registrar, not a subject teacher, not an officer, not a guardian (who may
+# only fill in the parent SDQ form for their own child). Everyone else gets 404.
+
+CARE_SCHOOL_ROLES = (Role.PRINCIPAL, Role.COUNSELLOR)
+
+
+def care_school_ids(user) -> frozenset[int] | None:
+    """Schools whose every child's care records the user reads; None means every school (admin)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    return scope.school_ids_with(*CARE_SCHOOL_ROLES)
+
+
+def care_students_visible_to(user) -> QuerySet[Student]:
+    queryset = Student.objects.select_related("school")
+    schools = care_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_student_ids(user)))
+
+
+def access_care_student(user, code) -> Student:
+    """A student whose care records the user may read and record (404 otherwise)."""
+    return get_visible_or_404(care_students_visible_to(user), code=code)
+
+
+def care_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    schools = care_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def access_care_classroom(user, code) -> Classroom:
+    return get_visible_or_404(care_classrooms_visible_to(user), code=code)
+
+
+def care_record_filter(user, *, student: str = "student") -> Q | None:
+    """The condition on a care record's student; None means no restriction (admin)."""
+    schools = care_school_ids(user)
+    if schools is None:
+        return None
+    return Q(**{f"{student}__school_id__in": schools}) | Q(**{f"{student}_id__in": homeroom_student_ids(user)})
+
+
+def may_read_care_log(user, school_id: int) -> bool:
+    """The PDPA access log and the sensitive exports: the school's principal (and a system admin)."""
+    scope = scope_for(user)
+    return scope.is_admin or scope.has_role_in(school_id, Role.PRINCIPAL)
+
+
+def parent_sdq_students(user) -> QuerySet[Student]:
+    """The children whose parent SDQ form the user may fill in: their own, activated."""
+    return Student.objects.select_related("school").filter(pk__in=guardian_student_ids(user))
+
+
+def access_parent_sdq_student(user, code) -> Student:
+    return get_visible_or_404(parent_sdq_students(user), code=code)

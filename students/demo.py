@@ -469,3 +469,131 @@ def seed_daily_attendance(rng: random.Random, schools, *, today: date) -> int:
         ["school_id", "classroom_id", "student_id", "date", "status", "note", "updated_at"],
         rows,
     )
+
+
+# --- Student care: home visits, poverty screening, SDQ ---------------------------------------------
+
+CARE_CLASSROOMS_PER_SCHOOL = 3
+
+
+def _demo_sdq_answers(rng: random.Random, worry: float) -> list[int]:
+    """25 answers; `worry` (0–1) raises the difficulty items and lowers the strengths."""
+    from . import sdq
+
+    answers = []
+    for item in range(1, 26):
+        scale = sdq.item_subscale(item)
+        worse = worry if scale is not sdq.Scale.PROSOCIAL else 1 - worry
+        if item in sdq.REVERSED_ITEMS:
+            worse = 1 - worse
+        answers.append(2 if rng.random() < worse * 0.7 else (1 if rng.random() < 0.35 else 0))
+    return answers
+
+
+def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[int, int, int]:
+    """Home visits for most children of a few classrooms per school, screenings for some of them
+    (some eligible) and the teacher's SDQ form (some เสี่ยง / มีปัญหา), scored by the pure modules
+    and written in bulk, so the demo stays fast."""
+    from . import poverty, sdq
+    from .models import HomeVisit, PovertyScreening, SdqAssessment
+    from .services.care import poverty_rules, rules_data
+
+    today = timezone.localdate()
+    visits, screenings, forms = [], [], []
+    for result in results:
+        school = result.plan.school
+        rules = poverty_rules(school)
+        classrooms = list(
+            Classroom.objects.filter(
+                school=school, academic_year__start_date__lte=today, academic_year__end_date__gte=today
+            )
+            .select_related("grade_level", "academic_year")
+            .prefetch_related("homeroom_teachers")
+            .order_by("-grade_level__order", "room")[:CARE_CLASSROOMS_PER_SCHOOL]
+        )
+        for classroom in classrooms:
+            teacher = next(iter(classroom.homeroom_teachers.all()), None)
+            if teacher is None:
+                continue
+            year = classroom.academic_year
+            span = max((min(today, year.end_date) - year.start_date).days, 1)
+            teacher_form = sdq.can_assess(classroom.grade_level.code, sdq.Informant.TEACHER)
+            for enrolment in classroom.enrolments.filter(student__status=Student.Status.STUDYING):
+                common = {"school_id": school.pk, "student_id": enrolment.student_id, "academic_year_id": year.pk}
+                poor = rng.random() < 0.3
+                if rng.random() < 0.85:
+                    visits.append(
+                        HomeVisit(
+                            **common,
+                            visited_on=year.start_date + timedelta(days=rng.randint(0, span)),
+                            visitor=teacher,
+                            met_whom=rng.choice(["parents", "mother", "mother", "father", "grandparent"]),
+                            housing="rent" if poor else rng.choice(["own", "own", "relatives"]),
+                            family=rng.choice(["together", "together", "separated", "divorced"]),
+                            household_members=rng.randint(2, 7),
+                            risks=rng.sample(["economy", "learning", "games", "devices", "health"], k=rng.randint(0, 2))
+                            if poor or rng.random() < 0.3
+                            else [],
+                            help_needed="ทุนการศึกษา" if poor else "",
+                        )
+                    )
+                if rng.random() < 0.5:
+                    size = rng.randint(2, 6)
+                    members = [
+                        {
+                            "monthly_income": str(rng.randint(1500, 5000) if poor else rng.randint(6000, 25000)),
+                            "age": 40,
+                        }
+                    ] + [{"monthly_income": "0", "age": rng.choice([8, 12, 15, 68, 72])} for _ in range(size - 1)]
+                    household = {
+                        "tenure": "rent" if poor else "own",
+                        "dilapidated": poor and rng.random() < 0.6,
+                        "has_toilet": True,
+                        "farms": False,
+                        "water": "well" if poor and rng.random() < 0.5 else "tap",
+                        "electricity": "meter",
+                        "vehicles": ["motorbike"] if poor else ["car", "motorbike"],
+                        "appliances": [] if poor else ["refrigerator", "washing_machine"],
+                    }
+                    parsed = poverty.Household(
+                        members=[poverty.Member(**m) for m in members],
+                        **{k: (frozenset(v) if isinstance(v, list) else v) for k, v in household.items()},
+                    )
+                    outcome = poverty.screen(parsed, rules)
+                    screenings.append(
+                        PovertyScreening(
+                            **common,
+                            members=members,
+                            household=household,
+                            member_count=outcome.member_count,
+                            income_per_person=outcome.income_per_person,
+                            eligible=outcome.eligible,
+                            hardship=[str(i) for i in outcome.hardship],
+                            unanswered=[str(i) for i in outcome.unanswered],
+                            reason=outcome.reason,
+                            rules=rules_data(rules),
+                            screened_by=teacher,
+                        )
+                    )
+                if teacher_form:
+                    worry = rng.choice([0.05, 0.1, 0.1, 0.15, 0.2, 0.5, 0.8])
+                    answers = _demo_sdq_answers(rng, worry)
+                    scored = sdq.score(answers, sdq.Informant.TEACHER)
+                    forms.append(
+                        SdqAssessment(
+                            **common,
+                            informant="teacher",
+                            answers=answers,
+                            scores={str(k): v for k, v in scored.scores.items()},
+                            bands={str(k): str(v) for k, v in scored.bands.items()},
+                            total_difficulties=scored.total_difficulties,
+                            prosocial=scored.prosocial,
+                            status=str(scored.status),
+                            filled_on=today - timedelta(days=rng.randint(1, 60)),
+                            filled_by=teacher,
+                        )
+                    )
+    HomeVisit.objects.bulk_create(visits, batch_size=2000)
+    PovertyScreening.objects.bulk_create(screenings, batch_size=2000)
+    SdqAssessment.objects.bulk_create(forms, batch_size=2000)
+    return len(visits), len(screenings), len(forms)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from qinfo.jobs import LeasedJob
 from qinfo.validators import SingleLineText
@@ -542,3 +543,259 @@ class DailyAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.date} {self.status}"
+
+
+# --- Student care (ระบบดูแลช่วยเหลือนักเรียน): home visits, the poverty pre-screen, SDQ ------------
+# Sensitive personal data (PDPA): who may read it is students.access.care_students_visible_to, and
+# every read is written to SensitiveRead.
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class HomeVisit(models.Model):
+    """One home visit (การเยี่ยมบ้านนักเรียน) by a teacher, with the OBEC form's headings."""
+
+    class MetWhom(models.TextChoices):
+        PARENTS = "parents", "บิดาและมารดา"
+        FATHER = "father", "บิดา"
+        MOTHER = "mother", "มารดา"
+        GRANDPARENT = "grandparent", "ปู่/ย่า/ตา/ยาย"
+        RELATIVE = "relative", "ญาติ"
+        OTHER = "other", "ผู้อื่น"
+        NOBODY = "nobody", "ไม่พบผู้ปกครอง"
+
+    class Housing(models.TextChoices):
+        OWN = "own", "บ้านของตนเอง"
+        RENT = "rent", "บ้านเช่า"
+        RELATIVES = "relatives", "อาศัยอยู่กับญาติ/ผู้อื่น"
+        EMPLOYER = "employer", "บ้านพักของนายจ้าง/สถานที่ทำงาน"
+        DORMITORY = "dormitory", "หอพัก/วัด/มูลนิธิ"
+        OTHER = "other", "อื่น ๆ"
+
+    class Family(models.TextChoices):
+        TOGETHER = "together", "บิดามารดาอยู่ด้วยกัน"
+        SEPARATED = "separated", "บิดามารดาแยกกันอยู่"
+        DIVORCED = "divorced", "บิดามารดาหย่าร้าง"
+        FATHER_DIED = "father_died", "บิดาเสียชีวิต"
+        MOTHER_DIED = "mother_died", "มารดาเสียชีวิต"
+        BOTH_DIED = "both_died", "บิดาและมารดาเสียชีวิต"
+        OTHER = "other", "อื่น ๆ"
+
+    class Risk(models.TextChoices):
+        """The risk headings of OBEC's home-visit and screening form (ระบบดูแลช่วยเหลือนักเรียน)."""
+
+        LEARNING = "learning", "ด้านการเรียน"
+        HEALTH = "health", "ด้านสุขภาพ (ร่างกาย/จิตใจ)"
+        ECONOMY = "economy", "ด้านเศรษฐกิจ/ครอบครัว"
+        SAFETY = "safety", "ด้านความปลอดภัย/การคุ้มครองนักเรียน"
+        DRUGS = "drugs", "ด้านสารเสพติด"
+        VIOLENCE = "violence", "ด้านความรุนแรง"
+        SEXUAL = "sexual", "ด้านพฤติกรรมทางเพศ"
+        GAMES = "games", "ด้านการติดเกม"
+        DEVICES = "devices", "ด้านการใช้เครื่องมือสื่อสารอิเล็กทรอนิกส์"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="home_visits")
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="+")
+    visited_on = models.DateField("วันที่เยี่ยมบ้าน")
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้เยี่ยมบ้าน", on_delete=models.PROTECT, related_name="+"
+    )
+    met_whom = models.CharField("ผู้ที่พบ", max_length=20, choices=MetWhom.choices)
+    housing = models.CharField("ลักษณะที่อยู่อาศัย", max_length=20, choices=Housing.choices)
+    housing_notes = models.CharField("สภาพบ้านและสิ่งแวดล้อม", max_length=500, blank=True)
+    family = models.CharField("สถานภาพครอบครัว", max_length=20, choices=Family.choices)
+    family_notes = models.CharField("ความสัมพันธ์ในครอบครัว", max_length=500, blank=True)
+    household_members = models.PositiveSmallIntegerField("จำนวนสมาชิกในครัวเรือน", null=True, blank=True)
+    income_per_person = models.DecimalField(
+        "รายได้เฉลี่ยต่อคนต่อเดือน (บาท)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    risks = ArrayField(
+        models.CharField(max_length=20, choices=Risk.choices), verbose_name="พฤติกรรมเสี่ยงที่พบ", default=list, blank=True
+    )
+    risk_notes = models.CharField("รายละเอียดพฤติกรรมเสี่ยง", max_length=1000, blank=True)
+    help_needed = models.CharField("ความช่วยเหลือที่ต้องการ", max_length=1000, blank=True)
+    latitude = models.DecimalField("ละติจูด", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("ลองจิจูด", max_digits=9, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-created_at"]
+        verbose_name = "การเยี่ยมบ้านนักเรียน"
+        verbose_name_plural = "การเยี่ยมบ้านนักเรียน"
+        indexes = [models.Index(fields=["school", "academic_year", "student"], name="home_visit_school_year")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="home_visit_latitude"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="home_visit_longitude",
+            ),
+            models.CheckConstraint(
+                condition=Q(income_per_person__isnull=True) | Q(income_per_person__gte=0),
+                name="home_visit_income_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"เยี่ยมบ้าน {self.student_id} {self.visited_on}"
+
+    @property
+    def risk_labels(self) -> list[str]:
+        labels = dict(self.Risk.choices)
+        return [labels.get(risk, risk) for risk in self.risks]
+
+
+def _home_visit_photo_path(instance, filename: str) -> str:
+    # A random name, never the phone's: nothing of the child or the place leaks through it.
+    return f"care/visits/{uuid.uuid4().hex}.jpg"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class HomeVisitPhoto(models.Model):
+    """A photo of a home visit, resized and stripped of EXIF; served only by an access-checked view."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(HomeVisit, verbose_name="การเยี่ยมบ้าน", on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField("รูปถ่าย", upload_to=_home_visit_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField("ขนาดไฟล์ (ไบต์)", default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = "รูปถ่ายการเยี่ยมบ้าน"
+        verbose_name_plural = "รูปถ่ายการเยี่ยมบ้าน"
+
+    def __str__(self) -> str:
+        return str(self.code)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class PovertyScreening(models.Model):
+    """A student's EEF pre-screen (นร./กสศ.01) for one academic year, with the result of
+    students.poverty.screen and the rules it was computed with."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="poverty_screenings"
+    )
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="+")
+    members = models.JSONField("สมาชิกในครัวเรือน", default=list)
+    household = models.JSONField("สภาพครัวเรือน", default=dict)
+    member_count = models.PositiveSmallIntegerField("จำนวนสมาชิก", default=0)
+    income_per_person = models.DecimalField("รายได้เฉลี่ยต่อคนต่อเดือน (บาท)", max_digits=12, decimal_places=2)
+    eligible = models.BooleanField("ผ่านเกณฑ์คัดกรอง", default=False)
+    hardship = ArrayField(models.CharField(max_length=20), verbose_name="สภาพครัวเรือนยากลำบาก", default=list, blank=True)
+    unanswered = ArrayField(models.CharField(max_length=20), verbose_name="ข้อที่ยังไม่ได้ตอบ", default=list, blank=True)
+    reason = models.CharField("ผลการคัดกรอง", max_length=500)
+    rules = models.JSONField("เกณฑ์ที่ใช้", default=dict)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้คัดกรอง", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "การคัดกรองนักเรียนยากจน"
+        verbose_name_plural = "การคัดกรองนักเรียนยากจน"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "student", "academic_year"], name="poverty_screening_one_per_student_year"
+            ),
+            models.CheckConstraint(condition=Q(income_per_person__gte=0), name="poverty_income_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"คัดกรอง {self.student_id} ({'ผ่าน' if self.eligible else 'ไม่ผ่าน'})"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class SdqAssessment(models.Model):
+    """One SDQ form (25 items) filled by a teacher, a parent or the student, scored by students.sdq."""
+
+    class Informant(models.TextChoices):
+        TEACHER = "teacher", "ครู"
+        PARENT = "parent", "ผู้ปกครอง"
+        STUDENT = "student", "นักเรียน"
+
+    class Status(models.TextChoices):
+        NORMAL = "normal", "ปกติ"
+        RISK = "risk", "เสี่ยง"
+        PROBLEM = "problem", "มีปัญหา"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="sdq_assessments"
+    )
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="+")
+    informant = models.CharField("ผู้ประเมิน", max_length=10, choices=Informant.choices)
+    answers = ArrayField(models.PositiveSmallIntegerField(null=True), size=25, verbose_name="คำตอบ")
+    scores = models.JSONField("คะแนนรายด้าน", default=dict)
+    bands = models.JSONField("ผลรายด้าน", default=dict)
+    total_difficulties = models.PositiveSmallIntegerField("คะแนนรวมด้านปัญหา")
+    prosocial = models.PositiveSmallIntegerField("ด้านสัมพันธภาพทางสังคม")
+    status = models.CharField("ผลการประเมิน", max_length=10, choices=Status.choices)
+    filled_on = models.DateField("วันที่ประเมิน")
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้กรอก", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-filled_on", "-created_at"]
+        verbose_name = "แบบประเมิน SDQ"
+        verbose_name_plural = "แบบประเมิน SDQ"
+        indexes = [models.Index(fields=["school", "academic_year", "student"], name="sdq_school_year_student")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_difficulties__lte=40), name="sdq_total_within_40"),
+            models.CheckConstraint(condition=Q(prosocial__lte=10), name="sdq_prosocial_within_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SDQ {self.get_informant_display()} {self.student_id} {self.filled_on}"
+
+
+class SensitiveRead(models.Model):
+    """One read of sensitive data (PDPA access log): who read what of which student, where.
+
+    Written by students.services.care.sensitive_read_log on every page and API that shows a
+    home visit, a poverty screening, an SDQ result or a photo. The log itself is append-only
+    and not tracked by history triggers (it is the history)."""
+
+    class Kind(models.TextChoices):
+        HOME_VISIT = "home_visit", "การเยี่ยมบ้าน"
+        PHOTO = "photo", "รูปถ่ายการเยี่ยมบ้าน"
+        POVERTY = "poverty", "การคัดกรองนักเรียนยากจน"
+        SDQ = "sdq", "แบบประเมิน SDQ"
+        SUMMARY = "summary", "สรุปการดูแลนักเรียน"
+        EXPORT = "export", "ส่งออกข้อมูลการดูแลนักเรียน"
+
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้เข้าถึง", on_delete=models.PROTECT, related_name="+"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("ข้อมูล", max_length=12, choices=Kind.choices)
+    record_code = models.UUIDField("รหัสรายการ", null=True, blank=True)
+    via = models.CharField("ช่องทาง", max_length=200)
+    read_at = models.DateTimeField("เวลา", default=timezone.now)
+
+    class Meta:
+        ordering = ["-read_at", "-pk"]
+        verbose_name = "บันทึกการเข้าถึงข้อมูลอ่อนไหว"
+        verbose_name_plural = "บันทึกการเข้าถึงข้อมูลอ่อนไหว"
+        indexes = [
+            models.Index(fields=["school", "-read_at"], name="sensitive_read_school_time"),
+            models.Index(fields=["school", "student", "-read_at"], name="sensitive_read_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.student_id}"

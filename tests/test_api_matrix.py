@@ -244,6 +244,30 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
     ),
     "GET /api/v1/transfers/in/": ("lookup", "/api/v1/transfers/in/?identifier={identifier}", None),
     "POST /api/v1/transfers/in/": ("lookup", "/api/v1/transfers/in/", {"identifier": "{identifier}"}),
+    "GET /api/v1/students/{code}/home-visits/": ("object", "/api/v1/students/{student}/home-visits/", None),
+    "POST /api/v1/students/{code}/home-visits/": (
+        "object",
+        "/api/v1/students/{student}/home-visits/",
+        {"visited_on": "2026-11-20", "met_whom": "mother", "housing": "own", "family": "together"},
+    ),
+    "GET /api/v1/home-visits/{code}/": ("object", "/api/v1/home-visits/{home_visit}/", None),
+    "GET /api/v1/students/{code}/poverty-screenings/{year}/": (
+        "object",
+        "/api/v1/students/{student}/poverty-screenings/2569/",
+        None,
+    ),
+    "PUT /api/v1/students/{code}/poverty-screenings/{year}/": (
+        "object",
+        "/api/v1/students/{student}/poverty-screenings/2569/",
+        {"members": [{"monthly_income": "100"}], "household": {}},
+    ),
+    "GET /api/v1/students/{code}/sdq-assessments/": ("object", "/api/v1/students/{student}/sdq-assessments/", None),
+    "POST /api/v1/students/{code}/sdq-assessments/": (
+        "object",
+        "/api/v1/students/{student}/sdq-assessments/",
+        {"informant": "teacher", "answers": [1] * 25},
+    ),
+    "GET /api/v1/care/access-log/": ("object", "/api/v1/care/access-log/?school={school}", None),
 }
 
 OUTSIDERS = ("teacher_c", "registrar_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
@@ -301,7 +325,32 @@ def codes(world, school_a, registrar_c):  # noqa: F811 — the imported fixture
     f.enrol(kchild, kinder, 1)
     framework_ensure(school=world.school_a)
     kindicator = EarlyChildhoodIndicator.objects.filter(school=world.school_a).first()
+    # Care records of student A (sensitive: the homeroom teacher, counsellor and principal read them).
+    from students.models import HomeVisitPhoto
+    from students.services import care as care_services
+
+    teacher = world.user("teacher_a")
+    home_visit = care_services.home_visit_create(
+        student=world.student_a, visited_on=timezone.localdate(), met_whom="mother", housing="own",
+        family="together", by=teacher,
+    )  # fmt: skip
+    photo = HomeVisitPhoto.objects.create(
+        school=world.school_a, visit=home_visit, file="care/visits/matrix.jpg", uploaded_by=teacher
+    )
+    care_services.poverty_screening_save(
+        student=world.student_a, members=[{"monthly_income": "1000"}], household={}, by=teacher
+    )
+    sdq_teacher = care_services.sdq_assessment_create(
+        student=world.student_a, informant="teacher", answers=[1] * 25, by=teacher
+    )
+    sdq_parent = care_services.sdq_assessment_create(
+        student=world.student_a, informant="parent", answers=[0] * 25, by=world.user("parent")
+    )
     return {
+        "home_visit": home_visit.code,
+        "photo": photo.code,
+        "sdq": sdq_teacher.code,
+        "sdq_parent": sdq_parent.code,
         **school_a,
         "assessment_item": item.code,
         "enrolment": world.enrolment_a.code,
@@ -431,11 +480,17 @@ def test_outsiders_are_refused_every_operation_and_change_nothing(world, codes, 
 READS = sorted(op for op, (kind, _url, _body) in OPERATIONS.items() if op.startswith("GET ") and kind != "lookup")
 
 
+# Care records (home visits, screening, SDQ, the access log) are not the registrar's: the
+# principal of school A reads them.
+API_INSIDER = {op: "principal" for op in OPERATIONS if "/home-visits/" in op or "poverty" in op or "sdq" in op}
+API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
+
+
 @pytest.mark.parametrize("operation", READS)
 def test_school_as_registrar_reads_every_operation_the_outsiders_were_refused(world, codes, operation):
     _kind, url, body = OPERATIONS[operation]
     client = Client()
-    client.force_login(world.user("registrar"))
+    client.force_login(world.user(API_INSIDER.get(operation, "registrar")))
     response = send(client, "get", url, body, codes)
     assert response.status_code == 200, f"{operation}: {response.status_code}"
 
@@ -466,10 +521,15 @@ OWN_PAGES = [
     ("get", "/academics/results/students/?flag=low_gpax", None),
     ("get", "/homeroom/", None),
     ("get", "/attendance/school/", None),
+    ("get", "/care/", None),
+    ("get", "/care/school/", None),
+    ("get", "/care/access-log/", None),
+    ("get", "/care/parent/sdq/", None),
 ]
 # Pages of one of school A's objects: 404 for every outsider, on reads and writes.
 SECTION = "/academics/sections/{section}"
 MEETING = SECTION + "/attendance/2026-11-02/1"
+CARE_VISIT_NEW = "/care/students/{student}/home-visits/new/"
 PAGE_ROWS = [
     ("get", "/schools/{school}/", None),
     ("get", "/schools/{school}/history/", None),
@@ -530,6 +590,30 @@ PAGE_ROWS = [
     ("get", "/homeroom/{class_a}/attendance/2026-12-02/", None),
     ("post", "/homeroom/{class_a}/attendance/2026-12-02/", {"action": "all_present"}),
     ("get", "/attendance/school/?school={school}", None),
+    ("get", "/care/classrooms/{class_a}/", None),
+    ("get", "/care/classrooms/{class_a}/coverage/", None),
+    ("get", "/care/students/{student}/", None),
+    ("get", "/care/students/{student}/home-visits/new/", None),
+    (
+        "post",
+        CARE_VISIT_NEW,
+        {"visited_on": "20/11/2569", "met_whom": "mother", "housing": "own", "family": "together"},
+    ),
+    ("get", "/care/students/{student}/screening/", None),
+    ("post", "/care/students/{student}/screening/", {"member-1-income": "100"}),
+    ("get", "/care/students/{student}/sdq/new/?informant=teacher", None),
+    ("post", "/care/students/{student}/sdq/new/?informant=teacher", {"q1": "1"}),
+    ("get", "/care/home-visits/{home_visit}/", None),
+    ("post", "/care/home-visits/{home_visit}/", {}),
+    ("get", "/care/photos/{photo}/", None),
+    ("get", "/care/sdq/{sdq}/", None),
+    ("get", "/care/school/?school={school}", None),
+    ("get", "/care/school/export/?school={school}", None),
+    ("post", "/care/school/export/?school={school}", {"columns": ["name"], "reason": "ทดสอบ"}),
+    ("get", "/care/access-log/?school={school}", None),
+    ("get", "/care/parent/students/{student}/sdq/", None),
+    ("post", "/care/parent/students/{student}/sdq/", {"q1": "1"}),
+    ("get", "/care/parent/sdq/{sdq_parent}/", None),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 
@@ -624,8 +708,13 @@ def test_outsiders_get_404_on_every_page_and_change_nothing(world, page_codes, p
 INSIDER = {
     "/schools/{school}/history/": "admin",
     "/schools/{school}/staff/": "principal",
+    # Care records are the principal's, counsellors' and homeroom teachers', not the registrar's.
+    **{url: "principal" for _m, url, _d in PAGE_ROWS if url.startswith("/care/")},
+    "/care/parent/students/{student}/sdq/": "parent",
+    "/care/parent/sdq/{sdq_parent}/": "parent",
 }
-NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/"}
+# A photo row without a stored file (its own tests upload one).
+NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/", "/care/photos/{photo}/"}
 
 
 @pytest.mark.parametrize(

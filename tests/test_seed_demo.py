@@ -169,3 +169,13 @@ def test_every_current_classroom_has_a_years_daily_attendance_with_some_chronic_
     assert DailyAttendance.objects.filter(status="ข").exists()
     closure = CalendarEvent.objects.get(title=DEMO_CLOSURE)
     assert not DailyAttendance.objects.filter(school=closure.school, date=closure.start_date).exists()
+
+
+def test_a_few_classrooms_get_home_visits_screenings_and_sdq_forms_with_some_at_risk(seeded):
+    from students.models import HomeVisit, PovertyScreening, SdqAssessment
+
+    assert HomeVisit.objects.count() > 0
+    assert PovertyScreening.objects.filter(eligible=True).exists()
+    assert PovertyScreening.objects.filter(eligible=False).exists()
+    statuses = set(SdqAssessment.objects.values_list("status", flat=True))
+    assert "normal" in statuses and statuses & {"risk", "problem"}

@@ -19,7 +19,7 @@ from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
-from students.demo import seed_daily_attendance, seed_students
+from students.demo import seed_care, seed_daily_attendance, seed_students
 
 # Generated rows are loaded without row-history events; the audit starts with real changes.
 DEMO_HISTORY = [
@@ -34,6 +34,9 @@ DEMO_HISTORY = [
     "academics.Registration",
     "academics.PromotionDecision",
     "academics.TimetableSlot",
+    "students.HomeVisit",
+    "students.PovertyScreening",
+    "students.SdqAssessment",
 ]
 
 
@@ -90,6 +93,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  ตารางเรียน/ตารางสอนภาคเรียนปัจจุบัน {slots:,} คาบ")
         marks = seed_daily_attendance(rng, [plan.school for plan in org.schools], today=timezone.localdate())
         self.stdout.write(f"  การมาเรียนรายวันตั้งแต่ต้นปีการศึกษา {marks:,} รายการ")
+        visits, screenings, forms = seed_care(rng, results)
+        self.stdout.write(f"  เยี่ยมบ้าน {visits:,} ครั้ง คัดกรองนักเรียนยากจน {screenings:,} คน แบบประเมิน SDQ {forms:,} ฉบับ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User

@@ -1,0 +1,335 @@
+"""API of student care, scoped like its pages (students.access: the child's homeroom teachers of
+this year, the school's counsellors and principal, a system admin; 404 for everyone else). Every
+answer that carries a care record writes who read it to the PDPA access log."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from qinfo.access import get_visible_or_404
+from qinfo.api import Pagination, bounded_decimal, bounded_integer
+from schools.access.organisation import schools_visible_to
+from schools.models import AcademicYear
+
+from .. import poverty
+from ..access import access_care_student, care_record_filter, care_school_ids, may_read_care_log
+from ..models import HomeVisit, SdqAssessment, SensitiveRead
+from ..selectors import care as selectors
+from ..services import care as services
+
+Kind = SensitiveRead.Kind
+
+
+def _log(request, students, kind, records=None) -> None:
+    services.sensitive_read_log(user=request.user, students=students, kind=kind, via=request.path, records=records)
+
+
+def _choice(choices, label: str, **kwargs) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=choices,
+        error_messages={"invalid_choice": f"{label}: ไม่รู้จักตัวเลือก “{{input}}”", "required": f"กรุณาระบุ{label}"},
+        **kwargs,
+    )
+
+
+def _text(label: str, limit: int) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=limit,
+        allow_blank=True,
+        required=False,
+        default="",
+        error_messages={"max_length": f"{label}ยาวเกิน {limit} ตัวอักษร"},
+    )
+
+
+class HomeVisitOutputSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    student = serializers.UUIDField(source="student.code")
+    academic_year = serializers.IntegerField(source="academic_year.year")
+    visited_on = serializers.DateField()
+    visitor = serializers.CharField(source="visitor.get_full_name")
+    met_whom = serializers.CharField()
+    housing = serializers.CharField()
+    housing_notes = serializers.CharField()
+    family = serializers.CharField()
+    family_notes = serializers.CharField()
+    household_members = serializers.IntegerField(allow_null=True)
+    income_per_person = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    risks = serializers.ListField(child=serializers.CharField())
+    risk_labels = serializers.ListField(child=serializers.CharField())
+    risk_notes = serializers.CharField()
+    help_needed = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    photos = serializers.SerializerMethodField()
+
+    def get_photos(self, visit) -> list[str]:
+        return [f"/care/photos/{photo.code}/" for photo in visit.photos.all()]
+
+
+class HomeVisitListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        visited_on = serializers.DateField(
+            error_messages={"invalid": "วันที่เยี่ยมบ้านต้องอยู่ในรูป YYYY-MM-DD (ค.ศ.)", "required": "กรุณาระบุวันที่เยี่ยมบ้าน"}
+        )
+        met_whom = _choice(HomeVisit.MetWhom.choices, "ผู้ที่พบ")
+        housing = _choice(HomeVisit.Housing.choices, "ลักษณะที่อยู่อาศัย")
+        housing_notes = _text("สภาพบ้านและสิ่งแวดล้อม", 500)
+        family = _choice(HomeVisit.Family.choices, "สถานภาพครอบครัว")
+        family_notes = _text("ความสัมพันธ์ในครอบครัว", 500)
+        household_members = bounded_integer(
+            "จำนวนสมาชิกในครัวเรือน", min_value=1, max_value=50, required=False, allow_null=True
+        )
+        income_per_person = bounded_decimal(
+            "รายได้เฉลี่ยต่อคนต่อเดือน",
+            max_digits=10,
+            decimal_places=2,
+            min_value=0,
+            max_value=10_000_000,
+            required=False,
+            allow_null=True,
+        )
+        risks = serializers.ListField(
+            child=_choice(HomeVisit.Risk.choices, "พฤติกรรมเสี่ยง"), required=False, default=list, max_length=20
+        )
+        risk_notes = _text("รายละเอียดพฤติกรรมเสี่ยง", 1000)
+        help_needed = _text("ความช่วยเหลือที่ต้องการ", 1000)
+        latitude = bounded_decimal(
+            "ละติจูด", max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
+        )
+        longitude = bounded_decimal(
+            "ลองจิจูด", max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
+        )
+
+    @extend_schema(responses=HomeVisitOutputSerializer(many=True), summary="การเยี่ยมบ้านของนักเรียน")
+    def get(self, request, code):
+        student = access_care_student(request.user, code)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.student_home_visits(student), request, view=self)
+        _log(request, [student] * len(page), Kind.HOME_VISIT, [visit.code for visit in page])
+        return paginator.get_paginated_response(HomeVisitOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InputSerializer, responses={201: HomeVisitOutputSerializer}, summary="บันทึกการเยี่ยมบ้าน (ไม่รวมรูปถ่าย)"
+    )
+    def post(self, request, code):
+        student = access_care_student(request.user, code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visit = services.home_visit_create(student=student, by=request.user, **serializer.validated_data)
+        visit = selectors.student_home_visits(student).get(pk=visit.pk)
+        return Response(HomeVisitOutputSerializer(visit).data, status=201)
+
+
+class HomeVisitDetailApi(APIView):
+    @extend_schema(responses=HomeVisitOutputSerializer, summary="การเยี่ยมบ้านหนึ่งครั้ง")
+    def get(self, request, code):
+        visit = get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
+        _log(request, [visit.student], Kind.HOME_VISIT, [visit.code])
+        return Response(HomeVisitOutputSerializer(visit).data)
+
+
+class PovertyScreeningOutputSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    student = serializers.UUIDField(source="student.code")
+    academic_year = serializers.IntegerField(source="academic_year.year")
+    members = serializers.JSONField()
+    household = serializers.JSONField()
+    member_count = serializers.IntegerField()
+    income_per_person = serializers.DecimalField(max_digits=12, decimal_places=2)
+    eligible = serializers.BooleanField()
+    hardship = serializers.ListField(child=serializers.CharField())
+    hardship_labels = serializers.SerializerMethodField()
+    unanswered = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
+    rules = serializers.JSONField()
+
+    def get_hardship_labels(self, screening) -> list[str]:
+        return [poverty.HardshipItem(item).label for item in screening.hardship]
+
+
+YEAR_PARAM = OpenApiParameter("year", int, OpenApiParameter.PATH, description="ปีการศึกษา (พ.ศ.)")
+
+
+class PovertyScreeningDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class MemberSerializer(serializers.Serializer):
+            monthly_income = bounded_decimal(
+                "รายได้ต่อเดือนของสมาชิก", max_digits=12, decimal_places=2, min_value=0, max_value=100_000_000
+            )
+            age = bounded_integer("อายุของสมาชิก", min_value=0, max_value=130, required=False, allow_null=True)
+            disabled = serializers.BooleanField(required=False, default=False)
+            chronically_ill = serializers.BooleanField(required=False, default=False)
+            unemployed = serializers.BooleanField(required=False, default=False)
+            student = serializers.BooleanField(required=False, default=False)
+            single_parent = serializers.BooleanField(required=False, default=False)
+
+        class HouseholdSerializer(serializers.Serializer):
+            tenure = _choice([(t.value, t.label) for t in poverty.Tenure], "การอยู่อาศัย", required=False, allow_null=True)
+            dilapidated = serializers.BooleanField(required=False, allow_null=True, default=None)
+            has_toilet = serializers.BooleanField(required=False, allow_null=True, default=None)
+            farms = serializers.BooleanField(required=False, allow_null=True, default=None)
+            farm_land_rai = bounded_decimal(
+                "ที่ดินทำการเกษตร", max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000,
+                required=False, allow_null=True,
+            )  # fmt: skip
+            water = _choice(
+                [(w.value, w.label) for w in poverty.WaterSource], "แหล่งน้ำดื่ม", required=False, allow_null=True
+            )
+            electricity = _choice(
+                [(e.value, e.label) for e in poverty.Electricity], "การใช้ไฟฟ้า", required=False, allow_null=True
+            )
+            vehicles = serializers.ListField(
+                child=_choice([(v.value, v.label) for v in poverty.Vehicle], "ยานพาหนะ"),
+                required=False,
+                allow_null=True,
+                default=None,
+            )
+            appliances = serializers.ListField(
+                child=_choice([(a.value, a.label) for a in poverty.Appliance], "ของใช้ในครัวเรือน"),
+                required=False,
+                allow_null=True,
+                default=None,
+            )
+
+        members = MemberSerializer(many=True, allow_empty=False, max_length=services.MAX_MEMBERS)
+        household = HouseholdSerializer()
+
+    def _target(self, request, code, year):
+        student = access_care_student(request.user, code)
+        academic_year = AcademicYear.objects.filter(school_id=student.school_id, year=year).first()
+        if academic_year is None:
+            raise ValidationError({"academic_year": f"โรงเรียนไม่มีปีการศึกษา {year}"})
+        return student, academic_year
+
+    @extend_schema(
+        parameters=[YEAR_PARAM], responses=PovertyScreeningOutputSerializer, summary="ผลคัดกรองนักเรียนยากจนของปีการศึกษา"
+    )
+    def get(self, request, code, year):
+        student, academic_year = self._target(request, code, year)
+        screening = selectors.student_screening(student, academic_year)
+        if screening is None:
+            return Response({"detail": "ยังไม่ได้คัดกรองนักเรียนคนนี้ในปีการศึกษานี้"}, status=404)
+        _log(request, [student], Kind.POVERTY, [screening.code])
+        return Response(PovertyScreeningOutputSerializer(screening).data)
+
+    @extend_schema(
+        parameters=[YEAR_PARAM],
+        request=InputSerializer,
+        responses=PovertyScreeningOutputSerializer,
+        summary="บันทึกหรือแทนที่การคัดกรองนักเรียนยากจน (นร./กสศ.01)",
+    )
+    def put(self, request, code, year):
+        student, academic_year = self._target(request, code, year)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        screening = services.poverty_screening_save(
+            student=student,
+            academic_year=academic_year,
+            members=[dict(m) for m in data["members"]],
+            household=dict(data["household"]),
+            by=request.user,
+        )
+        return Response(PovertyScreeningOutputSerializer(screening).data)
+
+
+class SdqOutputSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    student = serializers.UUIDField(source="student.code")
+    academic_year = serializers.IntegerField(source="academic_year.year")
+    informant = serializers.CharField()
+    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    scores = serializers.JSONField()
+    bands = serializers.JSONField()
+    total_difficulties = serializers.IntegerField()
+    prosocial = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    filled_on = serializers.DateField()
+
+
+class SdqAssessmentListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        informant = _choice(SdqAssessment.Informant.choices, "ผู้ประเมิน")
+        answers = serializers.ListField(
+            child=serializers.IntegerField(
+                allow_null=True,
+                min_value=0,
+                max_value=2,
+                error_messages={
+                    "invalid": "คำตอบต้องเป็น 0 1 หรือ 2",
+                    "min_value": "คำตอบต้องเป็น 0 1 หรือ 2",
+                    "max_value": "คำตอบต้องเป็น 0 1 หรือ 2",
+                },
+            ),
+            min_length=25,
+            max_length=25,
+            error_messages={"min_length": "ต้องมีคำตอบ 25 ข้อ", "max_length": "ต้องมีคำตอบ 25 ข้อ"},
+        )
+
+    @extend_schema(responses=SdqOutputSerializer(many=True), summary="แบบประเมิน SDQ ของนักเรียน")
+    def get(self, request, code):
+        student = access_care_student(request.user, code)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.student_sdq(student), request, view=self)
+        _log(request, [student] * len(page), Kind.SDQ, [a.code for a in page])
+        return paginator.get_paginated_response(SdqOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: SdqOutputSerializer}, summary="บันทึกแบบประเมิน SDQ")
+    def post(self, request, code):
+        student = access_care_student(request.user, code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.sdq_assessment_create(student=student, by=request.user, **serializer.validated_data)
+        return Response(SdqOutputSerializer(assessment).data, status=201)
+
+
+class SensitiveReadListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        school = serializers.UUIDField(error_messages={"required": "กรุณาระบุโรงเรียน", "invalid": "รหัสโรงเรียนไม่ถูกต้อง"})
+        student = serializers.UUIDField(required=False, error_messages={"invalid": "รหัสนักเรียนไม่ถูกต้อง"})
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        read_at = serializers.DateTimeField()
+        user = serializers.CharField(source="user.username")
+        user_name = serializers.CharField(source="user.get_full_name")
+        student = serializers.UUIDField(source="student.code")
+        student_name = serializers.CharField(source="student.full_name")
+        kind = serializers.CharField()
+        kind_label = serializers.CharField(source="get_kind_display")
+        record_code = serializers.UUIDField(allow_null=True)
+        via = serializers.CharField()
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        summary="บันทึกการเข้าถึงข้อมูลอ่อนไหว (ผู้อำนวยการ)",
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        schools = care_school_ids(request.user)
+        queryset = schools_visible_to(request.user)
+        if schools is not None:
+            queryset = queryset.filter(pk__in=schools)
+        school = get_visible_or_404(queryset, code=data["school"])
+        if not may_read_care_log(request.user, school.pk):
+            raise Http404
+        readings = selectors.sensitive_reads(
+            school,
+            student_code=str(data.get("student") or ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(readings, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
