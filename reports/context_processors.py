@@ -24,6 +24,7 @@ MENUS: dict[str, list[Entry]] = {
         ("กลุ่มการเรียน", "academics:section_list"),
         ("สถานะรายวิชา", "academics:term_overview"),
         ("การมาเรียน", "daily:school"),
+        ("ภาวะโภชนาการ", "health:school"),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -37,6 +38,8 @@ MENUS: dict[str, list[Entry]] = {
                 ("ประวัติการนำเข้า", "imports:list"),
                 ("เช็คชื่อรายวัน", "daily:home"),
                 ("สถิติการมาเรียน", "daily:school"),
+                ("น้ำหนักส่วนสูง", "health:home"),
+                ("สรุปภาวะโภชนาการ", "health:school"),
             ],
         ),
         (
@@ -65,10 +68,12 @@ MENUS: dict[str, list[Entry]] = {
         ("นักเรียน", "students:list"),
         ("ห้องเรียน", "students:classroom_list"),
         ("การมาเรียน", "daily:school"),
+        ("ภาวะโภชนาการ", "health:school"),
     ],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),
         ("เช็คชื่อรายวัน", "daily:home"),
+        ("น้ำหนักส่วนสูง", "health:home"),
         ("ห้องเรียนของฉัน", "students:classroom_list"),
         ("นักเรียน", "students:list"),
         ("ตารางสอนของฉัน", "timetable:mine"),
