@@ -7,7 +7,7 @@ figures or status writes a line to the `qinfo.pdpa` log."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,7 +63,8 @@ class MeasurementSerializer(serializers.Serializer):
     confirmed_questions = serializers.ListField(child=serializers.CharField())
     statuses = serializers.SerializerMethodField()
 
-    def get_statuses(self, measurement) -> list[StatusSerializer]:
+    @extend_schema_field(StatusSerializer(many=True))
+    def get_statuses(self, measurement) -> list[dict]:
         return StatusSerializer(statuses(measurement), many=True).data
 
 
