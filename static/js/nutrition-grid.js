@@ -12,8 +12,6 @@
   if (!form || form.hasAttribute("data-readonly")) return;
   var KEY = form.getAttribute("data-store-key");
   var state = document.getElementById("save-state");
-  var plain = form.querySelector("[data-plain-submit]");
-  if (plain) plain.hidden = true;
   var rows = {};
   Array.prototype.forEach.call(form.querySelectorAll("tr.nrow"), function (row) {
     rows[row.getAttribute("data-student")] = row;
