@@ -143,3 +143,17 @@ def test_primary_classes_study_year_courses_counted_once_and_secondary_classes_t
     items = StudyPlanItem.objects.filter(grade_level__stage="primary")
     assert items.exists()
     assert set(items.values_list("term_number", flat=True)) == {StudyPlanItem.WHOLE_YEAR}
+
+
+def test_two_weighing_rounds_with_children_changing_status_and_one_odd_height_confirmed(seeded):
+    from students.models import Measurement, MeasurementRound
+    from students.services.measurements import school_nutrition
+
+    assert MeasurementRound.objects.count() == 2 * School.objects.count()
+    assert (
+        Measurement.objects.filter(confirmed_questions__contains=["height_in_metres"]).count() == School.objects.count()
+    )
+    assert not Measurement.objects.filter(reference="").exclude(height_cm__lt=10).exists()
+    for second in MeasurementRound.objects.filter(name="ภาคเรียนที่ 2"):
+        changed = sum(n for _before, _after, n in school_nutrition(second).changes)
+        assert changed >= 5

@@ -19,7 +19,7 @@ from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
-from students.demo import seed_students
+from students.demo import seed_measurements, seed_students
 
 # Generated rows are loaded without row-history events; the audit starts with real changes.
 DEMO_HISTORY = [
@@ -33,6 +33,8 @@ DEMO_HISTORY = [
     "academics.Registration",
     "academics.PromotionDecision",
     "academics.TimetableSlot",
+    "students.MeasurementRound",
+    "students.Measurement",
 ]
 
 
@@ -87,6 +89,8 @@ class Command(BaseCommand):
             if term is not None:
                 slots += build_timetable(plan.school, term, rng)
         self.stdout.write(f"  ตารางเรียน/ตารางสอนภาคเรียนปัจจุบัน {slots:,} คาบ")
+        measured = seed_measurements(rng, [plan.school for plan in org.schools])
+        self.stdout.write(f"  น้ำหนักส่วนสูงสองรอบ {measured:,} รายการ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
