@@ -660,7 +660,12 @@ class Measurement(models.Model):
         models.CharField(max_length=40), verbose_name="ค่าผิดปกติที่ครูยืนยันแล้ว", default=list, blank=True
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="ผู้บันทึกล่าสุด",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_at = models.DateTimeField("บันทึกล่าสุด", auto_now=True)
 
