@@ -313,12 +313,12 @@ def access_student_health(user, code) -> tuple[Student, str]:
     status) for the homeroom teachers and school-wide staff, STATUS_ONLY for the activated
     guardian. 404 for everyone else, subject teachers included."""
     schools = nutrition_school_ids(user)
-    full = Q(pk__in=homeroom_student_ids(user))
-    if schools is None:
-        full = Q()
-    elif schools:
-        full |= Q(school_id__in=schools)
-    queryset = Student.objects.select_related("school").filter(full | Q(pk__in=guardian_student_ids(user)))
+    queryset = Student.objects.select_related("school")
+    if schools is not None:
+        condition = Q(pk__in=homeroom_student_ids(user) | guardian_student_ids(user))
+        if schools:
+            condition |= Q(school_id__in=schools)
+        queryset = queryset.filter(condition)
     student = get_visible_or_404(queryset, code=code)
     sees_all = schools is None or student.school_id in schools or student.pk in homeroom_student_ids(user)
     return student, FULL if sees_all else STATUS_ONLY
