@@ -425,3 +425,39 @@ def test_the_grid_changes_school_pages_and_apis_take_the_same_queries_for_5_or_4
     small = measure()
     _grow(world, second, 35, 100)
     assert measure() == small
+
+
+def test_a_system_admin_loads_a_reference_from_a_file_and_the_school_chooses_it(world, rounds):
+    _first, second = rounds
+    content = (nutrition.DATA_DIR / "who2007.csv").read_bytes()
+    assert client_for(world.user("registrar")).get("/health/references/").status_code == 404
+    admin = client_for(world.user("admin"))
+    form = {"name": "กรมอนามัย", "version": "2564", "min_age_months": "72", "max_age_months": "228"}
+    response = admin.post("/health/references/", {**form, "file": SimpleUploadedFile("doh.csv", b"indicator\nx\n")})
+    assert response.status_code == 400
+    assert "ไม่พบคอลัมน์" in response.content.decode()
+    response = admin.post("/health/references/", {**form, "file": SimpleUploadedFile("doh.csv", content)})
+    assert response.status_code == 302
+    reference = NutritionReference.objects.get()
+    registrar = client_for(world.user("registrar"))
+    response = registrar.post(f"/health/reference/?school={world.school_a.code}", {"reference": str(reference.code)})
+    assert response.status_code == 302
+    world.school_a.refresh_from_db()
+    assert world.school_a.policy["nutrition_reference"] == str(reference.code)
+    assert save(world, second).hfa_reference == "กรมอนามัย 2564"
+
+
+def test_the_registrar_edits_a_round_with_be_dates(world, rounds):
+    first, _second = rounds
+    client = client_for(world.user("registrar"))
+    url = f"/health/rounds/{first.code}/"
+    response = client.post(url, {"name": "ภาคเรียนที่ 1", "start_date": "01/06/2026"})
+    assert response.status_code == 400
+    response = client.post(url, {"name": "ภาคเรียนที่ 1", "start_date": "05/06/2569", "end_date": "01/06/2569"})
+    assert response.status_code == 400
+    assert "ไม่ก่อนวันเริ่ม" in response.content.decode()
+    response = client.post(url, {"name": "ภาคเรียนที่ 1 (ต้นปี)", "start_date": "05/06/2569", "end_date": "19/06/2569"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert (first.name, first.start_date, first.end_date) == ("ภาคเรียนที่ 1 (ต้นปี)", date(2026, 6, 5), date(2026, 6, 19))
+    assert client_for(world.user("teacher_a")).get(url).status_code == 404
