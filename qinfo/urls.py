@@ -91,6 +91,7 @@ urlpatterns = [
     path("", include("students.urls.status")),
     path("", include("students.urls.attendance")),
     path("", include("students.urls.care")),
+    path("", include("students.urls.measurements")),
     path("", include("academics.urls.structure")),
     path("", include("academics.urls.timetable")),
     path("", include("academics.urls.attendance")),

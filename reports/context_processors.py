@@ -23,8 +23,15 @@ MENUS: dict[str, list[Entry]] = {
         ("ห้องเรียน", "students:classroom_list"),
         ("กลุ่มการเรียน", "academics:section_list"),
         ("สถานะรายวิชา", "academics:term_overview"),
-        ("การมาเรียน", "daily:school"),
-        ("ดูแลนักเรียน", [("การเยี่ยมบ้านและคัดกรอง", "care:school"), ("บันทึกการเข้าถึงข้อมูล", "care:log")]),
+        (
+            "ดูแลนักเรียน",
+            [
+                ("การมาเรียน", "daily:school"),
+                ("ภาวะโภชนาการ", "health:school"),
+                ("การเยี่ยมบ้านและคัดกรอง", "care:school"),
+                ("บันทึกการเข้าถึงข้อมูล", "care:log"),
+            ],
+        ),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -38,6 +45,8 @@ MENUS: dict[str, list[Entry]] = {
                 ("ประวัติการนำเข้า", "imports:list"),
                 ("เช็คชื่อรายวัน", "daily:home"),
                 ("สถิติการมาเรียน", "daily:school"),
+                ("น้ำหนักส่วนสูง", "health:home"),
+                ("สรุปภาวะโภชนาการ", "health:school"),
             ],
         ),
         (
@@ -65,13 +74,20 @@ MENUS: dict[str, list[Entry]] = {
         ("หน้าแรก", "home"),
         ("นักเรียน", "students:list"),
         ("ห้องเรียน", "students:classroom_list"),
-        ("การมาเรียน", "daily:school"),
-        ("ดูแลนักเรียน", [("ห้องเรียน", "care:home"), ("การเยี่ยมบ้านและคัดกรอง", "care:school")]),
+        (
+            "ดูแลนักเรียน",
+            [
+                ("ห้องเรียน", "care:home"),
+                ("การเยี่ยมบ้านและคัดกรอง", "care:school"),
+                ("การมาเรียน", "daily:school"),
+                ("ภาวะโภชนาการ", "health:school"),
+            ],
+        ),
     ],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),
         ("เช็คชื่อรายวัน", "daily:home"),
-        ("ดูแลนักเรียน", "care:home"),
+        ("ดูแลนักเรียน", [("เยี่ยมบ้าน คัดกรอง SDQ", "care:home"), ("น้ำหนักส่วนสูง", "health:home")]),
         ("ห้องเรียนของฉัน", "students:classroom_list"),
         ("นักเรียน", "students:list"),
         ("ตารางสอนของฉัน", "timetable:mine"),

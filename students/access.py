@@ -27,7 +27,7 @@ from schools.access.organisation import (
     scope_for,
 )
 
-from .models import Classroom, Enrolment, Guardian, Student, TransferRequest
+from .models import Classroom, Enrolment, Guardian, MeasurementRound, Student, TransferRequest
 
 TeacherLink = Callable[[object], QuerySet]
 _teacher_links: list[TeacherLink] = []
@@ -308,3 +308,83 @@ def parent_sdq_students(user) -> QuerySet[Student]:
 
 def access_parent_sdq_student(user, code) -> Student:
     return get_visible_or_404(parent_sdq_students(user), code=code)
+
+
+# --- Health measurements (weight, height, nutrition status) -------------------------------------
+# Health data is sensitive (PDPA): a classroom's measurements are read by its homeroom teachers
+# (this year's) and the school-wide staff (principal, registrar, counsellor, admin), entered by
+# the homeroom teachers and corrected by the registrar or admin. Subject teachers and officers
+# of an area do not see them. A child's activated guardian reads the child's status only.
+
+FULL = "full"
+STATUS_ONLY = "status"
+
+
+def measurement_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    schools = scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def measurement_classrooms_writable_by(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def access_classroom_measurements(user, code, *, write: bool = False) -> Classroom:
+    queryset = measurement_classrooms_writable_by(user) if write else measurement_classrooms_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+def measurement_rounds_visible_to(user) -> QuerySet[MeasurementRound]:
+    """Rounds of the schools where the user is school-wide staff or a homeroom teacher today."""
+    queryset = MeasurementRound.objects.select_related("academic_year", "school")
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    schools = scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+    homeroom_schools = homeroom_classrooms(user).values("school_id")
+    return queryset.filter(Q(school_id__in=schools) | Q(school_id__in=homeroom_schools))
+
+
+def measurement_rounds_writable_by(user) -> QuerySet[MeasurementRound]:
+    queryset = MeasurementRound.objects.select_related("academic_year", "school")
+    schools = managed_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(school_id__in=schools)
+
+
+def access_measurement_round(user, code, *, write: bool = False) -> MeasurementRound:
+    queryset = measurement_rounds_writable_by(user) if write else measurement_rounds_visible_to(user)
+    return get_visible_or_404(queryset, code=code)
+
+
+def nutrition_school_ids(user) -> frozenset[int] | None:
+    """Schools whose whole nutrition figures the user reads; None means every school (admin)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    return scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+
+
+def access_student_health(user, code) -> tuple[Student, str]:
+    """A student whose health record the user may read, and how much of it: FULL (figures and
+    status) for the homeroom teachers and school-wide staff, STATUS_ONLY for the activated
+    guardian. 404 for everyone else, subject teachers included."""
+    schools = nutrition_school_ids(user)
+    queryset = Student.objects.select_related("school")
+    if schools is not None:
+        condition = Q(pk__in=homeroom_student_ids(user) | guardian_student_ids(user))
+        if schools:
+            condition |= Q(school_id__in=schools)
+        queryset = queryset.filter(condition)
+    student = get_visible_or_404(queryset, code=code)
+    sees_all = schools is None or student.school_id in schools or student.pk in homeroom_student_ids(user)
+    return student, FULL if sees_all else STATUS_ONLY

@@ -597,3 +597,92 @@ def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[in
     PovertyScreening.objects.bulk_create(screenings, batch_size=2000)
     SdqAssessment.objects.bulk_create(forms, batch_size=2000)
     return len(visits), len(screenings), len(forms)
+# --- Weight and height rounds ---------------------------------------------------------------------
+
+
+def _demo_figures(rng: random.Random, student: Student, on: date, shift: tuple[float, float]):
+    """A plausible (height, weight) for the child on `on`: z-scores drawn around WHO's medians."""
+    from . import nutrition
+
+    references = nutrition.who_references()
+    age = (nutrition.age_in_days(student.birth_date, on), nutrition.age_in_months(student.birth_date, on))
+    height_lms = nutrition._lms_for(references, nutrition.Indicator.HFA, student.sex, age, 100)
+    if height_lms is None:
+        return None
+    height = height_lms.at(max(-2.5, min(2.5, shift[0])))
+    bmi_lms = nutrition._lms_for(references, nutrition.Indicator.BFA, student.sex, age, height)
+    if bmi_lms is None:
+        return None
+    weight = bmi_lms.at(max(-2.8, min(2.8, shift[1]))) * (height / 100) ** 2
+    return round(height, 1), round(weight, 1)
+
+
+def seed_measurements(rng: random.Random, schools) -> int:
+    """Two weighing rounds per school (term 1 and term 2 of the year that has both behind it),
+    about one child in six changing status between them, and one height typed in metres that the
+    teacher confirmed. Rows go in with bulk_create: the status comes from the same pure module
+    and the same code as a teacher's save (services.measurements._apply)."""
+    from decimal import Decimal
+
+    from schools.models import AcademicYear
+
+    from . import nutrition
+    from .models import Measurement, MeasurementRound
+    from .services.measurements import _apply
+
+    today = timezone.localdate()
+    total = 0
+    for school in schools:
+        years = AcademicYear.objects.filter(school=school, start_date__lte=today).order_by("-year")
+        year = next((y for y in years if y.start_date + timedelta(days=200) <= today), None) or years.first()
+        if year is None:
+            continue
+        terms = list(year.terms.order_by("number"))
+        first_day = min(year.start_date + timedelta(days=21), today)
+        second_day = terms[1].start_date + timedelta(days=14) if len(terms) > 1 else first_day + timedelta(days=150)
+        second_day = max(first_day + timedelta(days=1), min(second_day, today))
+        rounds = [
+            MeasurementRound.objects.create(
+                school=school, academic_year=year, name=name, start_date=day, end_date=day + timedelta(days=13)
+            )
+            for name, day in (("ภาคเรียนที่ 1", first_day), ("ภาคเรียนที่ 2", second_day))
+        ]
+        enrolments = (
+            Enrolment.objects.filter(school=school, academic_year=year, classroom__isnull=False)
+            .select_related("student")
+            .exclude(student__birth_date__isnull=True)
+        )
+        rows: list[Measurement] = []
+        odd_done = False
+        for enrolment in enrolments:
+            student = enrolment.student
+            shift = (rng.gauss(0, 1), rng.gauss(0.1, 1.1))
+            for index, round_ in enumerate(rounds):
+                if index == 1 and rng.random() < 0.17:
+                    shift = (shift[0], shift[1] + rng.choice((-1.6, 1.6)))  # a child who may change status
+                figures = _demo_figures(rng, student, round_.start_date, shift)
+                if figures is None:
+                    continue
+                height, weight = figures
+                confirmed: list[str] = []
+                typed_height = Decimal(str(height))
+                if index == 1 and not odd_done:
+                    typed_height, odd_done = (Decimal(str(height)) / 100).quantize(Decimal("0.1")), True
+                assessment = nutrition.assess(student.sex, student.birth_date, round_.start_date, weight, typed_height)
+                confirmed = [q.code for q in assessment.questions]
+                row = Measurement(
+                    school=school,
+                    round=round_,
+                    student=student,
+                    classroom_id=enrolment.classroom_id,
+                    measured_on=round_.start_date,
+                    weight_kg=Decimal(str(weight)),
+                    height_cm=typed_height,
+                    confirmed_questions=confirmed,
+                    version=1,
+                )
+                _apply(row, assessment)
+                rows.append(row)
+        Measurement.objects.bulk_create(rows, batch_size=1000)
+        total += len(rows)
+    return total

@@ -799,3 +799,151 @@ class SensitiveRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.student_id}"
+class NutritionReference(models.Model):
+    """A growth reference an admin loaded from a CSV file (students.nutrition.load_reference_csv),
+    e.g. the Department of Health's 2564 reference (กรมอนามัย), which has no public data tables.
+
+    The file's text is kept as uploaded so the reference can be rebuilt and audited; a school
+    chooses it with School.policy["nutrition_reference"] = its code (DOMAIN.md §6)."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("ชื่อเกณฑ์อ้างอิง", max_length=100, validators=[SingleLineText("ชื่อเกณฑ์อ้างอิง")])
+    version = models.CharField("ฉบับ/ปี", max_length=20, validators=[SingleLineText("ฉบับ/ปี")])
+    content = models.TextField("ข้อมูลตาราง (CSV)")
+    original_name = models.CharField("ชื่อไฟล์", max_length=255, blank=True)
+    min_age_months = models.PositiveSmallIntegerField("ใช้ตั้งแต่อายุ (เดือน)", null=True, blank=True)
+    max_age_months = models.PositiveSmallIntegerField("ใช้ถึงอายุ (เดือน)", null=True, blank=True)
+    is_active = models.BooleanField("เปิดให้โรงเรียนเลือกใช้", default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ผู้นำเข้า",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("นำเข้าเมื่อ", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name = "เกณฑ์อ้างอิงภาวะโภชนาการ"
+        verbose_name_plural = "เกณฑ์อ้างอิงภาวะโภชนาการ"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="nutrition_reference_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class MeasurementRound(models.Model):
+    """A weighing-and-measuring round of a school year (usually one per semester, DOMAIN.md §6)."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    academic_year = models.ForeignKey(
+        AcademicYear, verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="measurement_rounds"
+    )
+    name = models.CharField("ชื่อรอบ", max_length=100, validators=[SingleLineText("ชื่อรอบ")])
+    start_date = models.DateField("วันเริ่มชั่ง/วัด")
+    end_date = models.DateField("วันสิ้นสุด", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้สร้าง", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["academic_year__year", "start_date", "pk"]
+        verbose_name = "รอบการชั่งน้ำหนักวัดส่วนสูง"
+        verbose_name_plural = "รอบการชั่งน้ำหนักวัดส่วนสูง"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "academic_year", "name"], name="measurement_round_name_unique_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="measurement_round_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.academic_year.year})"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Measurement(models.Model):
+    """One child's weight and height in one round, with the nutrition status computed from it
+    (students.nutrition.assess) and stored with the reference that produced each indicator.
+
+    Health data (PDPA sensitive): read through students.access measurement helpers only."""
+
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(
+        MeasurementRound, verbose_name="รอบ", on_delete=models.PROTECT, related_name="measurements"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="measurements")
+    classroom = models.ForeignKey(
+        Classroom, verbose_name="ห้องเรียน", on_delete=models.PROTECT, related_name="measurements"
+    )
+    measured_on = models.DateField("วันที่ชั่ง/วัด")
+    weight_kg = models.DecimalField("น้ำหนัก (กก.)", max_digits=5, decimal_places=2)
+    height_cm = models.DecimalField("ส่วนสูง (ซม.)", max_digits=5, decimal_places=1)
+    measured_lying = models.BooleanField("วัดท่านอน", null=True, blank=True)
+    version = models.PositiveIntegerField("เวอร์ชัน", default=1)
+    age_months = models.PositiveSmallIntegerField("อายุ (เดือน)", null=True, blank=True)
+    # Wide enough for a confirmed odd figure (a height typed in metres gives a BMI in the thousands).
+    bmi = models.DecimalField("ดัชนีมวลกาย", max_digits=9, decimal_places=2, null=True, blank=True)
+    wfh_code = models.CharField("น้ำหนักตามเกณฑ์ส่วนสูง (รหัส)", max_length=30, blank=True)
+    wfh_label = models.CharField("น้ำหนักตามเกณฑ์ส่วนสูง", max_length=50, blank=True)
+    wfh_z = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    wfh_reference = models.CharField(max_length=60, blank=True)
+    hfa_code = models.CharField("ส่วนสูงตามเกณฑ์อายุ (รหัส)", max_length=30, blank=True)
+    hfa_label = models.CharField("ส่วนสูงตามเกณฑ์อายุ", max_length=50, blank=True)
+    hfa_z = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    hfa_reference = models.CharField(max_length=60, blank=True)
+    wfa_code = models.CharField("น้ำหนักตามเกณฑ์อายุ (รหัส)", max_length=30, blank=True)
+    wfa_label = models.CharField("น้ำหนักตามเกณฑ์อายุ", max_length=50, blank=True)
+    wfa_z = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    wfa_reference = models.CharField(max_length=60, blank=True)
+    bfa_code = models.CharField("ดัชนีมวลกายตามเกณฑ์อายุ (รหัส)", max_length=30, blank=True)
+    bfa_label = models.CharField("ดัชนีมวลกายตามเกณฑ์อายุ", max_length=50, blank=True)
+    bfa_z = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    bfa_reference = models.CharField(max_length=60, blank=True)
+    reference = models.CharField("เกณฑ์อ้างอิงที่ใช้", max_length=200, blank=True)
+    confirmed_questions = ArrayField(
+        models.CharField(max_length=40), verbose_name="ค่าผิดปกติที่ครูยืนยันแล้ว", default=list, blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ผู้บันทึกล่าสุด",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("บันทึกล่าสุด", auto_now=True)
+
+    class Meta:
+        verbose_name = "ผลการชั่งน้ำหนักวัดส่วนสูง"
+        verbose_name_plural = "ผลการชั่งน้ำหนักวัดส่วนสูง"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "round", "student"], name="measurement_one_per_round"),
+            models.CheckConstraint(condition=Q(weight_kg__gt=0), name="measurement_weight_positive"),
+            models.CheckConstraint(condition=Q(height_cm__gt=0), name="measurement_height_positive"),
+        ]
+        indexes = [models.Index(fields=["school", "round", "classroom"], name="measurement_round_class")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.round_id}: {self.weight_kg} กก. {self.height_cm} ซม."
+
+    # The status a report leads with: weight-for-height where the reference has it (WHO 2006
+    # under five, the Department of Health's tables), BMI-for-age elsewhere (WHO 2007 has no
+    # weight-for-height for school-age children).
+    @property
+    def headline_code(self) -> str:
+        return self.wfh_code or self.bfa_code
+
+    @property
+    def headline_label(self) -> str:
+        return self.wfh_label or self.bfa_label

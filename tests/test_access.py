@@ -223,3 +223,21 @@ def test_an_officer_of_a_parent_area_oversees_its_sub_areas(world):
     client.force_login(officer)
     assert client.get(f"/students/{world.student_c.code}/").status_code == 200
     assert client.get(f"/students/{world.student_a.code}/").status_code == 404
+
+
+# Health measurements (weight, height, nutrition status) are sensitive: the child's homeroom
+# teachers, the school-wide staff and the child's own guardian (status only); not officers.
+HEALTH_READ = {
+    "student_a": {"teacher_a", "registrar", "principal", "parent", "admin"},
+    "student_b": {"teacher_b", "registrar", "principal", "admin"},
+    "student_c": {"teacher_c", "admin"},
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", sorted(HEALTH_READ))
+@pytest.mark.parametrize("url", ["/health/students/{code}/", "/api/v1/students/{code}/measurements/"])
+def test_a_childs_health_record_is_read_exactly_by_the_personas_in_the_table(world, persona, target, url):
+    response = client_for(world, persona).get(url.format(code=getattr(world, target).code))
+    expected = 200 if persona in HEALTH_READ[target] else 404
+    assert response.status_code == expected, f"{persona} GET {url} for {target}"

@@ -154,6 +154,24 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"status": "ข"},
     ),
     "GET /api/v1/students/{code}/daily-attendance/": ("object", "/api/v1/students/{student}/daily-attendance/", None),
+    "GET /api/v1/measurement-rounds/": ("list", "/api/v1/measurement-rounds/", None),
+    "POST /api/v1/measurement-rounds/": (
+        "create",
+        "/api/v1/measurement-rounds/" + S,
+        {"name": "ภาคเรียนที่ 2", "start_date": "2026-11-16"},
+    ),
+    "GET /api/v1/measurement-rounds/{code}/summary/": ("object", "/api/v1/measurement-rounds/{round}/summary/", None),
+    "GET /api/v1/measurement-rounds/{code}/classrooms/{classroom}/": (
+        "object",
+        "/api/v1/measurement-rounds/{round}/classrooms/{class_a}/",
+        None,
+    ),
+    "PUT /api/v1/measurement-rounds/{code}/classrooms/{classroom}/measurements/{student}/": (
+        "object",
+        "/api/v1/measurement-rounds/{round}/classrooms/{class_a}/measurements/{student}/",
+        {"weight_kg": "40", "height_cm": "150", "version": 0},
+    ),
+    "GET /api/v1/students/{code}/measurements/": ("object", "/api/v1/students/{student}/measurements/", None),
     "GET /api/v1/exports/dmc/": ("object", "/api/v1/exports/dmc/" + S, None),
     "GET /api/v1/imports/": ("object", "/api/v1/imports/" + S, None),
     "POST /api/v1/imports/": ("create", "/api/v1/imports/" + S, "upload"),
@@ -346,11 +364,21 @@ def codes(world, school_a, registrar_c):  # noqa: F811 — the imported fixture
     sdq_parent = care_services.sdq_assessment_create(
         student=world.student_a, informant="parent", answers=[0] * 25, by=world.user("parent")
     )
+    from students.services.measurements import measurement_round_create
+
+    measurement_round = measurement_round_create(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        name="ภาคเรียนที่ 1",
+        start_date=world.class_a.academic_year.start_date,
+        by=world.user("registrar"),
+    )
     return {
         "home_visit": home_visit.code,
         "photo": photo.code,
         "sdq": sdq_teacher.code,
         "sdq_parent": sdq_parent.code,
+        "round": measurement_round.code,
         **school_a,
         "assessment_item": item.code,
         "enrolment": world.enrolment_a.code,
@@ -525,6 +553,9 @@ OWN_PAGES = [
     ("get", "/care/school/", None),
     ("get", "/care/access-log/", None),
     ("get", "/care/parent/sdq/", None),
+    ("get", "/health/", None),
+    ("get", "/health/school/", None),
+    ("get", "/health/references/", None),
 ]
 # Pages of one of school A's objects: 404 for every outsider, on reads and writes.
 SECTION = "/academics/sections/{section}"
@@ -614,6 +645,16 @@ PAGE_ROWS = [
     ("get", "/care/parent/students/{student}/sdq/", None),
     ("post", "/care/parent/students/{student}/sdq/", {"q1": "1"}),
     ("get", "/care/parent/sdq/{sdq_parent}/", None),
+    ("get", "/health/school/?school={school}", None),
+    ("post", "/health/reference/?school={school}", {"reference": "who"}),
+    ("get", "/health/rounds/{round}/", None),
+    ("post", "/health/rounds/{round}/", {"name": "แก้", "start_date": "01/06/2569"}),
+    ("get", "/health/rounds/{round}/import/", None),
+    ("post", "/health/rounds/{round}/import/", {"action": "commit"}),
+    ("get", "/health/rounds/{round}/classrooms/{class_a}/", None),
+    ("post", "/health/rounds/{round}/classrooms/{class_a}/", {}),
+    ("get", "/health/rounds/{round}/classrooms/{class_a}/changes/", None),
+    ("get", "/health/students/{student}/", None),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 

@@ -179,3 +179,15 @@ def test_a_few_classrooms_get_home_visits_screenings_and_sdq_forms_with_some_at_
     assert PovertyScreening.objects.filter(eligible=False).exists()
     statuses = set(SdqAssessment.objects.values_list("status", flat=True))
     assert "normal" in statuses and statuses & {"risk", "problem"}
+def test_two_weighing_rounds_with_children_changing_status_and_one_odd_height_confirmed(seeded):
+    from students.models import Measurement, MeasurementRound
+    from students.services.measurements import school_nutrition
+
+    assert MeasurementRound.objects.count() == 2 * School.objects.count()
+    assert (
+        Measurement.objects.filter(confirmed_questions__contains=["height_in_metres"]).count() == School.objects.count()
+    )
+    assert not Measurement.objects.filter(reference="").exclude(height_cm__lt=10).exists()
+    for second in MeasurementRound.objects.filter(name="ภาคเรียนที่ 2"):
+        changed = sum(n for _before, _after, n in school_nutrition(second).changes)
+        assert changed >= 5

@@ -1,6 +1,6 @@
 """The Content-Security-Policy breaks nothing: every kind of page (the layout, the grade grid,
-attendance, the timetable, the calendar, imports, the API docs) loads in Chromium without a
-single CSP violation, and its scripts still run."""
+attendance, the timetable, the calendar, imports, the nutrition grid and chart, the API docs)
+loads in Chromium without a single CSP violation, and its scripts still run."""
 
 from __future__ import annotations
 
@@ -29,6 +29,24 @@ def pages(world) -> list[str]:
     plan_for(section)
     AssessmentItem.objects.create(school=world.school_a, section=section, name="งาน", max_score=10, order=1)
     year = world.class_a.academic_year.year
+    from students.services.measurements import measurement_round_create, measurement_save
+
+    weighing = measurement_round_create(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        name="ภาคเรียนที่ 2",
+        start_date=world.class_a.academic_year.terms.get(number=2).start_date,
+        by=world.user("registrar"),
+    )
+    measurement_save(
+        round=weighing,
+        student=world.student_a,
+        weight_kg="40",
+        height_cm="150",
+        expected_version=0,
+        by=None,
+        confirm=True,
+    )
     return [
         "/",
         f"/students/{world.student_a.code}/",
@@ -41,6 +59,8 @@ def pages(world) -> list[str]:
         f"/schools/{world.school_a.code}/calendar/{year}/",
         f"/academics/classrooms/{world.class_a.code}/placement/",
         "/imports/",
+        f"/health/rounds/{weighing.code}/classrooms/{world.class_a.code}/",
+        "/health/school/",
         "/api/docs/",
     ]
 

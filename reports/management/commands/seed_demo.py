@@ -19,7 +19,7 @@ from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
-from students.demo import seed_care, seed_daily_attendance, seed_students
+from students.demo import seed_care, seed_daily_attendance, seed_measurements, seed_students
 
 # Generated rows are loaded without row-history events; the audit starts with real changes.
 DEMO_HISTORY = [
@@ -37,6 +37,8 @@ DEMO_HISTORY = [
     "students.HomeVisit",
     "students.PovertyScreening",
     "students.SdqAssessment",
+    "students.MeasurementRound",
+    "students.Measurement",
 ]
 
 
@@ -95,6 +97,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  การมาเรียนรายวันตั้งแต่ต้นปีการศึกษา {marks:,} รายการ")
         visits, screenings, forms = seed_care(rng, results)
         self.stdout.write(f"  เยี่ยมบ้าน {visits:,} ครั้ง คัดกรองนักเรียนยากจน {screenings:,} คน แบบประเมิน SDQ {forms:,} ฉบับ")
+        measured = seed_measurements(rng, [plan.school for plan in org.schools])
+        self.stdout.write(f"  น้ำหนักส่วนสูงสองรอบ {measured:,} รายการ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
