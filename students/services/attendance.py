@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from qinfo import thaidate
+from qinfo import hooks, thaidate
 from qinfo.audit import audited
 from qinfo.text import has_control_characters
 from schools.models import CalendarEvent, School
@@ -271,6 +271,10 @@ def daily_roll_call(
         if all_present:
             present = [(student_id, Status.PRESENT, "") for student_id in roll]
             written += _write(classroom, day, present, by, overwrite=False)
+    if written:
+        # The early warning (a higher app) recomputes these students' risk: a dirty mark here,
+        # its task after commit. "มาครบ" can end a run of absences, so it names the whole roll.
+        hooks.notify(hooks.STUDENTS_CHANGED, list(roll) if all_present else [pk for pk, _s, _n in cleaned])
     return RollCallResult(written=written, sheet=day_sheet(classroom, day, today=today))
 
 
