@@ -16,7 +16,12 @@ Role = StaffMembership.Role
 Entry = tuple[str, str] | tuple[str, list[tuple[str, str]]]
 MENUS: dict[str, list[Entry]] = {
     Role.ADMIN: [("หน้าแรก", "home"), ("โรงเรียน", "schools:list"), ("นักเรียน", "students:list"), ("API", "api-docs")],
-    Role.DISTRICT_OFFICER: [("หน้าแรก", "home"), ("โรงเรียนในความดูแล", "schools:list"), ("นักเรียน", "students:list")],
+    Role.DISTRICT_OFFICER: [
+        ("หน้าแรก", "home"),
+        ("โรงเรียนในความดูแล", "schools:list"),
+        ("นักเรียน", "students:list"),
+        ("สรุปความเสี่ยง", "risk:summary"),
+    ],
     Role.PRINCIPAL: [
         ("หน้าแรก", "home"),
         ("นักเรียน", "students:list"),
@@ -24,6 +29,7 @@ MENUS: dict[str, list[Entry]] = {
         ("กลุ่มการเรียน", "academics:section_list"),
         ("สถานะรายวิชา", "academics:term_overview"),
         ("การมาเรียน", "daily:school"),
+        ("นักเรียนที่มีความเสี่ยง", "risk:list"),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -37,6 +43,8 @@ MENUS: dict[str, list[Entry]] = {
                 ("ประวัติการนำเข้า", "imports:list"),
                 ("เช็คชื่อรายวัน", "daily:home"),
                 ("สถิติการมาเรียน", "daily:school"),
+                ("นักเรียนที่มีความเสี่ยง", "risk:list"),
+                ("เกณฑ์ความเสี่ยง", "risk:rules"),
             ],
         ),
         (
@@ -65,10 +73,12 @@ MENUS: dict[str, list[Entry]] = {
         ("นักเรียน", "students:list"),
         ("ห้องเรียน", "students:classroom_list"),
         ("การมาเรียน", "daily:school"),
+        ("นักเรียนที่มีความเสี่ยง", "risk:list"),
     ],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),
         ("เช็คชื่อรายวัน", "daily:home"),
+        ("นักเรียนที่มีความเสี่ยง", "risk:list"),
         ("ห้องเรียนของฉัน", "students:classroom_list"),
         ("นักเรียน", "students:list"),
         ("ตารางสอนของฉัน", "timetable:mine"),

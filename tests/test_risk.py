@@ -12,8 +12,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pghistory.models import Events
@@ -390,3 +391,187 @@ def test_bad_rule_edits_are_refused_in_thai(world, change, field, message):
         rule_services.risk_rule_update(school=world.school_a, key="gpax_low", by=world.user("registrar"), **change)
     assert message in error.value.message_dict[field][0]
     assert not RiskRule.objects.filter(school=world.school_a).exists()
+
+
+# --- Pages and APIs: who sees what ----------------------------------------------------------
+
+
+@pytest.fixture
+def flagged(world):
+    """student_a (class A) and student_b (class B) with a low GPAX, student_c in school C too."""
+    for student, school in (
+        (world.student_a, world.school_a),
+        (world.student_b, world.school_a),
+        (world.student_c, world.school_c),
+    ):
+        GPARecord.objects.create(school=school, student=student, scope="cumulative", gpa=D("1.25"))
+    services.recompute_all()
+    return world
+
+
+# Who opens student A's risk panel (page and API): homeroom teacher A, the school's registrar and
+# principal, an admin; not teacher B (another class), teacher C, officers, the parent.
+PANEL = [
+    ("teacher_a", 200), ("teacher_b", 404), ("teacher_c", 404), ("registrar", 200), ("principal", 200),
+    ("officer_1", 404), ("officer_2", 404), ("parent", 404), ("admin", 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("persona", "expected"), PANEL)
+def test_the_student_risk_panel_is_for_the_homeroom_teacher_and_school_staff_only(flagged, persona, expected):
+    client = client_for(flagged.user(persona))
+    page = client.get(f"/risk/students/{flagged.student_a.code}/")
+    api = client.get(f"/api/v1/students/{flagged.student_a.code}/risk/")
+    assert (page.status_code, api.status_code) == (expected, expected)
+    if expected == 200:
+        assert "ผลการเรียนเฉลี่ยสะสม 1.25" in page.content.decode()
+        academic = next(d for d in api.json()["dimensions"] if d["dimension"] == "academic")
+        assert (academic["status_label"], academic["reasons"][0]["text"]) == ("มีปัญหา", "ผลการเรียนเฉลี่ยสะสม 1.25")
+        assert api.json()["history"][0]["to_status"] == "problem"
+
+
+def test_a_counsellor_sees_the_school_list(flagged):
+    from schools.models import StaffMembership
+
+    counsellor = f.UserFactory(username="counsellor")
+    f.member(counsellor, StaffMembership.Role.COUNSELLOR, school=flagged.school_a)
+    response = client_for(counsellor).get("/risk/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert flagged.student_a.full_name in body and flagged.student_b.full_name in body
+    assert flagged.student_c.full_name not in body
+
+
+def test_the_homeroom_teacher_sees_only_their_classroom(flagged):
+    body = client_for(flagged.user("teacher_a")).get("/risk/").content.decode()
+    assert flagged.student_a.full_name in body
+    assert flagged.student_b.full_name not in body and flagged.student_c.full_name not in body
+
+
+def test_the_principal_filters_by_dimension_status_and_classroom(flagged):
+    client = client_for(flagged.user("principal"))
+    body = client.get(f"/risk/?classroom={flagged.class_b.code}").content.decode()
+    assert flagged.student_b.full_name in body and flagged.student_a.full_name not in body
+    body = client.get("/risk/?dimension=attendance").content.decode()
+    assert flagged.student_a.full_name not in body
+    body = client.get("/risk/?status=problem").content.decode()
+    assert flagged.student_a.full_name in body
+
+
+def test_officers_see_counts_of_their_schools_and_no_names(flagged):
+    body = client_for(flagged.user("officer_1")).get("/risk/summary/").content.decode()
+    assert flagged.school_a.name in body and flagged.school_c.name not in body
+    assert flagged.student_a.full_name not in body
+    assert (
+        client_for(flagged.user("officer_1")).get(f"/api/v1/schools/{flagged.school_a.code}/risk-statuses/").status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("registrar", 200),
+        ("principal", 200),
+        ("teacher_a", 404),
+        ("teacher_c", 404),
+        ("officer_1", 200),
+        ("officer_2", 404),
+        ("parent", 404),
+    ],
+)
+def test_school_rules_are_read_by_school_staff_and_its_officers(world, persona, expected):
+    client = client_for(world.user(persona))
+    assert client.get(f"/risk/rules/?school={world.school_a.code}").status_code == expected
+    assert client.get(f"/api/v1/schools/{world.school_a.code}/risk-rules/").status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("registrar", 200), ("principal", 404), ("officer_1", 404), ("teacher_c", 404)]
+)
+def test_only_the_schools_registrar_or_admin_edits_its_rules(
+    world, persona, expected, django_capture_on_commit_callbacks
+):
+    client = client_for(world.user(persona))
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.patch(
+            f"/api/v1/schools/{world.school_a.code}/risk-rules/chronic_absence/",
+            {"threshold": "15", "severity": "problem"},
+            content_type="application/json",
+        )
+    assert response.status_code == expected
+    if expected == 200:
+        assert (response.json()["threshold"], response.json()["severity_label"], response.json()["scope"]) == (
+            "15.00", "มีปัญหา", "school",
+        )  # fmt: skip
+
+
+def test_a_bad_threshold_is_a_thai_400_on_the_api_and_beside_the_field_on_the_page(world):
+    client = client_for(world.user("registrar"))
+    response = client.patch(
+        f"/api/v1/schools/{world.school_a.code}/risk-rules/gpax_low/",
+        {"threshold": "สองจุดห้า"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "เกณฑ์ต้องเป็นตัวเลข" in str(response.json())
+    page = client.post(
+        f"/risk/rules/gpax_low/?school={world.school_a.code}",
+        {"gpax_low-threshold": "-3", "gpax_low-severity": "problem"},
+    )
+    assert page.status_code == 400
+    assert "เกณฑ์ต้องอยู่ระหว่าง 0" in page.content.decode()
+    assert not RiskRule.objects.filter(school=world.school_a).exists()
+
+
+def test_the_registrar_changes_a_rule_on_the_page(world, django_capture_on_commit_callbacks):
+    client = client_for(world.user("registrar"))
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            f"/risk/rules/absence_streak/?school={world.school_a.code}",
+            {"absence_streak-threshold": "5", "absence_streak-severity": "at_risk", "absence_streak-enabled": "on"},
+        )
+    assert response.status_code == 302
+    assert RiskRule.objects.get(school=world.school_a, key="absence_streak").threshold == D("5")
+
+
+def test_the_classroom_api_is_for_its_homeroom_teacher_and_school_staff(flagged):
+    url = f"/api/v1/classrooms/{flagged.class_a.code}/risk-statuses/"
+    assert client_for(flagged.user("teacher_b")).get(url).status_code == 404
+    data = client_for(flagged.user("teacher_a")).get(url).json()
+    assert [row["student"]["code"] for row in data["results"]] == [str(flagged.student_a.code)]
+    assert data["results"][0]["classroom"] == flagged.class_a.name
+    bad = client_for(flagged.user("principal")).get(url + "?status=high")
+    assert bad.status_code == 400 and "สถานะต้องเป็น" in str(bad.json())
+
+
+def _more_flags(world, count: int) -> None:
+    for index in range(count):
+        student = f.StudentFactory(school=world.school_a)
+        f.enrol(student, world.class_a if index % 2 else world.class_b, 10 + index)
+        GPARecord.objects.create(school=world.school_a, student=student, scope="cumulative", gpa=D("1.1"))
+    services.recompute_all()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/risk/",
+        "/risk/summary/",
+        "/api/v1/schools/{school}/risk-statuses/",
+        "/api/v1/classrooms/{classroom}/risk-statuses/",
+    ],
+)
+def test_risk_lists_take_the_same_queries_however_many_flags(flagged, url):
+    client = client_for(flagged.user("principal"))
+    url = url.format(school=flagged.school_a.code, classroom=flagged.class_a.code)
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    _more_flags(flagged, 8)
+    assert count() == few

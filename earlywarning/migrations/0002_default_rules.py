@@ -3,7 +3,7 @@
 from django.db import migrations
 
 
-def add_defaults(apps, schema_editor):
+def load(apps, schema_editor):
     from earlywarning.defaults import DEFAULT_RULES
 
     RiskRule = apps.get_model("earlywarning", "RiskRule")
@@ -27,4 +27,4 @@ def add_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("earlywarning", "0001_risk_rules_and_status")]
 
-    operations = [migrations.RunPython(add_defaults, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
