@@ -81,9 +81,7 @@ class RiskRuleUpdateApi(APIView):
         enabled = serializers.BooleanField(required=False, error_messages={"invalid": "ใช้งานต้องเป็น true หรือ false"})
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
-    @extend_schema(
-        request=InputSerializer, responses=RiskRuleOutputSerializer, summary="แก้ไขเกณฑ์ความเสี่ยงของโรงเรียน"
-    )
+    @extend_schema(request=InputSerializer, responses=RiskRuleOutputSerializer, summary="แก้ไขเกณฑ์ความเสี่ยงของโรงเรียน")
     def patch(self, request, code, key):
         school = access.access_rule_school(request.user, code, write=True)
         if key not in {rule.key for rule in rule_services.rules_in_force(school)}:
