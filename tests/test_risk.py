@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pghistory.models import Events
 
@@ -231,6 +231,13 @@ RESULT = st.tuples(
     births=st.lists(st.sampled_from([date(2013, 6, 1), date(2012, 1, 1), date(2010, 3, 3)]), min_size=3, max_size=3),
     pending=st.booleans(),
 )
+# A run of three, four 0 grades, มส in a draft, ร approved, over-age, a transfer, a Saturday mark.
+@example(
+    marks=[(0, 11, "ข"), (0, 12, "ข"), (0, 13, "ป"), (1, 13, "/"), (2, 14, "ข"), (2, 13, "ข")],
+    results=[(0, 0, "0", True)] * 4 + [(1, 1, "มส", False), (2, 0, "ร", True), (1, 0, "1", True)],
+    births=[date(2013, 6, 1), date(2010, 3, 3), date(2012, 1, 1)],
+    pending=True,
+)
 def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(world, marks, results, births, pending):
     students = [world.student_a, world.student_a2, world.student_b]
     classrooms = [world.class_a, world.class_a, world.class_b]
@@ -262,9 +269,21 @@ def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(wo
         gpa.recompute([s.pk for s in students])
         services.recompute_all()
         assert statuses() == oracle([*students, world.student_c])
+        if marks and marks[0] == (0, 11, "ข"):  # the example above: every dimension flagged
+            assert {d for _s, d in statuses()} == {"academic", "attendance", "status"}
         services.recompute([s.pk for s in students])
         assert statuses() == oracle([*students, world.student_c])
+        # The risk benchmark's one-statement baseline agrees too (it is the bench's yardstick).
+        assert {(k[0], k[1], v[0]) for k, v in statuses().items()} == bench_baseline()
         transaction.set_rollback(True)
+
+
+def bench_baseline() -> set:
+    from bench.bench_risk import BASELINE_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute(BASELINE_SQL, {"today": TODAY})
+        return set(cursor.fetchall())
 
 
 # --- Incremental: an absence, an approval -----------------------------------------------------
