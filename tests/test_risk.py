@@ -581,8 +581,9 @@ def _more_flags(world, count: int) -> None:
         "/api/v1/classrooms/{classroom}/risk-statuses/",
     ],
 )
-def test_risk_lists_take_the_same_queries_however_many_flags(flagged, url):
-    client = client_for(flagged.user("principal"))
+@pytest.mark.parametrize("persona", ["principal", "teacher_a"])
+def test_risk_lists_take_the_same_queries_however_many_flags(flagged, url, persona):
+    client = client_for(flagged.user(persona))
     url = url.format(school=flagged.school_a.code, classroom=flagged.class_a.code)
     client.get(url)
 
@@ -591,6 +592,8 @@ def test_risk_lists_take_the_same_queries_however_many_flags(flagged, url):
             assert client.get(url).status_code == 200
         return len(queries)
 
+    if persona == "teacher_a" and "/schools/" in url:
+        return  # the school's list is not a homeroom teacher's (404: tested above)
     few = count()
     _more_flags(flagged, 8)
     assert count() == few
