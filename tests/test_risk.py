@@ -597,3 +597,14 @@ def test_risk_lists_take_the_same_queries_however_many_flags(flagged, url, perso
     few = count()
     _more_flags(flagged, 8)
     assert count() == few
+
+
+def test_the_risk_benchmark_runs_and_finds_both_ways_agree(flagged):
+    from bench import bench_risk
+    from bench.harness import Context
+
+    absent(flagged, flagged.student_a2, days_up_to_today(flagged, 3))
+    results = bench_risk.run(Context(dataset=None, runs=1, warmup=0))
+    agreement = results[-1]
+    assert agreement.note.startswith("all agree"), agreement.note
+    assert agreement.figure == agreement.baseline == 4  # three low GPAX (school C too), one run of absences
