@@ -23,7 +23,7 @@ import time
 from django.db import connection
 from django.utils import timezone
 
-from earlywarning.indicators import POPULATION
+from earlywarning.indicators import POPULATION, population_params
 from earlywarning.models import RiskRule, RiskStatus, RiskStatusChange
 from earlywarning.services.status import recompute_all
 from qinfo.env import env_int
@@ -126,7 +126,7 @@ def run(ctx: Context) -> list[Result]:
 
     def baseline() -> set:
         with connection.cursor() as cursor:
-            cursor.execute(BASELINE_SQL, {"today": timezone.localdate()})
+            cursor.execute(BASELINE_SQL, population_params(timezone.localdate()))
             return set(cursor.fetchall())
 
     RiskStatusChange.objects.all().delete()  # the first night: every status to write (not timed)

@@ -44,18 +44,24 @@ def sources() -> list[Source]:
 
 
 # The population: studying, enrolled in the current academic year of the school they belong to.
+# Positional parameters only (`population_params`): an audit context (pghistory) prepends a
+# statement with positional ones, and psycopg refuses a mix.
 POPULATION = """
 pop AS MATERIALIZED (
     SELECT s.id AS student_id, s.school_id, e.academic_year_id, y.year, y.start_date AS year_start,
-           LEAST(%(today)s::date, y.end_date) AS until, g.short_name AS grade, g."order" AS grade_order,
+           LEAST(%s::date, y.end_date) AS until, g.short_name AS grade, g."order" AS grade_order,
            s.birth_date
     FROM students_student s
     JOIN students_enrolment e ON e.student_id = s.id AND e.school_id = s.school_id
     JOIN schools_academicyear y ON y.id = e.academic_year_id
-         AND y.start_date <= %(today)s::date AND y.end_date >= %(today)s::date
+         AND y.start_date <= %s::date AND y.end_date >= %s::date
     JOIN students_gradelevel g ON g.id = e.grade_level_id
     WHERE s.status = 'studying' {where}
 )"""
+
+
+def population_params(today, student_ids=None) -> list:
+    return [today, today, today] + ([student_ids] if student_ids is not None else [])
 
 
 def _status(row) -> dict:

@@ -182,6 +182,14 @@ def test_history_records_when_a_flag_is_raised_escalated_and_cleared(world):
     assert Events.objects.filter(pgh_model="earlywarning.RiskStatusEvent").count() >= 3
 
 
+def test_the_recompute_runs_inside_an_audit_context_as_in_a_request(world):
+    from qinfo.audit import audited
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.0"))
+    with audited(world.user("registrar"), "ทดสอบ"):
+        assert services.recompute([world.student_a.pk]).written == 1
+
+
 def test_a_student_who_leaves_loses_their_flags(world):
     GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.0"))
     services.recompute_all()
@@ -280,9 +288,10 @@ def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(wo
 
 def bench_baseline() -> set:
     from bench.bench_risk import BASELINE_SQL
+    from earlywarning.indicators import population_params
 
     with connection.cursor() as cursor:
-        cursor.execute(BASELINE_SQL, {"today": TODAY})
+        cursor.execute(BASELINE_SQL, population_params(TODAY))
         return set(cursor.fetchall())
 
 

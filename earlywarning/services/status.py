@@ -60,8 +60,8 @@ def population_figures(student_ids: list[int] | None, *, today=None) -> tuple[di
     """(school of each student, figures of each student) for the students given (None: everyone
     in the population). One statement per registered source."""
     today = today or timezone.localdate()
-    where = "AND s.id = ANY(%(ids)s)" if student_ids is not None else ""
-    params = {"today": today, "ids": student_ids}
+    where = "AND s.id = ANY(%s)" if student_ids is not None else ""
+    params = indicators.population_params(today, student_ids)
     head = "WITH " + indicators.POPULATION.format(where=where)
     schools: dict[int, int] = {}
     out: dict[int, dict] = {}
