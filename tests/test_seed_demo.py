@@ -169,3 +169,12 @@ def test_every_current_classroom_has_a_years_daily_attendance_with_some_chronic_
     assert DailyAttendance.objects.filter(status="ข").exists()
     closure = CalendarEvent.objects.get(title=DEMO_CLOSURE)
     assert not DailyAttendance.objects.filter(school=closure.school, date=closure.start_date).exists()
+
+
+def test_some_students_are_at_risk_for_real_reasons(seeded):
+    from earlywarning.models import RiskStatus
+
+    flags = list(RiskStatus.objects.all())
+    assert flags, "the demo has no student at risk"
+    assert {flag.dimension for flag in flags} >= {"attendance"}
+    assert all(flag.reasons and flag.reasons[0]["text"] for flag in flags)

@@ -14,6 +14,7 @@ from academics.demo.early_childhood import seed_development
 from academics.demo.grades import seed_grades
 from academics.demo.structure import seed_academics
 from academics.demo.timetable import build_timetable
+from earlywarning.services.status import recompute_all
 from qinfo import thaidate
 from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
@@ -34,6 +35,7 @@ DEMO_HISTORY = [
     "academics.Registration",
     "academics.PromotionDecision",
     "academics.TimetableSlot",
+    "earlywarning.RiskStatus",
 ]
 
 
@@ -90,6 +92,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  ตารางเรียน/ตารางสอนภาคเรียนปัจจุบัน {slots:,} คาบ")
         marks = seed_daily_attendance(rng, [plan.school for plan in org.schools], today=timezone.localdate())
         self.stdout.write(f"  การมาเรียนรายวันตั้งแต่ต้นปีการศึกษา {marks:,} รายการ")
+        # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
+        risk = recompute_all()
+        self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
