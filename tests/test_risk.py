@@ -327,6 +327,13 @@ def test_an_absence_marks_the_student_dirty_and_queues_their_recompute_on_commit
     assert "ขาดเรียนติดต่อกัน 3 วัน" in [r["text"] for r in flag.reasons]
 
 
+def test_the_nightly_recompute_clears_the_marks_it_covers(world):
+    dirty.mark_many(services.RISK_STUDENT, [world.student_a.pk, world.student_b.pk])
+    services.recompute_all()
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_b.pk)
+
+
 def test_a_lost_recompute_is_repaired_by_the_dirty_sweep(world, settings):
     settings.DIRTY_GRACE_SECONDS = 0
     absent(world, world.student_a, days_up_to_today(world, 3)[:2])

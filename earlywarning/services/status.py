@@ -158,10 +158,10 @@ def recompute_all(*, today=None) -> Outcome:
     """Everyone: a handful of grouped statements, then only the changed statuses written."""
     with transaction.atomic():
         _lock()
+        dirty.clear_marked_before(RISK_STUDENT, timezone.now())
         schools, figures = population_figures(None, today=today)
         flagged = evaluate_population(schools, figures)
         existing = {(r.student_id, r.dimension): r for r in RiskStatus.objects.all().iterator(chunk_size=5000)}
-        dirty.clear_many(RISK_STUDENT, list(schools))
         return Outcome(students=len(schools), written=_write(schools, flagged, existing))
 
 
