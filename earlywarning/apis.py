@@ -22,6 +22,7 @@ class RiskRuleOutputSerializer(serializers.Serializer):
     dimension = serializers.CharField()
     dimension_label = serializers.CharField(source="get_dimension_display")
     indicator = serializers.CharField()
+    indicator_label = serializers.CharField()
     comparison = serializers.CharField()
     comparison_label = serializers.CharField(source="get_comparison_display")
     threshold = serializers.DecimalField(max_digits=7, decimal_places=2)

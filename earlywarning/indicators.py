@@ -33,6 +33,29 @@ class Source:
 
 _sources: dict[str, Source] = {}
 
+# What each figure is called where a person reads a rule; a new source adds its own.
+LABELS: dict[str, str] = {
+    "gpax": "ผลการเรียนเฉลี่ยสะสม (GPAX)",
+    "term_gpa": "ผลการเรียนเฉลี่ยภาคเรียนล่าสุด",
+    "zeros_in_year": "จำนวนวิชาที่ได้ 0 ในปีการศึกษา",
+    "unresolved": "จำนวนวิชาที่ ร/มส ค้างแก้ไข",
+    "ms_courses": "จำนวนวิชาที่ได้ มส ในปีการศึกษา",
+    "missed_percent": "ร้อยละของวันที่ไม่มาเรียน (ลา ป่วย ขาด)",
+    "absence_streak": "จำนวนวันที่ไม่มาเรียนติดต่อกัน",
+    "years_over_age": "อายุเกินเกณฑ์ของชั้น (ปี)",
+    "transfer_out_pending": "คำขอย้ายออกที่รออนุมัติ",
+    "nutrition_thin": "ภาวะผอม",
+    "nutrition_short": "ภาวะเตี้ย",
+    "nutrition_obese": "ภาวะอ้วน",
+    "poverty_eligible": "ผ่านเกณฑ์คัดกรองยากจน",
+    "home_visit_risks": "จำนวนด้านเสี่ยงจากการเยี่ยมบ้าน",
+    "sdq_band": "ระดับผล SDQ (1 เสี่ยง, 2 มีปัญหา)",
+}
+
+
+def label(indicator: str) -> str:
+    return LABELS.get(indicator, indicator)
+
 
 def register(source: Source) -> Source:
     _sources[source.name] = source

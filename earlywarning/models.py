@@ -83,6 +83,12 @@ class RiskRule(models.Model):
     def __str__(self) -> str:
         return f"{self.key} ({self.school_id or self.area_id or 'ค่าเริ่มต้น'})"
 
+    @property
+    def indicator_label(self) -> str:
+        from .indicators import label
+
+        return label(self.indicator)
+
     def as_rule(self) -> rules.Rule:
         return rules.Rule(
             key=self.key,

@@ -18,6 +18,7 @@ from qinfo.audit import audited
 from schools.models import School
 
 from ..models import Level, RiskRule
+from ..rules import DIMENSIONS as DIMENSION_ORDER
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ def rules_in_force(school: School) -> list[RiskRule]:
     chosen: dict[str, RiskRule] = {}
     for rule in sorted(rows, key=lambda r: 2 if r.school_id else 1 if r.area_id else 0):
         chosen[rule.key] = rule
-    return sorted(chosen.values(), key=lambda r: (list(SEVERITIES).index(r.severity), r.dimension, r.key))
+    order = list(DIMENSION_ORDER)
+    return sorted(chosen.values(), key=lambda r: (order.index(r.dimension), not r.enabled, r.key))
 
 
 def _threshold(value) -> Decimal:
