@@ -41,6 +41,8 @@ def risk_list(request):
     school_wide = schools is None or bool(schools)
     if active_role_name(request) in (Role.HOMEROOM_TEACHER, Role.TEACHER):
         school_wide = False
+    if not school_wide and not access.homeroom_student_ids(request.user) and access.summary_school_ids(request.user):
+        return redirect("risk:summary")  # an officer sees counts, not names
     filters = _filters(request)
     school = classroom = None
     classrooms = []
