@@ -15,7 +15,7 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 
-from qinfo import dirty
+from qinfo import dirty, hooks
 from schools.models import Term
 
 from . import grading
@@ -225,13 +225,20 @@ GPA_STUDENT = "academics.gpa_student"
 def recompute_section_gpa_now(section_id: int) -> int:
     with transaction.atomic():
         dirty.clear(GPA_SECTION, section_id)
-        return recompute(students_of_section(section_id))
+        students = students_of_section(section_id)
+        written = recompute(students)
+        # Approved results and the GPAs they make are what the early warning's academic rules
+        # read: it is told here, after the GPAs, in the same transaction (qinfo.hooks).
+        hooks.notify(hooks.STUDENTS_CHANGED, students)
+        return written
 
 
 def recompute_students_gpa_now(student_ids: list[int]) -> int:
     with transaction.atomic():
         dirty.clear_many(GPA_STUDENT, student_ids)
-        return recompute(student_ids)
+        written = recompute(student_ids)
+        hooks.notify(hooks.STUDENTS_CHANGED, student_ids)
+        return written
 
 
 dirty.register(GPA_SECTION, recompute_section_gpa_now)

@@ -56,6 +56,12 @@ def clear_many(kind: str, keys: Iterable[int]) -> None:
     DirtyMark.objects.filter(kind=kind, key__in=list(keys)).delete()
 
 
+def clear_marked_before(kind: str, when) -> None:
+    """A recompute of everything clears every mark of its kind made before it started reading
+    (a mark made since stays, for the change it stands for may not have been seen)."""
+    DirtyMark.objects.filter(kind=kind, marked_at__lt=when).delete()
+
+
 def is_marked(kind: str, key: int) -> bool:
     return DirtyMark.objects.filter(kind=kind, key=key).exists()
 

@@ -97,6 +97,7 @@ urlpatterns = [
     path("", include("academics.urls.attendance")),
     path("", include("academics.urls.grid")),
     path("", include("academics.urls.early_childhood")),
+    path("", include("earlywarning.urls")),
     path("", include("reports.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

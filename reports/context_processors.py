@@ -16,7 +16,12 @@ Role = StaffMembership.Role
 Entry = tuple[str, str] | tuple[str, list[tuple[str, str]]]
 MENUS: dict[str, list[Entry]] = {
     Role.ADMIN: [("หน้าแรก", "home"), ("โรงเรียน", "schools:list"), ("นักเรียน", "students:list"), ("API", "api-docs")],
-    Role.DISTRICT_OFFICER: [("หน้าแรก", "home"), ("โรงเรียนในความดูแล", "schools:list"), ("นักเรียน", "students:list")],
+    Role.DISTRICT_OFFICER: [
+        ("หน้าแรก", "home"),
+        ("โรงเรียนในความดูแล", "schools:list"),
+        ("นักเรียน", "students:list"),
+        ("สรุปความเสี่ยง", "risk:summary"),
+    ],
     Role.PRINCIPAL: [
         ("หน้าแรก", "home"),
         ("นักเรียน", "students:list"),
@@ -32,6 +37,7 @@ MENUS: dict[str, list[Entry]] = {
                 ("บันทึกการเข้าถึงข้อมูล", "care:log"),
             ],
         ),
+        ("นักเรียนที่มีความเสี่ยง", "risk:list"),
     ],
     Role.REGISTRAR: [
         ("หน้าแรก", "home"),
@@ -47,6 +53,8 @@ MENUS: dict[str, list[Entry]] = {
                 ("สถิติการมาเรียน", "daily:school"),
                 ("น้ำหนักส่วนสูง", "health:home"),
                 ("สรุปภาวะโภชนาการ", "health:school"),
+                ("นักเรียนที่มีความเสี่ยง", "risk:list"),
+                ("เกณฑ์ความเสี่ยง", "risk:rules"),
             ],
         ),
         (
@@ -83,11 +91,13 @@ MENUS: dict[str, list[Entry]] = {
                 ("ภาวะโภชนาการ", "health:school"),
             ],
         ),
+        ("นักเรียนที่มีความเสี่ยง", "risk:list"),
     ],
     Role.HOMEROOM_TEACHER: [
         ("หน้าแรก", "home"),
         ("เช็คชื่อรายวัน", "daily:home"),
         ("ดูแลนักเรียน", [("เยี่ยมบ้าน คัดกรอง SDQ", "care:home"), ("น้ำหนักส่วนสูง", "health:home")]),
+        ("นักเรียนที่มีความเสี่ยง", "risk:list"),
         ("ห้องเรียนของฉัน", "students:classroom_list"),
         ("นักเรียน", "students:list"),
         ("ตารางสอนของฉัน", "timetable:mine"),

@@ -597,6 +597,8 @@ def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[in
     PovertyScreening.objects.bulk_create(screenings, batch_size=2000)
     SdqAssessment.objects.bulk_create(forms, batch_size=2000)
     return len(visits), len(screenings), len(forms)
+
+
 # --- Weight and height rounds ---------------------------------------------------------------------
 
 

@@ -799,6 +799,8 @@ class SensitiveRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.student_id}"
+
+
 class NutritionReference(models.Model):
     """A growth reference an admin loaded from a CSV file (students.nutrition.load_reference_csv),
     e.g. the Department of Health's 2564 reference (กรมอนามัย), which has no public data tables.

@@ -39,6 +39,7 @@ REFERENCE_LOADERS = (
     "schools.migrations.0002_affiliations",
     "students.migrations.0002_grade_levels",
     "academics.migrations.0002_learning_areas",
+    "earlywarning.migrations.0002_default_rules",
 )
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "celery_worker"}
 

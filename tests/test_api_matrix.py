@@ -172,6 +172,15 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"weight_kg": "40", "height_cm": "150", "version": 0},
     ),
     "GET /api/v1/students/{code}/measurements/": ("object", "/api/v1/students/{student}/measurements/", None),
+    "GET /api/v1/schools/{code}/risk-rules/": ("object", "/api/v1/schools/{school}/risk-rules/", None),
+    "PATCH /api/v1/schools/{code}/risk-rules/{key}/": (
+        "object",
+        "/api/v1/schools/{school}/risk-rules/gpax_low/",
+        {"threshold": "2.0", "severity": "problem"},
+    ),
+    "GET /api/v1/schools/{code}/risk-statuses/": ("object", "/api/v1/schools/{school}/risk-statuses/", None),
+    "GET /api/v1/classrooms/{code}/risk-statuses/": ("object", "/api/v1/classrooms/{class_a}/risk-statuses/", None),
+    "GET /api/v1/students/{code}/risk/": ("object", "/api/v1/students/{student}/risk/", None),
     "GET /api/v1/exports/dmc/": ("object", "/api/v1/exports/dmc/" + S, None),
     "GET /api/v1/imports/": ("object", "/api/v1/imports/" + S, None),
     "POST /api/v1/imports/": ("create", "/api/v1/imports/" + S, "upload"),
@@ -556,6 +565,8 @@ OWN_PAGES = [
     ("get", "/health/", None),
     ("get", "/health/school/", None),
     ("get", "/health/references/", None),
+    ("get", "/risk/", None),
+    ("get", "/risk/summary/", None),
 ]
 # Pages of one of school A's objects: 404 for every outsider, on reads and writes.
 SECTION = "/academics/sections/{section}"
@@ -655,6 +666,9 @@ PAGE_ROWS = [
     ("post", "/health/rounds/{round}/classrooms/{class_a}/", {}),
     ("get", "/health/rounds/{round}/classrooms/{class_a}/changes/", None),
     ("get", "/health/students/{student}/", None),
+    ("get", "/risk/students/{student}/", None),
+    ("get", "/risk/rules/?school={school}", None),
+    ("post", "/risk/rules/gpax_low/?school={school}", {"gpax_low-threshold": "2.0", "gpax_low-severity": "problem"}),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 

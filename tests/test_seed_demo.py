@@ -179,6 +179,8 @@ def test_a_few_classrooms_get_home_visits_screenings_and_sdq_forms_with_some_at_
     assert PovertyScreening.objects.filter(eligible=False).exists()
     statuses = set(SdqAssessment.objects.values_list("status", flat=True))
     assert "normal" in statuses and statuses & {"risk", "problem"}
+
+
 def test_two_weighing_rounds_with_children_changing_status_and_one_odd_height_confirmed(seeded):
     from students.models import Measurement, MeasurementRound
     from students.services.measurements import school_nutrition
@@ -191,3 +193,12 @@ def test_two_weighing_rounds_with_children_changing_status_and_one_odd_height_co
     for second in MeasurementRound.objects.filter(name="ภาคเรียนที่ 2"):
         changed = sum(n for _before, _after, n in school_nutrition(second).changes)
         assert changed >= 5
+
+
+def test_some_students_are_at_risk_for_real_reasons(seeded):
+    from earlywarning.models import RiskStatus
+
+    flags = list(RiskStatus.objects.all())
+    assert flags, "the demo has no student at risk"
+    assert {flag.dimension for flag in flags} >= {"attendance"}
+    assert all(flag.reasons and flag.reasons[0]["text"] for flag in flags)

@@ -297,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "schools.clear_expired_sessions", "schedule": crontab(hour=2, minute=0)},
     "expire-guardian-codes": {"task": "students.expire_guardian_codes", "schedule": crontab(hour=2, minute=10)},
     "recompute-all-gpa": {"task": "academics.recompute_all_gpa", "schedule": crontab(hour=2, minute=30)},
+    # After the GPAs, which the academic risk rules read.
+    "recompute-all-risk": {"task": "earlywarning.recompute_all_risk", "schedule": crontab(hour=3, minute=30)},
 }
 
 LOGGING = {

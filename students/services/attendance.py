@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from qinfo import thaidate
+from qinfo import hooks, thaidate
 from qinfo.audit import audited
 from qinfo.text import has_control_characters
 from schools.models import CalendarEvent, School
@@ -302,6 +302,10 @@ def daily_roll_call(
         cleaned.append((row.student.pk, _clean_status(mark.status, who=who), _clean_note(mark.note, who=who)))
     with audited(by=by, reason=reason or "บันทึกการมาเรียนรายวัน", day=day.isoformat()):
         written = _write(classroom, day, cleaned, list(by_pk) if all_present else [], by)
+    if written:
+        # The early warning (a higher app) recomputes these students' risk: a dirty mark here,
+        # its task after commit. "มาครบ" can end a run of absences, so it names the whole roll.
+        hooks.notify(hooks.STUDENTS_CHANGED, list(by_pk) if all_present else [pk for pk, _s, _n in cleaned])
     return RollCallResult(written=written, sheet=_sheet(classroom, day, today, rows, is_school_day=True))
 
 

@@ -14,6 +14,7 @@ from academics.demo.early_childhood import seed_development
 from academics.demo.grades import seed_grades
 from academics.demo.structure import seed_academics
 from academics.demo.timetable import build_timetable
+from earlywarning.services.status import recompute_all
 from qinfo import thaidate
 from qinfo.bulk import without_history
 from schools.demo import DEMO_PASSWORD, seed_organisation
@@ -39,6 +40,7 @@ DEMO_HISTORY = [
     "students.SdqAssessment",
     "students.MeasurementRound",
     "students.Measurement",
+    "earlywarning.RiskStatus",
 ]
 
 
@@ -99,6 +101,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  เยี่ยมบ้าน {visits:,} ครั้ง คัดกรองนักเรียนยากจน {screenings:,} คน แบบประเมิน SDQ {forms:,} ฉบับ")
         measured = seed_measurements(rng, [plan.school for plan in org.schools])
         self.stdout.write(f"  น้ำหนักส่วนสูงสองรอบ {measured:,} รายการ")
+        # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
+        risk = recompute_all()
+        self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User

@@ -1,0 +1,166 @@
+"""Risk status for every student: the nightly recompute against one SQL aggregate pass.
+
+The figure is `earlywarning.services.status.recompute_all()`, the Celery task's body: the
+population's figures in one grouped statement per indicator source (status, academic,
+attendance), the rules applied in bulk by the pure module (earlywarning.rules), and only the
+changed statuses written with their history rows. It is timed on the first night (every status
+to write: the table emptied first) and with nothing changed (every night after).
+
+The baseline is one SQL statement over the same inputs that computes every student's status
+per dimension with the install's default thresholds written into it as CASE expressions:
+GPAX, latest term GPA, 0 grades this year, ร/มส outstanding, มส this year, days missed of days
+recorded on school days and the run up to the latest, over-age and a pending transfer out. It
+writes nothing and gives no reasons, so the ratio is the price of the reasons, the rules as data
+and the writes. It assumes no school has edited its rules (true of the seeded data); then the
+two must agree on every (student, dimension, status), and the count that agree is printed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.db import connection
+from django.utils import timezone
+
+from earlywarning.indicators import POPULATION, population_params
+from earlywarning.models import RiskRule, RiskStatus, RiskStatusChange
+from earlywarning.services.status import recompute_all
+from qinfo.env import env_int
+
+from .harness import Context, Result
+
+BASELINE_SQL = (
+    "WITH "
+    + POPULATION.format(where="")
+    + """,
+years AS (SELECT DISTINCT school_id, year_start, until FROM pop),
+holiday AS (SELECT school_id, kind, start_date, end_date FROM schools_calendarevent
+            WHERE kind IN ('holiday', 'makeup', 'closure')),
+days AS (
+    SELECT DISTINCT t.school_id, d::date AS day
+    FROM years y
+    JOIN schools_term t ON t.school_id = y.school_id AND t.start_date <= y.until AND t.end_date >= y.year_start
+    CROSS JOIN LATERAL generate_series(GREATEST(t.start_date, y.year_start), LEAST(t.end_date, y.until),
+                                       interval '1 day') AS d
+    WHERE NOT EXISTS (SELECT 1 FROM holiday c WHERE c.school_id = t.school_id AND c.kind = 'closure'
+                      AND d::date BETWEEN c.start_date AND c.end_date)
+      AND ((extract(isodow FROM d) < 6 AND NOT EXISTS (SELECT 1 FROM holiday c WHERE c.school_id = t.school_id
+            AND c.kind = 'holiday' AND d::date BETWEEN c.start_date AND c.end_date))
+           OR EXISTS (SELECT 1 FROM holiday c WHERE c.school_id = t.school_id AND c.kind = 'makeup'
+                      AND d::date BETWEEN c.start_date AND c.end_date))
+),
+marks AS (
+    SELECT a.student_id, a.date, a.status IN ('ล', 'ป', 'ข') AS missed,
+           max(a.date) FILTER (WHERE a.status NOT IN ('ล', 'ป', 'ข')) OVER (PARTITION BY a.student_id) AS attended
+    FROM students_dailyattendance a
+    JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id
+    JOIN days d ON d.school_id = a.school_id AND d.day = a.date
+    WHERE a.date >= p.year_start AND a.date <= p.until
+),
+att AS (
+    SELECT student_id, count(*) AS recorded, count(*) FILTER (WHERE missed) AS missed,
+           count(*) FILTER (WHERE missed AND date > COALESCE(attended, '-infinity'::date)) AS streak
+    FROM marks GROUP BY student_id
+),
+res AS (
+    SELECT r.student_id,
+           count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity' AND r.result = '0'
+                            AND t.academic_year_id = p.academic_year_id) AS zeros,
+           count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity'
+                            AND r.result IN ('ร', 'มส')) AS unresolved,
+           count(*) FILTER (WHERE r.result = 'มส' AND t.academic_year_id = p.academic_year_id) AS ms
+    FROM academics_result r JOIN pop p ON p.student_id = r.student_id
+    JOIN academics_coursesection s ON s.id = r.section_id
+    JOIN academics_subject sub ON sub.id = s.subject_id
+    JOIN schools_term t ON t.id = s.term_id
+    GROUP BY r.student_id
+),
+term_gpa AS (
+    SELECT DISTINCT ON (g.student_id) g.student_id, g.gpa
+    FROM academics_gparecord g JOIN pop p ON p.student_id = g.student_id JOIN schools_term t ON t.id = g.term_id
+    WHERE g.scope = 'term' AND g.gpa IS NOT NULL ORDER BY g.student_id, t.start_date DESC
+),
+figures AS (
+    SELECT p.student_id, gx.gpa AS gpax, tg.gpa AS term_gpa, COALESCE(res.zeros, 0) AS zeros,
+           COALESCE(res.unresolved, 0) AS unresolved, COALESCE(res.ms, 0) AS ms,
+           att.recorded, att.missed, att.streak,
+           date_part('year', age(p.year_start, p.birth_date)) - (p.grade_order + 2) AS over_age,
+           EXISTS (SELECT 1 FROM students_transferrequest tr WHERE tr.student_id = p.student_id
+                   AND tr.from_school_id = p.school_id AND tr.status = 'pending') AS pending
+    FROM pop p
+    LEFT JOIN academics_gparecord gx ON gx.student_id = p.student_id AND gx.scope = 'cumulative'
+    LEFT JOIN term_gpa tg ON tg.student_id = p.student_id
+    LEFT JOIN res ON res.student_id = p.student_id
+    LEFT JOIN att ON att.student_id = p.student_id
+),
+flags AS (
+    SELECT student_id, 'academic' AS dimension,
+           CASE WHEN gpax < 1.5 OR zeros > 3 THEN 'problem'
+                WHEN unresolved >= 1 OR term_gpa <= 2.0 THEN 'at_risk' END AS status
+    FROM figures
+    UNION ALL
+    SELECT student_id, 'attendance',
+           CASE WHEN ms >= 1 THEN 'problem'
+                WHEN (recorded > 0 AND floor(missed * 1000.0 / recorded) / 10 >= 10) OR streak >= 3 THEN 'at_risk' END
+    FROM figures
+    UNION ALL
+    SELECT student_id, 'status', CASE WHEN over_age >= 2 OR pending THEN 'at_risk' END FROM figures
+)
+SELECT student_id, dimension, status FROM flags WHERE status IS NOT NULL
+"""
+)
+
+
+def _timed(action, runs: int) -> tuple[float, object]:
+    samples, outcome = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        outcome = action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000, outcome
+
+
+def run(ctx: Context) -> list[Result]:
+    runs = max(1, min(ctx.runs, env_int("BENCH_RISK_RUNS", default=3)))
+
+    def baseline() -> set:
+        with connection.cursor() as cursor:
+            cursor.execute(BASELINE_SQL, population_params(timezone.localdate()))
+            return set(cursor.fetchall())
+
+    RiskStatusChange.objects.all().delete()  # the first night: every status to write (not timed)
+    RiskStatus.objects.all().delete()
+    first, written = _timed(recompute_all, 1)
+    figure, rewritten = _timed(recompute_all, runs)
+    base_ms, expected = _timed(baseline, max(runs, ctx.runs // 4))
+    stored = set(RiskStatus.objects.values_list("student_id", "dimension", "status"))
+    edited = RiskRule.objects.filter(school__isnull=False).count() + RiskRule.objects.filter(area__isnull=False).count()
+    agree = len(stored & expected)
+    verdict = "all agree" if stored == expected else "DISAGREE"
+    by_dimension = {}
+    for _student, dimension, status in stored:
+        by_dimension[(dimension, status)] = by_dimension.get((dimension, status), 0) + 1
+    spread = ", ".join(f"{d} {s} {n:,}" for (d, s), n in sorted(by_dimension.items()))
+    return [
+        Result(
+            "Risk recompute, all students, every status to write vs one SQL aggregate pass",
+            first,
+            base_ms,
+            note=f"{written.students:,} students, {written.written:,} statuses written into an emptied table",
+        ),
+        Result(
+            f"Risk recompute, all students, nothing changed ({runs} run{'s' if runs > 1 else ''}) vs one SQL pass",
+            figure,
+            base_ms,
+            note=f"{rewritten.written:,} statuses written (only changed rows are written)",
+        ),
+        Result(
+            "Risk stored = SQL aggregate",
+            agree,
+            max(len(stored | expected), 1),
+            unit="flags",
+            note=f"{verdict}: {agree:,} equal of {len(stored):,} stored and {len(expected):,} by SQL; "
+            f"{edited} edited rule(s); {spread}",
+        ),
+    ]

@@ -1,0 +1,120 @@
+"""Who sees the early warning.
+
+A student's flags (status, reasons, history) are seen by the homeroom teachers of the student's
+classroom this year, and by the school-wide staff of the student's school (principal, registrar,
+counsellor, school admin), and by a system admin. Nobody else: not a subject teacher, not an
+officer (who sees counts per school only: `summary_school_ids`), not a parent (their alerts
+are a later feature). Rules are read by the school-wide staff and the officers overseeing the
+school (they are transparent, and hold no one's data) and edited by its admin or registrar.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from qinfo.access import get_visible_or_404
+from schools.access.organisation import SCHOOL_MANAGER_ROLES, SCHOOL_WIDE_ROLES, scope_for
+from schools.models import School
+from students.access import homeroom_classrooms, homeroom_student_ids
+from students.models import Classroom, Student
+
+from .models import RiskStatus
+
+
+def risk_school_ids(user) -> frozenset[int] | None:
+    """Schools whose every flag the user sees (None: all, for a system admin)."""
+    if not user.is_authenticated:
+        return frozenset()
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    return scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+
+
+def risk_statuses_visible_to(user) -> QuerySet[RiskStatus]:
+    queryset = RiskStatus.objects.all()
+    schools = risk_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(student_id__in=homeroom_student_ids(user)))
+
+
+def risk_students_visible_to(user) -> QuerySet[Student]:
+    queryset = Student.objects.select_related("school")
+    schools = risk_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_student_ids(user)))
+
+
+def access_student_risk(user, code) -> Student:
+    return get_visible_or_404(risk_students_visible_to(user), code=code)
+
+
+def risk_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
+    schools = risk_school_ids(user)
+    if schools is None:
+        return queryset
+    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def access_classroom_risk(user, code) -> Classroom:
+    return get_visible_or_404(risk_classrooms_visible_to(user), code=code)
+
+
+def access_school_risk(user, code) -> School:
+    """A school whose whole list the user reads (school-wide staff, admin)."""
+    schools = risk_school_ids(user)
+    queryset = School.objects.select_related("area")
+    if schools is not None:
+        queryset = queryset.filter(pk__in=schools)
+    return get_visible_or_404(queryset, code=code)
+
+
+def risk_school_for(user, code: str | None) -> School:
+    """The school a school-wide list works on: the one named, else the user's first."""
+    if code:
+        return access_school_risk(user, code)
+    schools = risk_school_ids(user)
+    queryset = School.objects.order_by("name")
+    school = (queryset if schools is None else queryset.filter(pk__in=schools)).first()
+    if school is None:
+        raise Http404("ไม่พบโรงเรียน")
+    return school
+
+
+def summary_school_ids(user) -> frozenset[int] | None:
+    """Schools whose counts the user sees: school-wide staff and the officers overseeing them."""
+    if not user.is_authenticated:
+        return frozenset()
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    return scope.school_ids_with(*SCHOOL_WIDE_ROLES) | scope.overseen_school_ids
+
+
+def risk_rule_schools(user, *, write: bool = False) -> QuerySet[School]:
+    queryset = School.objects.select_related("area")
+    if not user.is_authenticated:
+        return queryset.none()
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    ids = scope.school_ids_with(*SCHOOL_MANAGER_ROLES) if write else summary_school_ids(user)
+    return queryset.filter(pk__in=ids)
+
+
+def access_rule_school(user, code, *, write: bool = False) -> School:
+    return get_visible_or_404(risk_rule_schools(user, write=write), code=code)
+
+
+def rule_school_for(user, code: str | None, *, write: bool = False) -> School:
+    """The school a rules page works on: the one named, else the user's first."""
+    if code:
+        return access_rule_school(user, code, write=write)
+    school = risk_rule_schools(user, write=write).order_by("name").first()
+    if school is None:
+        raise Http404("ไม่พบโรงเรียน")
+    return school

@@ -1,0 +1,19 @@
+"""The system admin's view of the rules (install defaults and areas' rules are set here; a
+school's own rules are edited on /risk/rules/ by its admin or registrar)."""
+
+from django.contrib import admin
+
+from .models import RiskRule
+
+
+@admin.register(RiskRule)
+class RiskRuleAdmin(admin.ModelAdmin):
+    list_display = ("key", "dimension", "comparison", "threshold", "severity", "enabled", "school", "area", "version")
+    list_filter = ("dimension", "severity", "enabled")
+    search_fields = ("key", "school__name", "area__name")
+    readonly_fields = ("version", "updated_by", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.version = (obj.version or 0) + 1 if change else 1
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,104 @@
+"""Writes of risk rules: a school's own copy of a rule, edited by its admin or registrar.
+
+A school edits the threshold, the severity and whether the rule is used; the indicator, the
+comparison and the reason's wording stay those of the rule it copies (a new indicator is code:
+earlywarning.indicators). Every edit bumps the rule's version; the history triggers keep each
+version with who changed it and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from qinfo.audit import audited
+from schools.models import School
+
+from ..models import Level, RiskRule
+from ..rules import DIMENSIONS as DIMENSION_ORDER
+
+logger = logging.getLogger(__name__)
+
+MAX_THRESHOLD = Decimal("99999.99")
+SEVERITIES = {Level.AT_RISK.value: Level.AT_RISK.label, Level.PROBLEM.value: Level.PROBLEM.label}
+
+
+def rules_in_force(school: School) -> list[RiskRule]:
+    """The school's rules as they apply: its own, else its area's, else the install's (one query)."""
+    rows = (
+        RiskRule.objects.filter(school__isnull=True, area__isnull=True)
+        | RiskRule.objects.filter(area_id=school.area_id)
+        | RiskRule.objects.filter(school=school)
+    )
+    chosen: dict[str, RiskRule] = {}
+    for rule in sorted(rows, key=lambda r: 2 if r.school_id else 1 if r.area_id else 0):
+        chosen[rule.key] = rule
+    order = list(DIMENSION_ORDER)
+    return sorted(chosen.values(), key=lambda r: (order.index(r.dimension), not r.enabled, r.key))
+
+
+def _threshold(value) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"threshold": "เกณฑ์ต้องเป็นตัวเลข เช่น 1.5 หรือ 10"}) from None
+    if not number.is_finite() or number < 0 or number > MAX_THRESHOLD:
+        raise ValidationError({"threshold": f"เกณฑ์ต้องอยู่ระหว่าง 0 ถึง {MAX_THRESHOLD:,}"})
+    if number != number.quantize(Decimal("0.01")):
+        raise ValidationError({"threshold": "เกณฑ์มีทศนิยมได้ไม่เกิน 2 ตำแหน่ง"})
+    return number
+
+
+@transaction.atomic
+def risk_rule_update(
+    *, school: School, key: str, by, threshold=None, severity: str | None = None, enabled: bool | None = None,
+    reason: str = "",
+) -> RiskRule:  # fmt: skip
+    """Set the school's threshold/severity/enabled of rule `key`, creating the school's copy of
+    the rule in force on the first edit. Unchanged values write nothing."""
+    base = {rule.key: rule for rule in rules_in_force(school)}.get(key)
+    if base is None:
+        raise ValidationError({"key": f"ไม่พบเกณฑ์ “{key}”"})
+    if severity is not None and severity not in SEVERITIES:
+        allowed = " หรือ ".join(f"{code} ({label})" for code, label in SEVERITIES.items())
+        raise ValidationError({"severity": f"ระดับ “{severity}” ไม่ถูกต้อง ใช้ได้: {allowed}"})
+    new_threshold = _threshold(threshold) if threshold is not None else base.threshold
+    rule = RiskRule.objects.select_for_update().filter(school=school, key=key).first()
+    if rule is None:
+        rule = RiskRule(
+            school=school, key=key, indicator=base.indicator, comparison=base.comparison, threshold=base.threshold,
+            severity=base.severity, dimension=base.dimension, template=base.template, enabled=base.enabled,
+            version=0,
+        )  # fmt: skip
+    changed = (new_threshold, severity or rule.severity, rule.enabled if enabled is None else enabled) != (
+        rule.threshold, rule.severity, rule.enabled,
+    )  # fmt: skip
+    if not changed:
+        return rule
+    rule.threshold = new_threshold
+    rule.severity = severity or rule.severity
+    rule.enabled = rule.enabled if enabled is None else enabled
+    rule.version += 1
+    rule.updated_by = by if getattr(by, "pk", None) else None
+    rule.full_clean(exclude=["school", "area"])
+    with audited(by, reason or "แก้ไขเกณฑ์ความเสี่ยง", rule=key):
+        rule.save()
+    transaction.on_commit(lambda: _recompute_school(school.pk))
+    return rule
+
+
+def _recompute_school(school_id: int) -> None:
+    """A new threshold changes flags at once for the school's students (the nightly run would
+    catch up too)."""
+    from students.models import Student
+
+    from ..tasks import recompute_students_risk
+
+    ids = list(Student.objects.filter(school_id=school_id, status="studying").values_list("pk", flat=True))
+    try:
+        recompute_students_risk.delay(ids)
+    except Exception:  # the broker is down: the nightly recompute applies the rule
+        logger.warning("risk recompute of school %s not queued", school_id, exc_info=True)

@@ -1,0 +1,115 @@
+"""The pure risk rules: every shipped rule at its boundary (just below, at, just above), the
+reasons in Thai with their figures, scopes, and demographics that are never inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from earlywarning import figures as fig
+from earlywarning import rules
+from earlywarning.defaults import DEFAULT_RULES
+
+D = Decimal
+ENABLED = [rule for rule in DEFAULT_RULES if rule.enabled]
+N, R, P = rules.NORMAL, rules.AT_RISK, rules.PROBLEM
+
+
+def status(figures: dict, dimension: str) -> str:
+    return rules.evaluate(figures, DEFAULT_RULES)[dimension].status
+
+
+# (indicator, dimension, below, at, above, status below, at, above)
+BOUNDARIES = [
+    ("gpax", "academic", D("1.49"), D("1.50"), D("1.51"), P, N, N),
+    ("zeros_in_year", "academic", 2, 3, 4, N, N, P),
+    ("unresolved", "academic", 0, 1, 2, N, R, R),
+    ("term_gpa", "academic", D("1.99"), D("2.00"), D("2.01"), R, R, N),
+    ("missed_percent", "attendance", D("9.9"), D("10.0"), D("10.1"), N, R, R),
+    ("absence_streak", "attendance", 2, 3, 4, N, R, R),
+    ("ms_courses", "attendance", 0, 1, 2, N, P, P),
+    ("years_over_age", "status", 1, 2, 3, N, R, R),
+    ("transfer_out_pending", "status", 0, 1, 2, N, R, R),
+]
+
+
+def test_every_enabled_shipped_rule_has_a_boundary_case():
+    assert {rule.indicator for rule in ENABLED} == {row[0] for row in BOUNDARIES}
+
+
+@pytest.mark.parametrize(("indicator", "dimension", "below", "at", "above", "s_below", "s_at", "s_above"), BOUNDARIES)
+def test_each_shipped_rule_flags_exactly_past_its_threshold(
+    indicator, dimension, below, at, above, s_below, s_at, s_above
+):
+    assert [status({indicator: value}, dimension) for value in (below, at, above)] == [s_below, s_at, s_above]
+
+
+def test_chronic_absence_is_cut_so_just_under_ten_percent_is_not_chronic():
+    # 11 of 111 days is 9.909…%: cut to 9.9, never rounded up to 10.
+    assert fig.percent_cut(11, 111) == D("9.9")
+    assert status({"missed_percent": fig.percent_cut(11, 111)}, "attendance") == N
+    assert status({"missed_percent": fig.percent_cut(12, 120)}, "attendance") == R
+
+
+def test_reasons_quote_the_figures_in_thai():
+    figures = {
+        "gpax": D("1.42"),
+        "missed_days": 14,
+        "recorded_days": 120,
+        "missed_percent": fig.percent_cut(14, 120),
+        "zeros_in_year": 4,
+        "year": 2569,
+    }
+    out = rules.evaluate(figures, DEFAULT_RULES)
+    assert [r["text"] for r in out["academic"].reasons] == [
+        "ผลการเรียนเฉลี่ยสะสม 1.42",
+        "ได้ผลการเรียน 0 จำนวน 4 วิชาในปีการศึกษา 2569",
+    ]
+    assert out["attendance"].reasons[0]["text"] == "ขาดเรียน 14 จาก 120 วัน (11.6%)"
+    assert out["academic"].label == "มีปัญหา"
+
+
+def test_a_missing_figure_raises_no_flag():
+    out = rules.evaluate({}, DEFAULT_RULES)
+    assert {status.status for status in out.values()} == {N}
+
+
+def test_rules_of_the_dimensions_without_data_are_shipped_disabled():
+    assert {r.dimension for r in DEFAULT_RULES if not r.enabled} == {"health", "economic", "family"}
+    figures = {"nutrition_thin": 1, "poverty_eligible": 1, "sdq_band": 2, "home_visit_risks": 3}
+    out = rules.evaluate(figures, DEFAULT_RULES)
+    assert {out[d].status for d in ("health", "economic", "family")} == {N}
+
+
+def test_the_highest_severity_wins_and_every_reason_is_kept():
+    out = rules.evaluate({"term_gpa": D("1.2"), "gpax": D("1.2"), "term_label": "1/2569"}, DEFAULT_RULES)
+    assert out["academic"].status == P
+    assert [r["rule"] for r in out["academic"].reasons] == ["gpax_low", "term_gpa_low"]
+
+
+def test_a_school_rule_replaces_the_default_with_the_same_key():
+    default = next(r for r in DEFAULT_RULES if r.key == "gpax_low")
+    stricter = rules.Rule(**{**default.__dict__, "threshold": D("2.0")})
+    in_force = rules.effective([DEFAULT_RULES, [], [stricter]])
+    assert len(in_force) == len(DEFAULT_RULES)
+    assert rules.evaluate({"gpax": D("1.8")}, in_force)["academic"].status == P
+
+
+def test_demographic_figures_are_refused():
+    with pytest.raises(ValueError, match="demographic"):
+        rules.evaluate({"gpax": D("1.2"), "sex": "F"}, DEFAULT_RULES)
+
+
+def test_over_age_counts_from_the_start_of_the_year():
+    # ม.1 (order 10) at 12 is on time; a child who turns 14 the day school starts is 2 years over.
+    assert fig.years_over_age(date(2013, 5, 17), date(2026, 5, 16), 10) == (12, 0)
+    assert fig.years_over_age(date(2012, 5, 16), date(2026, 5, 16), 10) == (14, 2)
+    assert fig.years_over_age(None, date(2026, 5, 16), 10) == (None, None)
+
+
+def test_a_run_of_absences_counts_back_from_the_latest_day():
+    d = date(2026, 12, 1)
+    assert fig.absence_streak([(d.replace(day=1), True), (d.replace(day=2), True), (d.replace(day=3), False)]) == 0
+    assert fig.absence_streak([(d.replace(day=1), False), (d.replace(day=2), True), (d.replace(day=3), True)]) == 2

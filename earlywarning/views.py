@@ -1,0 +1,141 @@
+"""Pages of the early warning: the risk list (a homeroom teacher's classroom, a school's),
+a student's risk panel, the officers' counts, and the rules a school edits."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from qinfo.access import get_visible_or_404
+from schools.access.organisation import active_role_name
+from schools.models import StaffMembership
+from students.models import Classroom
+
+from . import access, selectors
+from .forms import RiskRuleForm
+from .models import Dimension, Level
+from .services import rules as rule_services
+
+Role = StaffMembership.Role
+
+
+def _filters(request) -> dict:
+    dimension = request.GET.get("dimension", "")
+    status = request.GET.get("status", "")
+    return {
+        "dimension": dimension if dimension in Dimension.values else "",
+        "status": status if status in (Level.AT_RISK, Level.PROBLEM) else "",
+    }
+
+
+@login_required
+def risk_list(request):
+    """The principal's (and registrar's, counsellor's) list of the school's flags, filterable by
+    dimension, status and classroom; a homeroom teacher's list of their classrooms' students."""
+    schools = access.risk_school_ids(request.user)
+    school_wide = schools is None or bool(schools)
+    if active_role_name(request) in (Role.HOMEROOM_TEACHER, Role.TEACHER):
+        school_wide = False
+    if not school_wide and not access.homeroom_student_ids(request.user) and access.summary_school_ids(request.user):
+        return redirect("risk:summary")  # an officer sees counts, not names
+    filters = _filters(request)
+    school = classroom = None
+    classrooms = []
+    if school_wide:
+        school = access.risk_school_for(request.user, request.GET.get("school"))
+        today = timezone.localdate()
+        classrooms = list(
+            Classroom.objects.filter(
+                school=school, academic_year__start_date__lte=today, academic_year__end_date__gte=today
+            )
+            .select_related("grade_level")
+            .order_by("grade_level__order", "room")
+        )
+        chosen = request.GET.get("classroom")
+        if chosen:
+            classroom = get_visible_or_404(Classroom.objects.filter(school=school), code=chosen)
+    flags = list(
+        selectors.risk_list(user=request.user, school=school, classroom=classroom, **filters)[:500]
+        if school_wide
+        else selectors.risk_list(user=request.user, **filters).filter(
+            student_id__in=access.homeroom_student_ids(request.user)
+        )[:500]
+    )
+    rows = [(flag, selectors.classroom_of(flag)) for flag in flags]
+    return render(
+        request,
+        "earlywarning/risk_list.html",
+        {
+            "rows": rows,
+            "school": school,
+            "classrooms": classrooms,
+            "classroom": classroom,
+            "filters": filters,
+            "dimensions": [(d, label) for d, label in Dimension.choices],
+            "levels": selectors.LEVELS,
+            "school_wide": school_wide,
+        },
+    )
+
+
+@login_required
+def student_risk(request, code):
+    student = access.access_student_risk(request.user, code)
+    return render(
+        request, "earlywarning/student_risk.html", {"student": student, "risk": selectors.student_risk(student)}
+    )
+
+
+SUMMARY_DIMENSIONS = [(d, Dimension(d).label) for d in (Dimension.ACADEMIC, Dimension.ATTENDANCE, Dimension.STATUS)]
+
+
+@login_required
+def risk_summary(request):
+    """Counts per school for officers (and school-wide staff): no names."""
+    rows = [
+        (
+            summary.school,
+            summary.students,
+            [summary.count(d, level) for d, _label in SUMMARY_DIMENSIONS for level in (Level.PROBLEM, Level.AT_RISK)],
+        )
+        for summary in selectors.risk_summary(user=request.user)
+    ]
+    return render(request, "earlywarning/risk_summary.html", {"rows": rows, "dimensions": SUMMARY_DIMENSIONS})
+
+
+@login_required
+def rule_list(request, *, form_for: tuple[str, RiskRuleForm] | None = None, status: int = 200):
+    school = access.rule_school_for(request.user, request.GET.get("school"))
+    can_edit = access.risk_rule_schools(request.user, write=True).filter(pk=school.pk).exists()
+    rows = []
+    for rule in rule_services.rules_in_force(school):
+        form = form_for[1] if form_for and form_for[0] == rule.key else RiskRuleForm(rule=rule)
+        rows.append((rule, form))
+    return render(
+        request, "earlywarning/rules.html", {"school": school, "rows": rows, "can_edit": can_edit}, status=status
+    )
+
+
+@login_required
+@require_POST
+def rule_update(request, key):
+    school = access.rule_school_for(request.user, request.GET.get("school"), write=True)
+    rule = {r.key: r for r in rule_services.rules_in_force(school)}.get(key)
+    if rule is None:
+        raise Http404("ไม่พบเกณฑ์")
+    form = RiskRuleForm(request.POST, rule=rule)
+    if form.is_valid():
+        try:
+            rule_services.risk_rule_update(school=school, key=key, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            return redirect(reverse("risk:rules") + f"?school={school.code}")
+    request.GET = request.GET.copy()
+    request.GET["school"] = str(school.code)
+    return rule_list(request, form_for=(key, form), status=400)
