@@ -777,6 +777,7 @@ class SensitiveRead(models.Model):
         SDQ = "sdq", "แบบประเมิน SDQ"
         SUMMARY = "summary", "สรุปการดูแลนักเรียน"
         EXPORT = "export", "ส่งออกข้อมูลการดูแลนักเรียน"
+        HEALTH = "health", "น้ำหนัก ส่วนสูง และภาวะโภชนาการ"
 
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(

@@ -371,7 +371,14 @@ def test_each_read_of_a_childs_health_record_is_logged(world, rounds, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "qinfo.pdpa"]
     assert len(lines) == 2
     assert all(f"student={world.student_a.code}" in line and "user=principal" in line for line in lines)
-    assert "record=measurements" in lines[0] and f"record=round:{second.code}" in lines[1]
+    assert "via=api_student" in lines[0] and f"record={second.code}" in lines[1]
+    # The same reads are in the principal's access log, beside the care records'.
+    from students.models import SensitiveRead
+
+    rows = list(SensitiveRead.objects.filter(kind="health").order_by("pk").values_list("student_id", "via"))
+    assert rows == [(world.student_a.pk, "api_student"), (world.student_a.pk, "nutrition_grid")]
+    page = client.get(f"/care/access-log/?school={world.school_a.code}").content.decode()
+    assert "น้ำหนัก ส่วนสูง และภาวะโภชนาการ" in page
 
 
 def test_rounds_are_opened_by_the_registrar_only(world):

@@ -26,7 +26,7 @@ from ..access import (
 )
 from ..models import Student
 from ..services import measurements as services
-from ..views.measurements import _round_in_classroom_year, log_health_read
+from ..views.measurements import _round_in_classroom_year, log_health_reads
 
 SCHOOL_PARAM = OpenApiParameter("school", str, OpenApiParameter.QUERY, required=False, description="รหัสโรงเรียน")
 
@@ -132,9 +132,9 @@ class MeasurementGridApi(APIView):
     def get(self, request, code, classroom):
         round_, room = _round_in_classroom_year(request, code, classroom)
         sheet = services.round_sheet(room, round_)
-        for row in sheet.rows:
-            if row.measurement:
-                log_health_read(request.user, row.student, record=f"round:{round_.code}", page="api_grid")
+        log_health_reads(
+            request.user, [row.student for row in sheet.rows if row.measurement], record=round_.code, page="api_grid"
+        )
         return Response(self.OutputSerializer(sheet).data)
 
 
@@ -224,7 +224,7 @@ class StudentMeasurementListApi(APIView):
             }
             for m in services.student_measurements(student)
         ]
-        log_health_read(request.user, student, record="measurements" if full else "status", page="api_student")
+        log_health_reads(request.user, [student], page="api_student" if full else "api_student_status")
         return Response(self.OutputSerializer({"student": student.code, "figures": full, "measurements": entries}).data)
 
 

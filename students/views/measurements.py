@@ -39,22 +39,24 @@ from ..access import (
 from ..exporting import _download, export_allowed, log_export
 from ..exporting import render as render_file
 from ..forms.measurements import MeasurementImportForm, ReferenceForm, RoundForm
-from ..models import MeasurementRound, NutritionReference, Student
+from ..models import MeasurementRound, NutritionReference, SensitiveRead
 from ..services import measurements as services
 
 pdpa_log = logging.getLogger("qinfo.pdpa")
 
 
-def log_health_read(user, student: Student, *, record: str, page: str) -> None:
-    """One PDPA line per child whose health record was read."""
-    pdpa_log.info(
-        "health_read page=%s user=%s user_id=%s student=%s school_id=%s record=%s",
-        page,
-        getattr(user, "username", ""),
-        getattr(user, "pk", None),
-        student.code,
-        student.school_id,
-        record,
+def log_health_reads(user, students, *, record=None, page: str) -> None:
+    """The children whose health record was read: rows in the principal's access log
+    (SensitiveRead, one INSERT for them all) and a `qinfo.pdpa` line each."""
+    from ..services.care import sensitive_read_log
+
+    students = list(students)
+    sensitive_read_log(
+        user=user,
+        students=students,
+        kind=SensitiveRead.Kind.HEALTH,
+        via=page,
+        records=[record] * len(students),
     )
 
 
@@ -225,9 +227,10 @@ def round_grid(request, code, classroom):
             for row in sheet.rows
         }
     sheet = services.round_sheet(room, round_)
+    log_health_reads(
+        request.user, [row.student for row in sheet.rows if row.measurement], record=round_.code, page="nutrition_grid"
+    )
     for row in sheet.rows:
-        if row.measurement:
-            log_health_read(request.user, row.student, record=f"round:{round_.code}", page="nutrition_grid")
         row.typed = typed.get(row.student.pk)
         row.error = errors.get(row.student.pk, "")
         row.questions = questions.get(row.student.pk, [])
@@ -243,9 +246,12 @@ def round_grid(request, code, classroom):
 def classroom_changes(request, code, classroom):
     round_, room = _round_in_classroom_year(request, code, classroom)
     sheet = services.round_sheet(room, round_)
-    for row in sheet.rows:
-        if row.measurement or row.previous:
-            log_health_read(request.user, row.student, record=f"round:{round_.code}", page="nutrition_changes")
+    log_health_reads(
+        request.user,
+        [row.student for row in sheet.rows if row.measurement or row.previous],
+        record=round_.code,
+        page="nutrition_changes",
+    )
     return render(request, "students/nutrition_changes.html", {"sheet": sheet, "round": round_, "classroom": room})
 
 
@@ -308,7 +314,7 @@ def school_nutrition(request):
 def student_health(request, code):
     student, level = access_student_health(request.user, code)
     rows = services.student_measurements(student)
-    log_health_read(request.user, student, record="measurements", page="student_health")
+    log_health_reads(request.user, [student], page="student_health")
     return render(request, "students/nutrition_student.html", {"student": student, "rows": rows, "full": level == FULL})
 
 
