@@ -64,9 +64,7 @@ def render_html(template_name: str, context: dict) -> str:
 def html_to_pdf(html: str) -> bytes:
     HTML, font_config, base = _renderer()
     with _lock:
-        return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-            stylesheets=[base], font_config=font_config
-        )
+        return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=[base], font_config=font_config)
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
