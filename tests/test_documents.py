@@ -108,6 +108,7 @@ def client_for(world, persona: str) -> Client:
 
 
 def png_pages(pdf: bytes, tmp_path: Path, *, dpi: int = 40) -> list[Image.Image]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     source = tmp_path / "doc.pdf"
     source.write_bytes(pdf)
     prefix = tmp_path / "page"
