@@ -159,6 +159,7 @@ def pp1_context(student: Student, *, document: IssuedDocument | None, issued_on,
         all(grading.flags(a["result"]).passed for a in activities if a["result"]) if activities else None
     )
     return {
+        "columns": _columns(blocks),
         "variant": variant,
         "stage_words": stage_words,
         "in_hours": in_hours,
@@ -185,6 +186,19 @@ def pp1_context(student: Student, *, document: IssuedDocument | None, issued_on,
         "issued_on": issued_on,
         "registrar": registrar,
     }
+
+
+def _columns(blocks: list[Block], count: int = 3) -> list[list[Block]]:
+    """The result blocks in three columns, in order, of about equal length (a table of three
+    cells: WeasyPrint's CSS multi-column layout quadrupled the render time of a ปพ.1)."""
+    sizes = [len(block.lines) + 2 for block in blocks]  # the heading and the GPA rows
+    total = sum(sizes) or 1
+    columns: list[list[Block]] = [[] for _ in range(count)]
+    before = 0
+    for block, size in zip(blocks, sizes, strict=True):
+        columns[min(count - 1, before * count // total)].append(block)
+        before += size
+    return columns
 
 
 def pp1_stage_number(student: Student) -> int | None:
