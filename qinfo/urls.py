@@ -10,6 +10,7 @@ from academics.apis import structure as academic_apis
 from academics.apis import timetable as timetable_apis
 from qinfo import health
 from reports import apis as auth_apis
+from reports.apis import documents as document_apis
 from reports.views import home as report_views
 from schools.apis import calendar as calendar_apis
 from schools.apis import organisation as school_apis
@@ -67,6 +68,8 @@ api_v1 = [
         name="result-changes",
     ),
     path("students/<uuid:code>/record/", result_apis.StudentRecordApi.as_view(), name="student-record"),
+    path("report-jobs/", document_apis.ReportJobListApi.as_view(), name="report-job-list"),
+    path("report-jobs/<uuid:code>/", document_apis.ReportJobDetailApi.as_view(), name="report-job-detail"),
 ]
 
 urlpatterns = [

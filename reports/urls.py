@@ -1,10 +1,19 @@
 from django.urls import path
 
+from reports.views import documents as views_documents
 from reports.views import pdf as views_pdf
 
 app_name = "reports"
 
 urlpatterns = [
+    path("documents/", views_documents.documents_home, name="documents_home"),
+    path("documents/classrooms/<uuid:code>/", views_documents.classroom_documents, name="documents_classroom"),
+    path("documents/students/<uuid:code>/", views_documents.student_documents, name="documents_student"),
+    path("documents/jobs/<uuid:code>/", views_documents.report_job, name="report_job"),
+    path("documents/jobs/<uuid:code>/download/", views_documents.report_job_download, name="report_job_download"),
+    path("documents/jobs/<uuid:code>/retry/", views_documents.report_job_retry, name="report_job_retry"),
+    path("documents/<uuid:code>/download/", views_documents.document_download, name="document_download"),
+    path("verify/<str:code>", views_documents.verify, name="verify"),
     path(
         "reports/timetable/classrooms/<uuid:code>.pdf",
         views_pdf.timetable_classroom_pdf,

@@ -50,6 +50,8 @@ Role = StaffMembership.Role
 # Paths use the placeholders of the `codes` fixture below.
 S = "?school={school}"
 OPERATIONS: dict[str, tuple[str, str, object]] = {
+    "POST /api/v1/report-jobs/": ("create", "/api/v1/report-jobs/", {"classroom": "{class_a}"}),
+    "GET /api/v1/report-jobs/{code}/": ("object", "/api/v1/report-jobs/{report_job}/", None),
     "POST /api/v1/auth/token/": ("own", "/api/v1/auth/token/", {"username": "{username}", "password": "{password}"}),
     "DELETE /api/v1/auth/token/": ("own", "/api/v1/auth/token/", None),
     "DELETE /api/v1/auth/tokens/": ("own", "/api/v1/auth/tokens/", None),
@@ -317,8 +319,30 @@ def test_every_operation_of_the_schema_has_a_row():
 # --- The personas and school A's objects --------------------------------------------------------
 
 
+def _issued_document(world):
+    """A done ปพ.1 job of school A with its file (bytes stand in for a rendering)."""
+    from django.core.files.base import ContentFile
+
+    from reports.models import IssuedDocument, ReportJob
+
+    registrar = world.user("registrar")
+    job = ReportJob.objects.create(
+        school=world.school_a, requested_by=registrar, type="pp1", parameters={"students": [world.student_a.pk]},
+        status=ReportJob.Status.DONE, progress_done=1, progress_total=1, finished_at=timezone.now(),
+    )  # fmt: skip
+    job.file.save("pp1.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
+    document = IssuedDocument(
+        school=world.school_a, student=world.student_a, type="pp1", year=2569, number=1,
+        verification_code="MATRIXCODE23", job=job, issued_by=registrar, issued_at=timezone.now(), pages=1,
+    )  # fmt: skip
+    document.file.save("pp1-1.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
+    return job, document
+
+
 @pytest.fixture
-def codes(world, school_a, registrar_c):  # noqa: F811 — the imported fixture
+def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — the imported fixture
+    settings.MEDIA_ROOT = tmp_path / "media"
+    report_job, document = _issued_document(world)
     section_code = school_a["section"]
     from academics.models import CourseSection
 
@@ -395,6 +419,8 @@ def codes(world, school_a, registrar_c):  # noqa: F811 — the imported fixture
         "kinder": kinder.code,
         "kchild": kchild.code,
         "kindicator": kindicator.code,
+        "report_job": report_job.code,
+        "document": document.code,
     }
 
 
@@ -542,6 +568,7 @@ PUBLIC = {
     "login", "logout", "switch_role", "password_change", "password_change_done", "password_reset",
     "password_reset_done", "password_reset_confirm", "password_reset_complete", "healthz",
     "students:guardian_activate", "students:guardian_link", "api-schema", "api-docs", "favicon.ico",
+    "reports:verify",
 }  # fmt: skip
 # Lists and queues scoped to the reader: an outsider gets their own (or nothing), never A's rows.
 OWN_PAGES = [
@@ -567,6 +594,7 @@ OWN_PAGES = [
     ("get", "/health/references/", None),
     ("get", "/risk/", None),
     ("get", "/risk/summary/", None),
+    ("get", "/documents/", None),
 ]
 # Pages of one of school A's objects: 404 for every outsider, on reads and writes.
 SECTION = "/academics/sections/{section}"
@@ -669,6 +697,14 @@ PAGE_ROWS = [
     ("get", "/risk/students/{student}/", None),
     ("get", "/risk/rules/?school={school}", None),
     ("post", "/risk/rules/gpax_low/?school={school}", {"gpax_low-threshold": "2.0", "gpax_low-severity": "problem"}),
+    ("get", "/documents/classrooms/{class_a}/", None),
+    ("post", "/documents/classrooms/{class_a}/", {}),
+    ("get", "/documents/students/{student}/", None),
+    ("post", "/documents/students/{student}/", {}),
+    ("get", "/documents/jobs/{report_job}/", None),
+    ("get", "/documents/jobs/{report_job}/download/", None),
+    ("post", "/documents/jobs/{report_job}/retry/", {}),
+    ("get", "/documents/{document}/download/", None),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 

@@ -16,7 +16,8 @@ from django.test import Client
 from academics.demo.timetable import build_timetable
 from academics.selectors import timetable as selectors
 from academics.services.timetable import periods_ensure_default
-from reports.pdf import font_urls, render_html
+from reports import pdf as pdf_module
+from reports.pdf import BASE_CSS, font_urls, render_html, render_pdf
 
 from . import factories as f
 from .conftest import PERSONAS
@@ -116,11 +117,19 @@ def test_the_fonts_are_the_full_sarabun_ttfs_by_file_url():
         assert Path(url.removeprefix("file://")).stat().st_size > 50_000  # a whole font, not a subset
 
 
-def test_the_base_template_loads_each_weight_once_without_unicode_range(world):
+def test_the_renderer_loads_each_weight_once_without_unicode_range(world):
+    # The font faces live in the renderer's stylesheet, parsed once per process.
+    assert BASE_CSS.count("@font-face") == 2
+    assert "unicode-range" not in BASE_CSS
     html = render_html("reports/pdf/base_pdf.html", {})
-    assert html.count("@font-face") == 2
-    assert "unicode-range" not in html
+    assert "@font-face" not in html
     assert "size: A4;" in html
+
+
+def test_the_renderer_keeps_one_font_configuration_per_process(world):
+    first = pdf_module._renderer()
+    render_pdf("reports/pdf/base_pdf.html", {})
+    assert pdf_module._renderer() is first
 
 
 # --- Classroom and teacher timetables ------------------------------------------------------------

@@ -17,10 +17,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from reports.roles import available_roles
 from schools.auth import TokenAuthentication
 from schools.services.organisation import api_tokens_revoke
-
-from .roles import available_roles
 
 
 class TokenApi(APIView):

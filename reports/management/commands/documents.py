@@ -1,0 +1,93 @@
+"""`manage.py documents render --type pp1 --student <code> --output file.pdf` (or
+`--classroom <code> --output dir/`): render in this process, for scripts and support staff.
+
+A specimen by default: the same layout and figures, but no serial and no QR, and nothing is
+recorded. With `--issue --by <username>` the documents are issued as a job (serial, QR,
+IssuedDocument rows, earlier copies voided) and run here, not in a worker."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from reports.models import DocumentType, IssuedDocument, ReportJob
+from reports.selectors import documents as selectors
+from reports.services import documents as services
+from schools.models import User
+from students.models import Classroom, Student
+
+
+class Command(BaseCommand):
+    help = "Render official documents (ปพ.1) to files."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        render = sub.add_parser("render", help="render ปพ.1 of a student or a classroom")
+        render.add_argument("--type", default=DocumentType.PP1, choices=DocumentType.values)
+        target = render.add_mutually_exclusive_group(required=True)
+        target.add_argument("--student", help="the student's code (UUID)")
+        target.add_argument("--classroom", help="the classroom's code (UUID)")
+        render.add_argument("--output", required=True, help="a .pdf file for a student, a directory for a classroom")
+        render.add_argument("--issue", action="store_true", help="issue them (serials, QR, records)")
+        render.add_argument("--by", help="username of the issuer (with --issue)")
+
+    def handle(self, *args, **options):
+        if options["student"]:
+            students = [self._get(Student, options["student"])]
+            classroom = None
+        else:
+            classroom = self._get(Classroom, options["classroom"])
+            students = selectors.classroom_students(classroom)
+        output = Path(options["output"])
+        started = time.monotonic()
+        if options["issue"]:
+            self._issue(students, classroom, output, options)
+        else:
+            self._specimens(students, classroom, output)
+        seconds = time.monotonic() - started
+        self.stdout.write(f"{len(students)} document(s) in {seconds:.2f} s")
+
+    def _get(self, model, code):
+        try:
+            return model.objects.get(code=code)
+        except (model.DoesNotExist, ValueError) as error:
+            raise CommandError(f"no {model.__name__} with code {code}") from error
+
+    def _target(self, output: Path, student: Student, index: int, single: bool) -> Path:
+        if single:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            return output
+        output.mkdir(parents=True, exist_ok=True)
+        return output / f"{index:02d}-{student.student_number}.pdf"
+
+    def _specimens(self, students, classroom, output: Path) -> None:
+        today = timezone.localdate()
+        for index, student in enumerate(students, start=1):
+            try:
+                pdf = services.render_student_pdf(student, document=None, issued_on=today)
+            except selectors.NoDocument as refusal:
+                raise CommandError(f"{student.student_number}: {refusal}") from refusal
+            path = self._target(output, student, index, classroom is None)
+            path.write_bytes(pdf)
+            self.stdout.write(f"{path} {len(pdf):,} bytes")
+
+    def _issue(self, students, classroom, output: Path, options) -> None:
+        if not options["by"]:
+            raise CommandError("--issue needs --by <username>")
+        by = User.objects.get(username=options["by"])
+        job = services.report_job_request(
+            school=students[0].school if students else None, students=students, classroom=classroom, by=by
+        )
+        outcome = services.report_job_run(job_id=job.pk)
+        job.refresh_from_db()
+        if job.status != ReportJob.Status.DONE:
+            raise CommandError(f"job {job.code} {outcome}: {job.error}")
+        documents = {d.student_id: d for d in IssuedDocument.objects.filter(job=job)}
+        for index, student in enumerate(students, start=1):
+            path = self._target(output, student, index, classroom is None)
+            with documents[student.pk].file.open("rb") as handle:
+                path.write_bytes(handle.read())
+            self.stdout.write(f"{path} {documents[student.pk].serial}")

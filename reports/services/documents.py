@@ -1,0 +1,336 @@
+"""Issuing official documents: report jobs, serials, verification codes, voiding.
+
+A request creates a ReportJob and queues its id when the transaction commits; the Celery task
+(`reports.render_job`) runs `report_job_run`, which claims the job's lease (qinfo.jobs) and
+renders one document per student while renewing it.
+
+No serial twice, nothing lost when a worker is killed (SIGKILL) mid-job: each student's
+IssuedDocument row is keyed by (job, student). Its serial and verification code are reserved
+in a short transaction before rendering (a resumed job finds the row and prints the same
+serial); the file is stored and the row marked issued in a second transaction that also checks
+the lease and voids the student's earlier copy. A student whose row is issued is skipped on
+resume; one whose file was being written when the worker died is rendered again under the
+same serial.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import zipfile
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from qinfo import jobs
+from qinfo.audit import audited
+from reports.models import DocumentType, IssuedDocument, ReportJob
+from reports.pdf import render_pdf
+from reports.selectors import documents as selectors
+from schools.models import School, User
+from students.models import Classroom, Student
+
+logger = logging.getLogger(__name__)
+pdpa_log = logging.getLogger("qinfo.pdpa")
+
+# No 0/O, 1/I/L: read aloud or typed from paper without mistakes. 32^12 = 2^60 codes.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+REISSUE_REASON = "ออกฉบับใหม่แทน (เลขที่ {serial})"
+FAILED_MESSAGE = (
+    "สร้างเอกสารไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดในระบบ ยังไม่ได้ออกเอกสารที่เหลือ กด “ลองอีกครั้ง” หากยังไม่สำเร็จโปรดแจ้งผู้ดูแลระบบ"
+)
+WORKER_LOST_MESSAGE = (
+    "การสร้างเอกสารหยุดกลางคันเพราะเครื่องประมวลผลงานเบื้องหลังหยุดทำงานซ้ำหลายครั้ง "
+    "เอกสารที่ออกแล้วยังอยู่ครบ กด “ลองอีกครั้ง” เพื่อสร้างส่วนที่เหลือ"
+)
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _be_year(day: date) -> int:
+    return day.year + 543
+
+
+def _next_number(school_id: int, doc_type: str, year: int) -> int:
+    """The next serial of a school's documents of one type in one BE year. A transaction-scoped
+    advisory lock serialises the few concurrent issuers of one school, without locking rows
+    that other writes need; the unique constraint backs it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"serial:{school_id}:{doc_type}:{year}"])
+    last = (
+        IssuedDocument.objects.filter(school_id=school_id, type=doc_type, year=year)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return (last or 0) + 1
+
+
+def _log_issue(document: IssuedDocument, student: Student, by: User) -> None:
+    pdpa_log.info(
+        "document_issued type=%s serial=%s user=%s user_id=%s student=%s student_number=%s school_id=%s",
+        document.type,
+        document.serial,
+        getattr(by, "username", ""),
+        getattr(by, "pk", None),
+        student.code,
+        student.student_number,
+        document.school_id,
+    )
+
+
+def log_download(*, user: User, what: str, job: ReportJob | None = None, document: IssuedDocument | None = None):
+    pdpa_log.info(
+        "document_download what=%s job=%s document=%s user=%s user_id=%s school_id=%s",
+        what,
+        job.code if job else "",
+        document.serial if document else "",
+        getattr(user, "username", ""),
+        getattr(user, "pk", None),
+        (job or document).school_id,
+    )
+
+
+def render_student_pdf(
+    student: Student, *, document: IssuedDocument | None, issued_on: date, registrar: str = ""
+) -> bytes:
+    """A ปพ.1 of one student as PDF bytes (a specimen without serial when `document` is None)."""
+    context = selectors.pp1_context(student, document=document, issued_on=issued_on, registrar=registrar)
+    return render_pdf(selectors.PP1_TEMPLATE, context)
+
+
+# --- Requests -----------------------------------------------------------------------------------
+
+
+def _send(job_id: int) -> None:
+    from reports.tasks import render_job
+
+    render_job.delay(job_id)
+
+
+def _send_after_commit(job_id: int) -> None:
+    """The job is saved as queued: if the broker fails now, the job sweep sends it later."""
+    try:
+        _send(job_id)
+    except Exception:
+        logger.warning("report job %s could not be queued now; the job sweep will send it", job_id, exc_info=True)
+
+
+@transaction.atomic
+def report_job_request(
+    *,
+    school: School,
+    students: list[Student],
+    by: User,
+    doc_type: str = DocumentType.PP1,
+    classroom: Classroom | None = None,
+) -> ReportJob:
+    """Ask for one document per student; the worker renders them. Returns at once."""
+    if not students:
+        raise ValidationError({"students": "ไม่มีนักเรียนให้ออกเอกสาร"})
+    if any(s.school_id != school.pk for s in students):
+        raise ValidationError({"students": "ออกเอกสารได้เฉพาะนักเรียนของโรงเรียนนี้"})
+    parameters = {"students": [s.pk for s in students]}
+    if classroom is not None:
+        parameters["classroom"] = str(classroom.code)
+    with audited(by, "ขอออกเอกสาร"):
+        job = ReportJob(
+            school=school,
+            requested_by=by,
+            type=doc_type,
+            parameters=parameters,
+            classroom=classroom,
+            progress_total=len(students),
+            heartbeat_at=timezone.now(),
+        )
+        job.full_clean()
+        job.save()
+    job_id = job.pk
+    transaction.on_commit(lambda: _send_after_commit(job_id))
+    return job
+
+
+def report_job_retry(*, job: ReportJob, by: User) -> ReportJob:
+    """Run a failed job again: the documents already issued stay; the rest are made."""
+    with transaction.atomic(), audited(by, "ลองสร้างเอกสารอีกครั้ง"):
+        reopened = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.FAILED).update(
+            status=ReportJob.Status.QUEUED, error="", finished_at=None, attempts=0, lease_owner="",
+            heartbeat_at=timezone.now(),
+        )  # fmt: skip
+        if not reopened:
+            raise ValidationError({"job": "งานนี้ไม่ได้อยู่ในสถานะไม่สำเร็จ จึงลองใหม่ไม่ได้"})
+        job_id = job.pk
+        transaction.on_commit(lambda: _send_after_commit(job_id))
+    return ReportJob.objects.get(pk=job.pk)
+
+
+# --- The worker's side --------------------------------------------------------------------------
+
+
+def _reserve(job: ReportJob, student_id: int, *, year: int) -> IssuedDocument:
+    """The (job, student) row with its serial: found when a killed run reserved it already."""
+    with transaction.atomic():
+        existing = IssuedDocument.objects.filter(job=job, student_id=student_id).first()
+        if existing is not None:
+            return existing
+        with audited(job.requested_by, "จองเลขที่เอกสาร"):
+            return IssuedDocument.objects.create(
+                school_id=job.school_id,
+                student_id=student_id,
+                type=job.type,
+                year=year,
+                number=_next_number(job.school_id, job.type, year),
+                verification_code=new_verification_code(),
+                job=job,
+                issued_by=job.requested_by,
+            )
+
+
+def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str) -> None:
+    """Store the file, mark the document issued, void the student's earlier copy, count it."""
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    with transaction.atomic(), audited(job.requested_by, "ออกเอกสาร"):
+        if not jobs.holds_lease(ReportJob, job.pk, owner, running=ReportJob.Status.RUNNING):
+            raise jobs.LeaseLost(job.pk)
+        document.file.save(f"{document.type}-{document.year}-{document.number:06d}.pdf", ContentFile(pdf), save=False)
+        document.issued_at = timezone.now()
+        document.pages = pages
+        document.save(update_fields=["file", "issued_at", "pages"])
+        IssuedDocument.objects.filter(
+            school_id=document.school_id,
+            student_id=document.student_id,
+            type=document.type,
+            is_void=False,
+            issued_at__isnull=False,
+        ).exclude(pk=document.pk).update(
+            is_void=True,
+            voided_by=job.requested_by,
+            voided_at=timezone.now(),
+            void_reason=REISSUE_REASON.format(serial=document.serial),
+        )
+        done = IssuedDocument.objects.filter(job=job, issued_at__isnull=False).count()
+        ReportJob.objects.filter(pk=job.pk).update(progress_done=done)
+
+
+def _file_name(index: int, student: Student) -> str:
+    return f"{index:02d}-{student.student_number}-{student.first_name}-{student.last_name}.pdf"
+
+
+def _bundle(job: ReportJob, students: list[Student]) -> tuple[bytes, str]:
+    """One PDF for one student; for a batch a zip of one PDF per student plus one merged PDF."""
+    from pypdf import PdfWriter
+
+    documents = {d.student_id: d for d in IssuedDocument.objects.filter(job=job, issued_at__isnull=False)}
+    missing = [s for s in students if s.pk not in documents]
+    if missing:
+        # Never a silently short batch (the peer systems' failure).
+        raise RuntimeError(f"report job {job.code}: {len(missing)} documents missing")
+    if len(students) == 1:
+        with documents[students[0].pk].file.open("rb") as handle:
+            return handle.read(), "pdf"
+    buffer = io.BytesIO()
+    merged = PdfWriter()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index, student in enumerate(students, start=1):
+            with documents[student.pk].file.open("rb") as handle:
+                data = handle.read()
+            archive.writestr(_file_name(index, student), data)
+            merged.append(io.BytesIO(data))
+        merged_bytes = io.BytesIO()
+        merged.write(merged_bytes)
+        archive.writestr("รวมทุกคน.pdf", merged_bytes.getvalue())
+    return buffer.getvalue(), "zip"
+
+
+def _work(job_id: int, owner: str) -> None:
+    job = ReportJob.objects.select_related("requested_by", "school").get(pk=job_id)
+    order = job.student_ids
+    by_id = Student.objects.in_bulk(order)
+    students = [by_id[pk] for pk in order if pk in by_id]
+    today = timezone.localdate()
+    registrar = job.requested_by.get_full_name()
+    for student in students:
+        document = _reserve(job, student.pk, year=_be_year(today))
+        if document.issued:
+            continue
+        pdf = render_student_pdf(student, document=document, issued_on=today, registrar=registrar)
+        _store(job, document, pdf, owner=owner)
+        _log_issue(document, student, job.requested_by)
+    data, extension = _bundle(job, students)
+    with transaction.atomic(), audited(job.requested_by, "สร้างเอกสารเสร็จ"):
+        if not jobs.holds_lease(ReportJob, job_id, owner, running=ReportJob.Status.RUNNING):
+            raise jobs.LeaseLost(job_id)
+        job.file.save(f"{job.type}-{job.code}.{extension}", ContentFile(data), save=False)
+        ReportJob.objects.filter(pk=job_id).update(
+            file=job.file.name, status=ReportJob.Status.DONE, finished_at=timezone.now(), error=""
+        )
+
+
+def _mark_failed(job_id: int, message: str, *, owner: str | None = None) -> bool:
+    jobs_to_fail = ReportJob.objects.filter(pk=job_id)
+    if owner is not None:
+        jobs_to_fail = jobs_to_fail.filter(lease_owner=owner, status=ReportJob.Status.RUNNING)
+    return bool(jobs_to_fail.update(status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()))
+
+
+def report_job_run(*, job_id: int) -> str:
+    """The Celery task's body: claim the lease (a second delivery does nothing), render while
+    renewing it, or fail the job with a Thai message and a retry."""
+    owner = jobs.claim(ReportJob, job_id, waiting=(ReportJob.Status.QUEUED,), running=ReportJob.Status.RUNNING)
+    if owner is None:
+        return "skipped"
+    try:
+        with jobs.heartbeat(ReportJob, job_id, owner):
+            _work(job_id, owner)
+    except jobs.LeaseLost:
+        logger.warning("report job %s was taken over by another worker", job_id)
+        return "lost"
+    except selectors.NoDocument as refusal:
+        _mark_failed(job_id, str(refusal), owner=owner)
+        return "refused"
+    except Exception:
+        logger.exception("report job %s failed", job_id)
+        _mark_failed(job_id, FAILED_MESSAGE, owner=owner)
+        return "failed"
+    return "done"
+
+
+def report_job_give_up(job_id: int) -> None:
+    """Called by the job sweep for a job that lost its worker JOB_MAX_ATTEMPTS times."""
+    _mark_failed(job_id, WORKER_LOST_MESSAGE)
+
+
+jobs.register(
+    "reports.render_job",
+    model=ReportJob,
+    waiting=(ReportJob.Status.QUEUED,),
+    running=ReportJob.Status.RUNNING,
+    enqueue=_send,
+    give_up=report_job_give_up,
+)
+
+
+@transaction.atomic
+def document_void(*, document: IssuedDocument, reason: str, by: User) -> IssuedDocument:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "กรุณาระบุเหตุที่ยกเลิกเอกสาร"})
+    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if document.is_void:
+        raise ValidationError({"document": "เอกสารนี้ถูกยกเลิกไปแล้ว"})
+    with audited(by, reason):
+        document.is_void = True
+        document.voided_by = by
+        document.voided_at = timezone.now()
+        document.void_reason = reason[:200]
+        document.save(update_fields=["is_void", "voided_by", "voided_at", "void_reason"])
+    return document
