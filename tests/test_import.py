@@ -704,6 +704,25 @@ def test_a_committed_job_cannot_be_committed_again(world):
     assert len(imported(world)) == 20
 
 
+def test_a_job_whose_stored_file_is_gone_is_refused_in_thai_and_failed_with_nothing_written(world):
+    job = preview(world)
+    job.file.storage.delete(job.file.name)
+    with pytest.raises(ValidationError) as error:
+        import_services.import_commit(job=job, by=world.user("registrar"))
+    assert "ไม่พบไฟล์ที่อัปโหลดไว้ในระบบ" in error.value.message_dict["job"][0]
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert imported(world) == []
+    # The API says the same, with a 400 rather than a server error.
+    client = Client()
+    client.force_login(world.user("registrar"))
+    again = preview(world)
+    again.file.storage.delete(again.file.name)
+    response = client.post(f"/api/v1/imports/{again.code}/commit/", {}, content_type="application/json")
+    assert response.status_code == 400
+    assert "ไม่พบไฟล์ที่อัปโหลดไว้ในระบบ" in response.content.decode()
+
+
 def big_file(count: int) -> bytes:
     return samples.xlsx_bytes(DMC_HEADERS, samples.dmc_rows(count, rooms=2))
 

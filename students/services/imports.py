@@ -445,9 +445,20 @@ def import_preview(
     return job
 
 
+FILE_GONE_MESSAGE = "ไม่พบไฟล์ที่อัปโหลดไว้ในระบบ (อาจถูกลบหรือย้ายที่เก็บ) ไม่มีข้อมูลใดถูกบันทึก กรุณาอัปโหลดไฟล์ใหม่อีกครั้ง"
+
+
+def _job_file_exists(job: ImportJob) -> bool:
+    return bool(job.file) and job.file.storage.exists(job.file.name)
+
+
 def _job_data(job: ImportJob) -> bytes:
-    with job.file.open("rb") as handle:
-        return handle.read()
+    try:
+        with job.file.open("rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, ValueError):
+        # The stored upload is gone (storage lost or cleaned): a Thai refusal, never a 500.
+        raise ValidationError({"job": FILE_GONE_MESSAGE}) from None
 
 
 def _job_table(job: ImportJob) -> importing.Table:
@@ -1228,6 +1239,9 @@ def import_commit(*, job: ImportJob, by: User) -> ImportJob:
         )
     if job.valid_rows == 0:
         raise ValidationError({"job": "ไม่มีแถวที่นำเข้าได้"})
+    if not _job_file_exists(job):
+        _mark_failed(job.pk, FILE_GONE_MESSAGE)
+        raise ValidationError({"job": FILE_GONE_MESSAGE})
     summary = {**(job.summary or {}), "committed_by": by.pk}
     summary.pop("retryable", None)
     if job.valid_rows > ASYNC_THRESHOLD:
