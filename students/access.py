@@ -223,21 +223,25 @@ def access_transfer_request(user, code, *, decide: bool = False) -> TransferRequ
 # it. Officers of an area see the school's figures, not a classroom's roll.
 
 
-def attendance_classrooms_visible_to(user) -> QuerySet[Classroom]:
+def _homeroom_or_school_classrooms(user, schools: frozenset[int] | None) -> QuerySet[Classroom]:
+    """Classrooms of `schools` (None: every school) and those the user is homeroom teacher of today."""
     queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
-    scope = scope_for(user)
-    if scope.is_admin:
-        return queryset
-    schools = scope.school_ids_with(*SCHOOL_WIDE_ROLES)
-    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
-
-
-def attendance_classrooms_writable_by(user) -> QuerySet[Classroom]:
-    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
-    schools = managed_school_ids(user)
     if schools is None:
         return queryset
     return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+
+
+def _school_wide_ids(user) -> frozenset[int] | None:
+    scope = scope_for(user)
+    return None if scope.is_admin else scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+
+
+def attendance_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    return _homeroom_or_school_classrooms(user, _school_wide_ids(user))
+
+
+def attendance_classrooms_writable_by(user) -> QuerySet[Classroom]:
+    return _homeroom_or_school_classrooms(user, managed_school_ids(user))
 
 
 def access_classroom_attendance(user, code, *, write: bool = False) -> Classroom:
@@ -276,11 +280,7 @@ def access_care_student(user, code) -> Student:
 
 
 def care_classrooms_visible_to(user) -> QuerySet[Classroom]:
-    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
-    schools = care_school_ids(user)
-    if schools is None:
-        return queryset
-    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+    return _homeroom_or_school_classrooms(user, care_school_ids(user))
 
 
 def access_care_classroom(user, code) -> Classroom:
@@ -320,21 +320,9 @@ FULL = "full"
 STATUS_ONLY = "status"
 
 
-def measurement_classrooms_visible_to(user) -> QuerySet[Classroom]:
-    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
-    scope = scope_for(user)
-    if scope.is_admin:
-        return queryset
-    schools = scope.school_ids_with(*SCHOOL_WIDE_ROLES)
-    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
-
-
-def measurement_classrooms_writable_by(user) -> QuerySet[Classroom]:
-    queryset = Classroom.objects.select_related("grade_level", "academic_year", "school")
-    schools = managed_school_ids(user)
-    if schools is None:
-        return queryset
-    return queryset.filter(Q(school_id__in=schools) | Q(pk__in=homeroom_classrooms(user).values("pk")))
+# The same people as a classroom's daily roll.
+measurement_classrooms_visible_to = attendance_classrooms_visible_to
+measurement_classrooms_writable_by = attendance_classrooms_writable_by
 
 
 def access_classroom_measurements(user, code, *, write: bool = False) -> Classroom:
