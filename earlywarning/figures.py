@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
+
+from qinfo.numbers import percent_share
 
 # The age a child has at the start of the academic year in the first year of each grade, by the
 # grade's order (อ.1 = 1 … ม.6 = 15): อ.1 at 3, ป.1 at 6, ม.1 at 12, ม.4 at 15 [U].
 ENTRY_AGE_OFFSET = 2
 
 
-def percent_cut(part: int, whole: int) -> Decimal | None:
-    """Share in per cent to one decimal, cut (so 9.99 % is 9.9 %, never "10 %")."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+def missed_percent(part: int, whole: int) -> Decimal | None:
+    """Share of days missed in per cent, exact: rules compare it unrounded (9.96 % is not
+    "at least 10 %"), reasons show it as the attendance page does (qinfo.numbers.percent_shown)."""
+    return percent_share(part, whole)
 
 
 def age_on(birth: date, day: date) -> int:

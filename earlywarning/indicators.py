@@ -159,7 +159,7 @@ def _attendance(row) -> dict:
     return {
         "recorded_days": recorded,
         "missed_days": missed,
-        "missed_percent": fig.percent_cut(missed, recorded),
+        "missed_percent": fig.missed_percent(missed, recorded),
         "absence_streak": streak,
     }
 

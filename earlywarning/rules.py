@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from qinfo.numbers import percent_shown
+
 NORMAL = "normal"
 AT_RISK = "at_risk"
 PROBLEM = "problem"
@@ -41,6 +43,8 @@ COMPARISONS = {
 
 # Never inputs of a rule: a figures dict carrying any of them is refused.
 DEMOGRAPHIC = frozenset({"sex", "ethnicity", "nationality", "religion"})
+# Figures whose name ends so are percentages, shown with the one rounding rule of qinfo.numbers.
+PERCENT_SUFFIX = "_percent"
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,13 @@ class DimensionStatus:
         return STATUS_LABELS[self.status]
 
 
-def format_figure(value) -> str:
-    """Figures as a reader sees them: 1.42, 11.7, 14 (cut, never rounded up past a threshold)."""
+def format_figure(value, name: str | None = None) -> str:
+    """Figures as a reader sees them: 1.42, 14, and a percentage (a figure named `*_percent`) as
+    the attendance page shows it, to one decimal rounded half up (14 of 120 days: 11.7). Other
+    figures are cut, never rounded up past a threshold (a GPAX of 1.499 is 1.49, not 1.5)."""
+    if name is not None and name.endswith(PERCENT_SUFFIX) and isinstance(value, int | float | Decimal):
+        shown = percent_shown(value)
+        return str(int(shown)) if shown == shown.to_integral_value() else str(shown)
     if isinstance(value, bool):
         return "ใช่" if value else "ไม่ใช่"
     if isinstance(value, int):
@@ -93,8 +102,8 @@ class _Figures(dict):
 
 
 def reason_text(rule: Rule, figures: Mapping[str, object]) -> str:
-    shown = _Figures({name: format_figure(value) for name, value in figures.items() if value is not None})
-    shown.setdefault("threshold", format_figure(rule.threshold))
+    shown = _Figures({name: format_figure(value, name) for name, value in figures.items() if value is not None})
+    shown.setdefault("threshold", format_figure(rule.threshold, rule.indicator))
     return rule.template.format_map(shown)
 
 
@@ -114,7 +123,7 @@ def evaluate(figures: Mapping[str, object], rules: Iterable[Rule]) -> dict[str, 
                 "rule": rule.key,
                 "severity": rule.severity,
                 "text": reason_text(rule, figures),
-                "value": format_figure(figures.get(rule.indicator)),
+                "value": format_figure(figures.get(rule.indicator), rule.indicator),
             }
         )
         if _RANK[rule.severity] > _RANK[status.status]:

@@ -45,6 +45,23 @@ def percent_of(part, whole) -> str:
     return format_percent(part_number * 100 / whole_number)
 
 
+def percent_share(part, whole) -> Decimal | None:
+    """part/whole in per cent, exact (no rounding): what a threshold is compared with, so that
+    9.96 % is never "at least 10 %". None when whole is 0."""
+    if not whole:
+        return None
+    return Decimal(part) * 100 / Decimal(whole)
+
+
+def percent_shown(value) -> Decimal | None:
+    """A percentage as every page and reason shows it: one decimal, rounded half up
+    (14 of 120 days is 11.7 %). The one rounding rule for percentages of days and students."""
+    number = _decimal(value)
+    if number is None:
+        return None
+    return number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def format_score(value) -> str:
     """84.75, 98.50, 63; – for nothing."""
     number = _decimal(value)

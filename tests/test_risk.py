@@ -116,7 +116,7 @@ def oracle_figures(student: Student) -> dict | None:
         figures.update(
             recorded_days=len(marks),
             missed_days=missed,
-            missed_percent=fig.percent_cut(missed, len(marks)),
+            missed_percent=fig.missed_percent(missed, len(marks)),
             absence_streak=fig.absence_streak(marks),
         )
     return figures

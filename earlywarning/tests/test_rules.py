@@ -46,11 +46,20 @@ def test_each_shipped_rule_flags_exactly_past_its_threshold(
     assert [status({indicator: value}, dimension) for value in (below, at, above)] == [s_below, s_at, s_above]
 
 
-def test_chronic_absence_is_cut_so_just_under_ten_percent_is_not_chronic():
-    # 11 of 111 days is 9.909…%: cut to 9.9, never rounded up to 10.
-    assert fig.percent_cut(11, 111) == D("9.9")
-    assert status({"missed_percent": fig.percent_cut(11, 111)}, "attendance") == N
-    assert status({"missed_percent": fig.percent_cut(12, 120)}, "attendance") == R
+def test_chronic_absence_is_decided_on_the_exact_share_and_shown_rounded_half_up():
+    # 11 of 111 days is 9.909…%: not chronic, and shown as 9.9.
+    assert status({"missed_percent": fig.missed_percent(11, 111)}, "attendance") == N
+    assert status({"missed_percent": fig.missed_percent(12, 120)}, "attendance") == R
+    # 239 of 2,400 is 9.958…%: the page shows 10.0, but it is under the threshold: no flag.
+    assert fig.missed_percent(239, 2400) < D("10")
+    assert status({"missed_percent": fig.missed_percent(239, 2400)}, "attendance") == N
+    # The reason quotes the figure as the attendance page does (one rounding rule).
+    flagged = rules.evaluate(
+        {"missed_percent": fig.missed_percent(241, 2400), "missed_days": 241, "recorded_days": 2400},
+        DEFAULT_RULES,
+    )["attendance"].reasons[0]
+    assert flagged["text"] == "ขาดเรียน 241 จาก 2400 วัน (10%)"
+    assert flagged["value"] == "10"
 
 
 def test_reasons_quote_the_figures_in_thai():
@@ -58,7 +67,7 @@ def test_reasons_quote_the_figures_in_thai():
         "gpax": D("1.42"),
         "missed_days": 14,
         "recorded_days": 120,
-        "missed_percent": fig.percent_cut(14, 120),
+        "missed_percent": fig.missed_percent(14, 120),
         "zeros_in_year": 4,
         "year": 2569,
     }
@@ -67,7 +76,7 @@ def test_reasons_quote_the_figures_in_thai():
         "ผลการเรียนเฉลี่ยสะสม 1.42",
         "ได้ผลการเรียน 0 จำนวน 4 วิชาในปีการศึกษา 2569",
     ]
-    assert out["attendance"].reasons[0]["text"] == "ขาดเรียน 14 จาก 120 วัน (11.6%)"
+    assert out["attendance"].reasons[0]["text"] == "ขาดเรียน 14 จาก 120 วัน (11.7%)"
     assert out["academic"].label == "มีปัญหา"
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from qinfo import hooks, thaidate
 from qinfo.audit import audited
+from qinfo.numbers import percent_share, percent_shown
 from qinfo.text import has_control_characters
 from schools.models import CalendarEvent, School
 from schools.selectors.organisation import school_days
@@ -59,9 +60,7 @@ def chronic_percent(school: School) -> Decimal:
 
 
 def percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return percent_shown(percent_share(part, whole))
 
 
 # --- Who is on the roll --------------------------------------------------------------------------
