@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
 from schools.models import EducationArea, School, StaffMembership, User
 from students.models import Classroom, Enrolment, Guardian, Student
@@ -65,6 +66,20 @@ def pytest_collection_modifyitems(items) -> None:
         return 0 if item.get_closest_marker("django_db") or "db" in names else 2
 
     items.sort(key=order)
+
+
+@pytest.fixture(scope="module")
+def reference_rows_put_back(django_db_blocker):
+    """A transactional test (a live server, a real worker) ends by emptying every table, the
+    grade levels and affiliations loaded by the migrations too; put them back after the module
+    so the tests after it find them. Modules that need it say
+    `pytest.mark.usefixtures("reference_rows_put_back")`."""
+    yield
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connection = connections[alias]
+            if getattr(connection, "_test_serialized_contents", None):
+                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
 
 
 @pytest.fixture(scope="session", autouse=True)

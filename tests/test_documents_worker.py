@@ -10,7 +10,6 @@ import time
 import zipfile
 
 import pytest
-from django.db import connections
 from django.test import Client
 from pypdf import PdfReader
 
@@ -22,18 +21,11 @@ from .conftest import wait_for
 from .test_documents import give_results, ink, png_pages
 
 FAST_LEASES = {"JOB_LEASE_SECONDS": "4", "JOB_HEARTBEAT_SECONDS": "1", "JOB_SWEEP_SECONDS": "2"}
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _reference_data_back_for_later_tests(django_db_blocker):
-    """A transactional test empties every table; put the migrations' reference rows back."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            connection = connections[alias]
-            if getattr(connection, "_test_serialized_contents", None):
-                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_rows_put_back"),
+]
 
 
 @pytest.fixture

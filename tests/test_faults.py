@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from django.test import Client
 from kombu import pools
 
@@ -35,18 +34,11 @@ from .data import make_samples as samples
 ROWS = 3000
 # A lease of 4 s renewed every second, swept every 2 s: a dead worker's job moves within ~6 s.
 FAST_LEASES = {"JOB_LEASE_SECONDS": "4", "JOB_HEARTBEAT_SECONDS": "1", "JOB_SWEEP_SECONDS": "2"}
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _reference_data_back_for_later_tests(django_db_blocker):
-    """A transactional test empties every table; put the migrations' reference rows back."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            connection = connections[alias]
-            if getattr(connection, "_test_serialized_contents", None):
-                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_rows_put_back"),
+]
 
 
 @pytest.fixture

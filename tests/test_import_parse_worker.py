@@ -16,7 +16,6 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -244,19 +243,8 @@ def test_a_second_delivery_of_a_parse_held_by_a_live_worker_does_nothing(world, 
 # --- With a real worker -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _reference_data_back_for_later_tests(django_db_blocker):
-    """A transactional test empties every table; put the migrations' reference rows back."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            connection = connections[alias]
-            if getattr(connection, "_test_serialized_contents", None):
-                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
-
-
 @pytest.fixture
-def media(settings, tmp_path, monkeypatch, _reference_data_back_for_later_tests):
+def media(settings, tmp_path, monkeypatch, reference_rows_put_back):
     """The worker is another process: it finds the uploaded file through the same MEDIA_ROOT."""
     root = tmp_path / "media"
     settings.MEDIA_ROOT = root

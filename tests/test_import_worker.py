@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from django.test import Client
 
 from students.models import Enrolment, ImportJob, Student
@@ -17,16 +16,7 @@ from .data import make_samples as samples
 ROWS = import_services.ASYNC_THRESHOLD + 50
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _reference_data_back_for_later_tests(django_db_blocker):
-    """A transactional test ends by emptying every table, reference rows loaded by migrations
-    (grade levels, affiliations) included; put them back for the test files that follow."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            connection = connections[alias]
-            if getattr(connection, "_test_serialized_contents", None):
-                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+pytestmark = pytest.mark.usefixtures("reference_rows_put_back")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import io
 import zipfile
 
 import pytest
-from django.db import connections
 from playwright.sync_api import Page, expect
 
 from reports.models import IssuedDocument, ReportJob
@@ -16,17 +15,7 @@ from reports.models import IssuedDocument, ReportJob
 from ..test_documents import give_results
 from .conftest import SCREENSHOTS, shot, signed_in
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _reference_data_back_for_later_tests(django_db_blocker):
-    """The live server needs a transactional test, which ends by emptying every table; put the
-    migrations' reference rows back afterwards."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            connection = connections[alias]
-            if getattr(connection, "_test_serialized_contents", None):
-                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+pytestmark = pytest.mark.usefixtures("reference_rows_put_back")
 
 
 @pytest.fixture

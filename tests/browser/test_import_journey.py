@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -19,16 +18,7 @@ from .conftest import nav_link
 SHOTS = samples.ROOT / "var" / "screenshots"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _reference_data_back_for_later_tests(django_db_blocker):
-    """The live server needs a transactional test, which ends by emptying every table (the
-    grade levels and affiliations loaded by migrations too); put them back afterwards."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            connection = connections[alias]
-            if getattr(connection, "_test_serialized_contents", None):
-                connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+pytestmark = pytest.mark.usefixtures("reference_rows_put_back")
 
 
 @pytest.fixture
