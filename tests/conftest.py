@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import subprocess
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 
 from schools.models import EducationArea, School, StaffMembership, User
 from students.models import Classroom, Enrolment, Guardian, Student
@@ -127,6 +129,7 @@ def _reference_rows(request, django_db_blocker):
     transactional = _is_transactional(request.node)
     if transactional:
         with django_db_blocker.unblock():
+            _SharedRows.close()
             load_reference_rows()
     yield
     # After the flush (this fixture is set up before the database's, so torn down after it): the
@@ -191,13 +194,64 @@ PERSONAS = (
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(request, db, _module_world) -> World:
     """Two areas; school A (area 1) with classes A and B; school C (area 2) with class C.
 
     Personas: teacher A (homeroom of class A), teacher B (same school, class B), teacher C
     (other school), the registrar and principal of school A, an officer of each area, the
     parent of one child in class A, and a system admin.
+
+    A test in one transaction gets a copy of its module's world (`_module_world`): the rows are
+    built once per module and each test's own transaction is rolled back over them, as
+    Django's `setUpTestData` does. A transactional test builds its own, committed.
     """
+    if _is_transactional(request.node):
+        return build_world()
+    return copy.deepcopy(_module_world)
+
+
+class _SharedRows:
+    """The outer transaction that holds a module's world while its tests run."""
+
+    atomic = None
+
+    @classmethod
+    def open(cls):
+        cls.close()
+        cls.atomic = transaction.atomic()
+        cls.atomic.__enter__()
+        # Like TestCase's class-wide transaction: a durable block inside a test is allowed.
+        connections["default"].atomic_blocks[-1]._from_testcase = True
+
+    @classmethod
+    def close(cls):
+        if cls.atomic is None:
+            return
+        atomic, cls.atomic = cls.atomic, None
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """One world per module for the tests that run in one transaction (see `world`).
+
+    It is built at the suite's clock, in a transaction left open until the module's last such
+    test ends and then rolled back. A transactional test that follows in the same module closes
+    it first (`_reference_rows`), since it needs an empty, committed database. (It is a static
+    dependency of `world` so that pytest opens it before any test's own transaction.)"""
+    from conftest import SUITE_CLOCK
+
+    with django_db_blocker.unblock():
+        _SharedRows.open()
+        with time_machine.travel(SUITE_CLOCK, tick=False):
+            shared = build_world()
+    yield shared
+    with django_db_blocker.unblock():
+        _SharedRows.close()
+
+
+def build_world() -> World:
     area1 = f.AreaFactory(name="สำนักการศึกษา เทศบาลนครทดสอบ", kind=EducationArea.Kind.MUNICIPAL)
     area2 = f.AreaFactory(name="สพป.ทดสอบ เขต 2")
     grouping = f.AreaFactory(name="พื้นที่นวัตกรรมทดสอบ", kind=EducationArea.Kind.INNOVATION, is_grouping=True)
