@@ -417,3 +417,50 @@ def test_the_command_renders_a_pp5_and_a_pp6(named, section, tmp_path):
     assert (tmp_path / "b.pdf").read_bytes()[:4] == b"%PDF"
     assert not IssuedDocument.objects.exists()
     assert timezone.localdate() == ISSUED_ON
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+def test_the_pp5_and_pp6_pages_have_a_fixed_number_of_queries(named, media):
+    world = named
+    section = build_section(world, approve=False)
+    term = term2(world)
+    client = client_for(world, "teacher_a")
+    pages = [f"/documents/sections/{section.code}/pp5/", f"/documents/pp6/classrooms/{world.class_a.code}/?term=2"]
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    run_now(services.report_job_request(school=world.school_a, students=[], section=section,
+                                        doc_type=DocumentType.PP5, by=world.user("teacher_a")))  # fmt: skip
+    pp6_job(world, [world.student_a], term)
+    before = [count(url) for url in pages]
+    add_students(world, 5)
+    students = selectors.classroom_students(world.class_a)
+    for student in students:
+        evaluation_services.homeroom_comment_set(
+            classroom=world.class_a, term=term, student=student, text="ตั้งใจเรียน", by=world.user("teacher_a")
+        )
+    pp6_job(world, students, term)
+    run_now(services.report_job_request(school=world.school_a, students=[], section=section,
+                                        doc_type=DocumentType.PP5, by=world.user("teacher_a")))  # fmt: skip
+    page = client.get(pages[1]).content.decode()
+    assert page.count("ตั้งใจเรียน</textarea>") == len(students)
+    assert [count(url) for url in pages] == before
+
+
+def test_a_parent_sees_their_childs_pp6_on_the_home_page(named, section, media):
+    world = named
+    term = fill_term(world, section)
+    job = pp6_job(world, [world.student_a, world.student_a2], term)
+    mine = IssuedDocument.objects.get(job=job, student=world.student_a)
+    page = client_for(world, "parent").get("/").content.decode()
+    assert f"/documents/{mine.code}/download/" in page
+    assert "ปพ.6 ภาคเรียนที่ 2/2569" in page
+    other = IssuedDocument.objects.get(job=job, student=world.student_a2)
+    assert f"/documents/{other.code}/download/" not in page
+    response = client_for(world, "parent").get(f"/documents/{mine.code}/download/")
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:4] == b"%PDF"
