@@ -464,3 +464,34 @@ def test_a_parent_sees_their_childs_pp6_on_the_home_page(named, section, media):
     assert f"/documents/{other.code}/download/" not in page
     response = client_for(world, "parent").get(f"/documents/{mine.code}/download/")
     assert response.status_code == 200 and b"".join(response.streaming_content)[:4] == b"%PDF"
+
+
+def test_another_teacher_gets_404_on_a_teachers_pp5_job_and_its_file(section, media):
+    teacher = section.section_teachers.get().teacher
+    job = run_now(
+        services.report_job_request(
+            school=section.school, students=[], section=section, doc_type=DocumentType.PP5, by=teacher
+        )
+    )
+    own = Client()
+    own.force_login(teacher)
+    assert own.get(f"/documents/jobs/{job.code}/").status_code == 200
+    response = own.get(f"/documents/jobs/{job.code}/download/")
+    assert response.status_code == 200 and response["Content-Disposition"].endswith(f'pp5-{job.code}.pdf"')
+    from schools.models import User
+
+    for username in ("teacher_b", "teacher_c", "parent", "officer_1"):
+        other = Client()
+        other.force_login(User.objects.get(username=username))
+        assert other.get(f"/documents/jobs/{job.code}/").status_code == 404, username
+        assert other.get(f"/documents/jobs/{job.code}/download/").status_code == 404, username
+
+
+def test_a_kindergarten_child_gets_no_pp6_but_a_thai_reason(world):
+    classroom = f.ClassroomFactory(
+        school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("K2"), room=1
+    )
+    child = f.StudentFactory(school=world.school_a)
+    f.enrol(child, classroom, 1)
+    with pytest.raises(selectors.NoDocument, match="อนุบาล"):
+        selectors.pp6_context(child, term2(world), document=None, issued_on=ISSUED_ON)

@@ -443,6 +443,8 @@ def pp6_context(student: Student, term: Term, *, document: IssuedDocument | None
     )
     if enrolment is None:
         raise NoDocument(f"{student.full_name} ไม่ได้ลงทะเบียนเรียนในปีการศึกษา {term.academic_year.year} จึงออก ปพ.6 ไม่ได้")
+    if enrolment.grade_level.stage == GradeLevel.Stage.KINDERGARTEN:
+        raise NoDocument(f"{student.full_name} เรียนชั้นอนุบาล ใช้รายงานผลการประเมินพัฒนาการตามหลักสูตรการศึกษาปฐมวัยแทน ปพ.6")
     record = student_record(student, school_ids=[term.school_id])
     subjects, activities, block = _term_results(record, term)
     levels = {
