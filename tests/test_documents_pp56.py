@@ -495,3 +495,37 @@ def test_a_kindergarten_child_gets_no_pp6_but_a_thai_reason(world):
     f.enrol(child, classroom, 1)
     with pytest.raises(selectors.NoDocument, match="อนุบาล"):
         selectors.pp6_context(child, term2(world), document=None, issued_on=ISSUED_ON)
+
+
+def test_an_activity_and_an_hours_mode_section_print_their_own_sheets(named, tmp_path):
+    """An activity (ผ/มผ) has no score sheet and a pass/fail summary; a section that keeps
+    attendance as hours missed prints those hours instead of a meeting grid."""
+    from academics.models import AssessmentPlan, CourseSection, Result
+
+    world = named
+    teacher = world.user("teacher_a")
+    subject = f.make_subject(
+        world.school_a, "ACT1", "ชุมนุมคอมพิวเตอร์", kind="activity", activity="club", credits=0, hours=20,
+        learning_area=None,
+    )  # fmt: skip
+    activity = f.make_section(subject, world.class_a, term=term2(world), teachers=[teacher])
+    CourseSection.objects.filter(pk=activity.pk).update(result_status=ResultStatus.APPROVED)
+    for student, result in ((world.student_a, "ผ"), (world.student_a2, "มผ")):
+        Result.objects.create(school=world.school_a, section=activity, student=student, result=result)
+    context = selectors.pp5_context(activity, issued_on=ISSUED_ON)
+    assert context["is_activity"] is True
+    assert [(g["grade"], g["count"]) for g in context["grade_rows"]] == [("ผ", 1), ("มผ", 1)]
+    pages = png_pages(services.render_pp5_pdf(activity, issued_on=ISSUED_ON), tmp_path / "activity")
+    assert [page.width > page.height for page in pages] == [False, False, True, False]  # no score sheet
+
+    section = build_section(world, code="ค21103", name="คณิตศาสตร์เพิ่มเติม", approve=False)
+    AssessmentPlan.objects.filter(section=section).update(attendance_mode=AssessmentPlan.AttendanceMode.HOURS)
+    attendance_services.attendance_hours_set(section=section, student=world.student_a2, absent_hours="6", by=teacher)
+    context = selectors.pp5_context(section, issued_on=ISSUED_ON)
+    assert context["hours_mode"] is True
+    missed = {row["student"].pk: row["attendance"].missed_hours for row in context["rows"]}
+    assert missed[world.student_a2.pk] == D("6")
+    sheet = attendance_matrix(section, today=ISSUED_ON)
+    assert [row["attendance"].percent for row in context["rows"]] == [row.percent for row in sheet.rows]
+    pages = png_pages(services.render_pp5_pdf(section, issued_on=ISSUED_ON), tmp_path / "hours")
+    assert len(pages) == 5
