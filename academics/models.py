@@ -831,6 +831,30 @@ class Evaluation(models.Model):
 # --- Early childhood (อ.1–อ.3): development by the standards of หลักสูตรการศึกษาปฐมวัย 2560 ----------
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class HomeroomComment(models.Model):
+    """The homeroom teacher's comment on a student's term, printed on the ปพ.6 for parents."""
+
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="homeroom_comments"
+    )
+    term = models.ForeignKey(Term, verbose_name="ภาคเรียน", on_delete=models.PROTECT, related_name="+")
+    text = models.CharField("ความเห็นของครูประจำชั้น", max_length=600)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้บันทึกล่าสุด", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField("บันทึกล่าสุด", auto_now=True)
+
+    class Meta:
+        verbose_name = "ความเห็นของครูประจำชั้น"
+        verbose_name_plural = "ความเห็นของครูประจำชั้น"
+        constraints = [models.UniqueConstraint(fields=["student", "term"], name="homeroom_comment_one_per_term")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.term_id}"
+
+
 class EarlyChildhoodDomain(models.TextChoices):
     PHYSICAL = "physical", "ด้านร่างกาย"
     EMOTIONAL = "emotional", "ด้านอารมณ์ จิตใจ"

@@ -1,18 +1,25 @@
 """Who may issue and fetch official documents: the registrar and the principal of the
-student's school (DOMAIN.md §4). Everyone else gets the same 404 as for a missing object."""
+student's school (DOMAIN.md §4); teachers print the ปพ.5 of the sections they teach, homeroom
+teachers the ปพ.6 of their classroom, and a parent downloads their own child's issued ปพ.6.
+Everyone else gets the same 404 as for a missing object."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from academics.access import taught_sections
+from academics.models import CourseSection
 from qinfo.access import get_visible_or_404
-from reports.models import IssuedDocument, ReportJob
+from reports.models import DocumentType, IssuedDocument, ReportJob
 from schools.access.organisation import scope_for
 from schools.models import StaffMembership
+from students.access import guardian_student_ids, homeroom_classrooms, homeroom_student_ids
 from students.models import Classroom, Student
 
 Role = StaffMembership.Role
 ISSUER_ROLES = (Role.REGISTRAR, Role.PRINCIPAL)
+# Documents a teacher asks for themselves (ปพ.5 of a section they teach, ปพ.6 of their classroom).
+TEACHER_TYPES = (DocumentType.PP5, DocumentType.PP6)
 
 
 def issuing_school_ids(user) -> frozenset[int]:
@@ -41,7 +48,16 @@ def access_classroom_documents(user, code) -> Classroom:
 
 
 def report_jobs_visible_to(user) -> QuerySet[ReportJob]:
-    return ReportJob.objects.filter(school_id__in=issuing_school_ids(user))
+    """The issuers' jobs of their schools, and the ปพ.5/ปพ.6 jobs a teacher asked for at a
+    school where they still hold a role."""
+    if not user.is_authenticated:
+        return ReportJob.objects.none()
+    own = Q(
+        requested_by=user,
+        type__in=TEACHER_TYPES,
+        school_id__in=frozenset(scope_for(user).school_roles),
+    )
+    return ReportJob.objects.filter(Q(school_id__in=issuing_school_ids(user)) | own)
 
 
 def access_report_job(user, code) -> ReportJob:
@@ -51,8 +67,53 @@ def access_report_job(user, code) -> ReportJob:
 
 
 def documents_visible_to(user) -> QuerySet[IssuedDocument]:
-    return IssuedDocument.objects.filter(school_id__in=issuing_school_ids(user), issued_at__isnull=False)
+    """Issued documents of the issuers' schools; the ปพ.6 of a homeroom teacher's students;
+    a parent's own children's valid ปพ.6."""
+    if not user.is_authenticated:
+        return IssuedDocument.objects.none()
+    condition = Q(school_id__in=issuing_school_ids(user))
+    condition |= Q(type=DocumentType.PP6, student_id__in=homeroom_student_ids(user))
+    condition |= Q(type=DocumentType.PP6, is_void=False, student_id__in=guardian_student_ids(user))
+    return IssuedDocument.objects.filter(condition, issued_at__isnull=False)
 
 
 def access_document(user, code) -> IssuedDocument:
     return get_visible_or_404(documents_visible_to(user).select_related("student"), code=code)
+
+
+# --- ปพ.5 (a section's record book) and ปพ.6 (a student's term report) -----------------------------
+
+
+def pp5_sections_visible_to(user) -> QuerySet[CourseSection]:
+    """Sections whose ปพ.5 the user may print: those they teach this year (through a role held
+    today), and every section of a school where they are registrar or principal."""
+    if not user.is_authenticated:
+        return CourseSection.objects.none()
+    return CourseSection.objects.filter(
+        Q(pk__in=taught_sections(user).values("pk")) | Q(school_id__in=issuing_school_ids(user))
+    )
+
+
+def access_pp5_section(user, code) -> CourseSection:
+    return get_visible_or_404(
+        pp5_sections_visible_to(user).select_related(
+            "subject", "term__academic_year", "classroom__grade_level", "school"
+        ),
+        code=code,
+    )
+
+
+def pp6_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    """Classrooms whose ปพ.6 the user may issue: their homeroom classes today, and every
+    classroom of a school where they are registrar or principal."""
+    if not user.is_authenticated:
+        return Classroom.objects.none()
+    return Classroom.objects.filter(
+        Q(pk__in=homeroom_classrooms(user).values("pk")) | Q(school_id__in=issuing_school_ids(user))
+    )
+
+
+def access_pp6_classroom(user, code) -> Classroom:
+    return get_visible_or_404(
+        pp6_classrooms_visible_to(user).select_related("school", "grade_level", "academic_year"), code=code
+    )

@@ -12,12 +12,20 @@ from django.db.models import Q
 
 from qinfo.jobs import LeasedJob
 from reports.storage import private_storage
-from schools.models import School
+from schools.models import School, Term
 from students.models import Classroom, Student
 
 
 class DocumentType(models.TextChoices):
     PP1 = "pp1", "ปพ.1 ระเบียนแสดงผลการเรียน"
+    PP5 = "pp5", "ปพ.5 แบบบันทึกผลการพัฒนาคุณภาพผู้เรียน"
+    PP6 = "pp6", "ปพ.6 รายงานผลการพัฒนาคุณภาพผู้เรียนรายบุคคล"
+
+
+# Documents of one student for one term (ปพ.6): a reissue voids only that term's earlier copy.
+PER_TERM_TYPES = frozenset({DocumentType.PP6})
+# Documents of a course section (ปพ.5): one file per job, no serial and no IssuedDocument row.
+PER_SECTION_TYPES = frozenset({DocumentType.PP5})
 
 
 @pghistory.track(
@@ -91,6 +99,10 @@ class IssuedDocument(models.Model):
     number = models.PositiveIntegerField("เลขที่")
     verification_code = models.CharField("รหัสตรวจสอบ", max_length=20, unique=True)
     job = models.ForeignKey(ReportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    # The term a per-term document (ปพ.6) reports on; empty for the others.
+    term = models.ForeignKey(
+        Term, verbose_name="ภาคเรียน", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="ผู้ออกเอกสาร", on_delete=models.PROTECT, related_name="+"
     )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from reports.views import documents as views_documents
 from reports.views import pdf as views_pdf
+from reports.views import pp5_pp6 as views_pp56
 
 app_name = "reports"
 
@@ -9,6 +10,18 @@ urlpatterns = [
     path("documents/", views_documents.documents_home, name="documents_home"),
     path("documents/classrooms/<uuid:code>/", views_documents.classroom_documents, name="documents_classroom"),
     path("documents/students/<uuid:code>/", views_documents.student_documents, name="documents_student"),
+    path("documents/sections/<uuid:code>/pp5/", views_pp56.section_pp5, name="section_pp5"),
+    path("documents/pp6/classrooms/<uuid:code>/", views_pp56.classroom_pp6, name="classroom_pp6"),
+    path(
+        "documents/pp6/classrooms/<uuid:code>/students/<uuid:student_code>/",
+        views_pp56.classroom_pp6_student,
+        name="classroom_pp6_student",
+    ),
+    path(
+        "documents/pp6/classrooms/<uuid:code>/students/<uuid:student_code>/comment/",
+        views_pp56.classroom_pp6_comment,
+        name="classroom_pp6_comment",
+    ),
     path("documents/jobs/<uuid:code>/", views_documents.report_job, name="report_job"),
     path("documents/jobs/<uuid:code>/download/", views_documents.report_job_download, name="report_job_download"),
     path("documents/jobs/<uuid:code>/retry/", views_documents.report_job_retry, name="report_job_retry"),

@@ -241,3 +241,75 @@ def test_a_childs_health_record_is_read_exactly_by_the_personas_in_the_table(wor
     response = client_for(world, persona).get(url.format(code=getattr(world, target).code))
     expected = 200 if persona in HEALTH_READ[target] else 404
     assert response.status_code == expected, f"{persona} GET {url} for {target}"
+
+
+# Documents teachers print and parents download: the ปพ.5 of a section (its teachers, the
+# school's registrar and principal), the ปพ.6 of a classroom (its homeroom teachers, the
+# registrar and principal) and an issued ปพ.6 (also the child's own parent).
+PP56_ALLOWED = {
+    "section_a": {"teacher_a", "registrar", "principal"},
+    "class_a": {"teacher_a", "registrar", "principal"},
+    "class_c": {"teacher_c"},
+    "pp6_a": {"teacher_a", "registrar", "principal", "parent"},
+}
+PP56_REQUESTS = [
+    ("section_a", "get", "/documents/sections/{code}/pp5/"),
+    ("section_a", "post", "/documents/sections/{code}/pp5/"),
+    ("class_a", "get", "/documents/pp6/classrooms/{code}/"),
+    ("class_a", "post", "/documents/pp6/classrooms/{code}/"),
+    ("class_a", "post", "/documents/pp6/classrooms/{code}/students/{student}/"),
+    ("class_a", "post", "/documents/pp6/classrooms/{code}/students/{student}/comment/"),
+    ("class_c", "get", "/documents/pp6/classrooms/{code}/"),
+    ("pp6_a", "get", "/documents/{code}/download/"),
+]
+
+
+@pytest.fixture
+def pp56_targets(world, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.models import DocumentType, IssuedDocument
+
+    from . import factories as f
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    subject = f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1")
+    section = f.make_section(subject, world.class_a, teachers=[world.user("teacher_a")])
+    term = world.class_a.academic_year.terms.get(number=1)
+    document = IssuedDocument(
+        school=world.school_a, student=world.student_a, type=DocumentType.PP6, year=2569, number=1,
+        verification_code="TESTPP6CODE1", issued_by=world.user("teacher_a"), issued_at=timezone.now(), term=term,
+    )  # fmt: skip
+    document.file.save("pp6.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    document.save()
+    return {"section_a": section, "class_a": world.class_a, "class_c": world.class_c, "pp6_a": document}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("target", "method", "url"), PP56_REQUESTS)
+def test_pp5_and_pp6_are_open_exactly_to_the_personas_in_the_table(world, pp56_targets, persona, target, method, url):
+    path = url.format(code=pp56_targets[target].code, student=world.student_a.code)
+    response = getattr(client_for(world, persona), method)(
+        path, data={"text": "ตั้งใจเรียน"} if method == "post" else None
+    )
+    if persona in PP56_ALLOWED[target]:
+        assert response.status_code in (200, 302), f"{persona} {method} {url} should be allowed"
+    else:
+        assert response.status_code == 404, f"{persona} {method} {url} for {target} should be 404"
+
+
+def test_a_parent_of_another_child_and_a_voided_copy_get_404_on_a_pp6(world, pp56_targets):
+    from . import factories as f
+
+    other_parent = f.UserFactory(username="parent_a2")
+    f.guardian_of(world.student_a2, other_parent)
+    document = pp56_targets["pp6_a"]
+    url = f"/documents/{document.code}/download/"
+    other = Client()
+    other.force_login(other_parent)
+    assert other.get(url).status_code == 404
+    document.is_void, document.voided_at, document.void_reason = True, document.issued_at, "ออกฉบับใหม่แทน"
+    document.save()
+    assert client_for(world, "parent").get(url).status_code == 404
+    assert client_for(world, "registrar").get(url).status_code == 200

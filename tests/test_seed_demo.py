@@ -202,3 +202,28 @@ def test_some_students_are_at_risk_for_real_reasons(seeded):
     assert flags, "the demo has no student at risk"
     assert {flag.dimension for flag in flags} >= {"attendance"}
     assert all(flag.reasons and flag.reasons[0]["text"] for flag in flags)
+
+
+def test_every_current_classroom_has_an_issued_pp6_and_demo_parents_see_their_childrens(seeded):
+    from reports.models import DocumentType, IssuedDocument, ReportJob
+
+    documents = IssuedDocument.objects.filter(type=DocumentType.PP6, issued_at__isnull=False, is_void=False)
+    assert ReportJob.objects.filter(type=DocumentType.PP6).exclude(status=ReportJob.Status.DONE).count() == 0
+    classrooms = set(
+        Classroom.objects.filter(academic_year__year=2569)
+        .exclude(grade_level__stage="kindergarten")
+        .values_list("pk", flat=True)
+    )
+    covered = set(documents.values_list("job__classroom_id", flat=True))
+    assert classrooms and classrooms <= covered
+    parent = User.objects.get(username="parent1_1")
+    children = set(Guardian.objects.filter(user=parent).values_list("student_id", flat=True))
+    assert len(children) == 2
+    # A kindergarten child has the early-childhood report instead of a ปพ.6.
+    at_school = set(
+        Enrolment.objects.filter(student_id__in=children, classroom_id__in=classrooms).values_list(
+            "student_id", flat=True
+        )
+    )
+    assert at_school and at_school <= set(documents.values_list("student_id", flat=True))
+    assert all(d.term_id for d in documents)

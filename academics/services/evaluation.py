@@ -26,7 +26,7 @@ from django.db import transaction
 from django.http import Http404
 
 from academics.grading import CHARACTERISTICS, EVALUATION_LEVELS
-from academics.models import Evaluation
+from academics.models import Evaluation, HomeroomComment
 from qinfo import thaidate
 from qinfo.audit import audited
 from schools.models import Term
@@ -339,3 +339,45 @@ def evaluation_fill_empty(*, classroom: Classroom, term: Term, level, by, keys: 
         if row.levels[item.key] is None
     ]
     return evaluations_save(classroom=classroom, term=term, cells=cells, by=by) if cells else 0
+
+
+# --- The homeroom teacher's comment (printed on the ปพ.6) ------------------------------------------
+
+COMMENT_MAX = 600
+
+
+def homeroom_comments(classroom: Classroom, term: Term) -> dict[int, HomeroomComment]:
+    """The comments of a classroom's students for a term, by student id: one query."""
+    return {
+        comment.student_id: comment
+        for comment in HomeroomComment.objects.filter(
+            term=term, student_id__in=Enrolment.objects.filter(classroom=classroom).values("student_id")
+        )
+    }
+
+
+@transaction.atomic
+def homeroom_comment_set(
+    *, classroom: Classroom, term: Term, student: Student, text: str, by
+) -> HomeroomComment | None:
+    """Write (or, with blank text, remove) the homeroom teacher's comment on a student's term."""
+    _check_term(classroom, term)
+    if not Enrolment.objects.filter(classroom=classroom, student=student).exists():
+        raise ValidationError({"student": f"{student.full_name} ไม่ได้อยู่ในห้อง {classroom.name}"})
+    text = " ".join((text or "").split())
+    if len(text) > COMMENT_MAX:
+        raise ValidationError(
+            {"text": f"ความเห็นของครูประจำชั้นของ {student.full_name} ยาว {len(text)} ตัวอักษร เกิน {COMMENT_MAX} ตัวอักษร"}
+        )
+    existing = HomeroomComment.objects.select_for_update().filter(student=student, term=term).first()
+    with audited(by, "บันทึกความเห็นของครูประจำชั้น"):
+        if not text:
+            if existing is not None:
+                existing.delete()
+            return None
+        comment = existing or HomeroomComment(school_id=classroom.school_id, student=student, term=term)
+        comment.text = text
+        comment.updated_by = by
+        comment.full_clean()
+        comment.save()
+    return comment

@@ -142,8 +142,12 @@ def parent_children(user) -> list[Student]:
     figures = attendance_overview(
         [(s, s.current_enrolment.academic_year) for s in students if s.current_enrolment is not None]
     )
+    from reports.selectors.documents import child_pp6_documents
+
+    documents = child_pp6_documents(students)
     for student in students:
         student.attendance = figures.get(student.pk)
+        student.pp6_documents = documents.get(student.pk, [])
     return students
 
 

@@ -26,12 +26,13 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from academics.models import CourseSection
 from qinfo import jobs
 from qinfo.audit import audited
-from reports.models import DocumentType, IssuedDocument, ReportJob
+from reports.models import PER_SECTION_TYPES, PER_TERM_TYPES, DocumentType, IssuedDocument, ReportJob
 from reports.pdf import render_pdf
 from reports.selectors import documents as selectors
-from schools.models import School, User
+from schools.models import School, Term, User
 from students.models import Classroom, Student
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,25 @@ def render_student_pdf(
     return render_pdf(selectors.PP1_TEMPLATE, context)
 
 
+def render_pp6_pdf(student: Student, term: Term, *, document: IssuedDocument | None, issued_on: date) -> bytes:
+    """A ปพ.6 of one student for one term (a specimen without serial when `document` is None)."""
+    context = selectors.pp6_context(student, term, document=document, issued_on=issued_on)
+    return render_pdf(selectors.PP6_TEMPLATE, context)
+
+
+def render_pp5_pdf(section: CourseSection, *, issued_on: date) -> bytes:
+    """The ปพ.5 of a course section as PDF bytes."""
+    return render_pdf(selectors.PP5_TEMPLATE, selectors.pp5_context(section, issued_on=issued_on))
+
+
+def _render_for(
+    job: ReportJob, student: Student, *, document: IssuedDocument, issued_on: date, registrar: str, term: Term | None
+) -> bytes:
+    if job.type == DocumentType.PP6:
+        return render_pp6_pdf(student, term, document=document, issued_on=issued_on)
+    return render_student_pdf(student, document=document, issued_on=issued_on, registrar=registrar)
+
+
 # --- Requests -----------------------------------------------------------------------------------
 
 
@@ -131,13 +151,31 @@ def report_job_request(
     by: User,
     doc_type: str = DocumentType.PP1,
     classroom: Classroom | None = None,
+    term: Term | None = None,
+    section: CourseSection | None = None,
 ) -> ReportJob:
-    """Ask for one document per student; the worker renders them. Returns at once."""
-    if not students:
-        raise ValidationError({"students": "ไม่มีนักเรียนให้ออกเอกสาร"})
-    if any(s.school_id != school.pk for s in students):
-        raise ValidationError({"students": "ออกเอกสารได้เฉพาะนักเรียนของโรงเรียนนี้"})
-    parameters = {"students": [s.pk for s in students]}
+    """Ask for one document per student (ปพ.6 for `term`), or for the ปพ.5 of `section`; the
+    worker renders them. Returns at once."""
+    if doc_type in PER_SECTION_TYPES:
+        if section is None or section.school_id != school.pk:
+            raise ValidationError({"section": "ไม่พบกลุ่มการเรียนที่จะพิมพ์ ปพ.5 ในโรงเรียนนี้"})
+        students = []
+        parameters = {
+            "students": [],
+            "section": str(section.code),
+            "label": f"{section.subject.subject_code} {section.label}",
+        }
+    else:
+        if not students:
+            raise ValidationError({"students": "ไม่มีนักเรียนให้ออกเอกสาร"})
+        if any(s.school_id != school.pk for s in students):
+            raise ValidationError({"students": "ออกเอกสารได้เฉพาะนักเรียนของโรงเรียนนี้"})
+        parameters = {"students": [s.pk for s in students]}
+    if doc_type in PER_TERM_TYPES:
+        if term is None or term.school_id != school.pk:
+            raise ValidationError({"term": "กรุณาเลือกภาคเรียนของโรงเรียนนี้ที่จะออก ปพ.6"})
+        parameters["term"] = term.pk
+        parameters["label"] = f"ภาคเรียนที่ {term.number}/{term.academic_year.year}"
     if classroom is not None:
         parameters["classroom"] = str(classroom.code)
     with audited(by, "ขอออกเอกสาร"):
@@ -147,7 +185,7 @@ def report_job_request(
             type=doc_type,
             parameters=parameters,
             classroom=classroom,
-            progress_total=len(students),
+            progress_total=len(students) or 1,
             heartbeat_at=timezone.now(),
         )
         job.full_clean()
@@ -190,6 +228,7 @@ def _reserve(job: ReportJob, student_id: int, *, year: int) -> IssuedDocument:
                 verification_code=new_verification_code(),
                 job=job,
                 issued_by=job.requested_by,
+                term_id=job.parameters.get("term") if job.type in PER_TERM_TYPES else None,
             )
 
 
@@ -211,6 +250,7 @@ def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str) 
             type=document.type,
             is_void=False,
             issued_at__isnull=False,
+            term_id=document.term_id,  # a ปพ.6 replaces that term's copy only
         ).exclude(pk=document.pk).update(
             is_void=True,
             voided_by=job.requested_by,
@@ -251,18 +291,43 @@ def _bundle(job: ReportJob, students: list[Student]) -> tuple[bytes, str]:
     return buffer.getvalue(), "zip"
 
 
+def _work_section(job: ReportJob, owner: str) -> None:
+    """A ปพ.5: one document of a section, no serial; stored as the job's file."""
+    section = CourseSection.objects.get(code=job.parameters["section"])
+    pdf = render_pp5_pdf(section, issued_on=timezone.localdate())
+    with transaction.atomic(), audited(job.requested_by, "สร้าง ปพ.5 เสร็จ"):
+        if not jobs.holds_lease(ReportJob, job.pk, owner, running=ReportJob.Status.RUNNING):
+            raise jobs.LeaseLost(job.pk)
+        job.file.save(f"{job.type}-{job.code}.pdf", ContentFile(pdf), save=False)
+        ReportJob.objects.filter(pk=job.pk).update(
+            file=job.file.name, status=ReportJob.Status.DONE, finished_at=timezone.now(), error="", progress_done=1
+        )
+    pdpa_log.info(
+        "document_issued type=%s section=%s user=%s user_id=%s school_id=%s",
+        job.type,
+        section.code,
+        getattr(job.requested_by, "username", ""),
+        job.requested_by_id,
+        job.school_id,
+    )
+
+
 def _work(job_id: int, owner: str) -> None:
     job = ReportJob.objects.select_related("requested_by", "school").get(pk=job_id)
+    if job.type in PER_SECTION_TYPES:
+        _work_section(job, owner)
+        return
     order = job.student_ids
     by_id = Student.objects.in_bulk(order)
     students = [by_id[pk] for pk in order if pk in by_id]
     today = timezone.localdate()
     registrar = job.requested_by.get_full_name()
+    term = Term.objects.get(pk=job.parameters["term"]) if job.type in PER_TERM_TYPES else None
     for student in students:
         document = _reserve(job, student.pk, year=_be_year(today))
         if document.issued:
             continue
-        pdf = render_student_pdf(student, document=document, issued_on=today, registrar=registrar)
+        pdf = _render_for(job, student, document=document, issued_on=today, registrar=registrar, term=term)
         _store(job, document, pdf, owner=owner)
         _log_issue(document, student, job.requested_by)
     data, extension = _bundle(job, students)

@@ -115,7 +115,8 @@ def report_job_download(request, code):
         raise Http404
     services.log_download(user=request.user, what="job", job=job)
     extension = job.file.name.rsplit(".", 1)[-1]
-    name = f"pp1-{job.classroom.grade_level.code}-{job.classroom.room}" if job.classroom else f"pp1-{job.code}"
+    kind = job.type
+    name = f"{kind}-{job.classroom.grade_level.code}-{job.classroom.room}" if job.classroom else f"{kind}-{job.code}"
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"{name}.{extension}")
 
 

@@ -63,6 +63,8 @@ def pages(world) -> list[str]:
         "/health/school/",
         "/documents/",
         f"/documents/classrooms/{world.class_a.code}/",
+        f"/documents/pp6/classrooms/{world.class_a.code}/",
+        f"/documents/sections/{section.code}/pp5/",
         "/verify/AAAAAAAAAAAA",
         "/api/docs/",
     ]

@@ -1,5 +1,7 @@
 """`manage.py documents render --type pp1 --student <code> --output file.pdf` (or
 `--classroom <code> --output dir/`): render in this process, for scripts and support staff.
+`--type pp6` takes `--term <number>` (default: the current term of the student's year);
+`--type pp5 --section <code> --output file.pdf` renders a section's record book.
 
 A specimen by default: the same layout and figures, but no serial and no QR, and nothing is
 recorded. With `--issue --by <username>` the documents are issued as a job (serial, QR,
@@ -13,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from academics.models import CourseSection
 from reports.models import DocumentType, IssuedDocument, ReportJob
 from reports.selectors import documents as selectors
 from reports.services import documents as services
@@ -30,11 +33,17 @@ class Command(BaseCommand):
         target = render.add_mutually_exclusive_group(required=True)
         target.add_argument("--student", help="the student's code (UUID)")
         target.add_argument("--classroom", help="the classroom's code (UUID)")
+        target.add_argument("--section", help="the course section's code (UUID), for --type pp5")
+        render.add_argument("--term", help="the term's number in the year (ปพ.6; default: the current term)")
         render.add_argument("--output", required=True, help="a .pdf file for a student, a directory for a classroom")
         render.add_argument("--issue", action="store_true", help="issue them (serials, QR, records)")
         render.add_argument("--by", help="username of the issuer (with --issue)")
 
     def handle(self, *args, **options):
+        if options["type"] == DocumentType.PP5 or options["section"]:
+            self._pp5(options)
+            return
+        self.term = None
         if options["student"]:
             students = [self._get(Student, options["student"])]
             classroom = None
@@ -42,6 +51,9 @@ class Command(BaseCommand):
             classroom = self._get(Classroom, options["classroom"])
             students = selectors.classroom_students(classroom)
         output = Path(options["output"])
+        if options["type"] == DocumentType.PP6:
+            classroom_of = classroom or self._classroom_of(students[0])
+            self.term = selectors.classroom_term(classroom_of, options["term"])
         started = time.monotonic()
         if options["issue"]:
             self._issue(students, classroom, output, options)
@@ -49,6 +61,22 @@ class Command(BaseCommand):
             self._specimens(students, classroom, output)
         seconds = time.monotonic() - started
         self.stdout.write(f"{len(students)} document(s) in {seconds:.2f} s")
+
+    def _pp5(self, options) -> None:
+        if options["type"] != DocumentType.PP5 or not options["section"]:
+            raise CommandError("a section is printed with --type pp5 --section <code>")
+        section = self._get(CourseSection, options["section"])
+        output = Path(options["output"])
+        output.parent.mkdir(parents=True, exist_ok=True)
+        pdf = services.render_pp5_pdf(section, issued_on=timezone.localdate())
+        output.write_bytes(pdf)
+        self.stdout.write(f"{output} {len(pdf):,} bytes")
+
+    def _classroom_of(self, student: Student) -> Classroom:
+        enrolment = student.enrolments.filter(classroom__isnull=False).order_by("-academic_year__year").first()
+        if enrolment is None:
+            raise CommandError(f"{student.student_number}: no classroom, so no term for a ปพ.6")
+        return enrolment.classroom
 
     def _get(self, model, code):
         try:
@@ -67,7 +95,10 @@ class Command(BaseCommand):
         today = timezone.localdate()
         for index, student in enumerate(students, start=1):
             try:
-                pdf = services.render_student_pdf(student, document=None, issued_on=today)
+                if self.term is not None:
+                    pdf = services.render_pp6_pdf(student, self.term, document=None, issued_on=today)
+                else:
+                    pdf = services.render_student_pdf(student, document=None, issued_on=today)
             except selectors.NoDocument as refusal:
                 raise CommandError(f"{student.student_number}: {refusal}") from refusal
             path = self._target(output, student, index, classroom is None)
@@ -79,7 +110,12 @@ class Command(BaseCommand):
             raise CommandError("--issue needs --by <username>")
         by = User.objects.get(username=options["by"])
         job = services.report_job_request(
-            school=students[0].school if students else None, students=students, classroom=classroom, by=by
+            school=students[0].school if students else None,
+            students=students,
+            classroom=classroom,
+            by=by,
+            doc_type=options["type"],
+            term=self.term,
         )
         outcome = services.report_job_run(job_id=job.pk)
         job.refresh_from_db()

@@ -17,6 +17,7 @@ from academics.demo.timetable import build_timetable
 from earlywarning.services.status import recompute_all
 from qinfo import thaidate
 from qinfo.bulk import without_history
+from reports.demo import seed_documents
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
@@ -104,6 +105,8 @@ class Command(BaseCommand):
         # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
         risk = recompute_all()
         self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
+        documents = seed_documents([plan.school for plan in org.schools])
+        self.stdout.write(f"  ปพ.6 ที่ออกแล้ว {documents:,} ฉบับ (ห้องละหนึ่งคน และบุตรหลานของบัญชีผู้ปกครองทดลอง)")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User

@@ -1,0 +1,70 @@
+"""Demo documents: one ปพ.6 per classroom of the current year (its first student, and every
+child of a demo parent account), issued through the report jobs by the homeroom teacher, so
+that the parent home, the ปพ.6 pages and the job list have something to show. ปพ.5 needs no
+seed: any demo section prints it."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from reports.models import DocumentType
+from reports.services import documents as services
+from schools.models import StaffMembership, Term
+from students.models import Classroom, Enrolment, GradeLevel, Student
+
+
+def _report_term(school, today) -> Term | None:
+    """The term a parent's ปพ.6 covers: the last one finished this year, else the current one."""
+    from schools.selectors.organisation import current_term
+
+    term = current_term(school, on=today)
+    if term is None:
+        return None
+    finished = (
+        Term.objects.filter(academic_year_id=term.academic_year_id, end_date__lt=today).order_by("-number").first()
+    )
+    return finished or term
+
+
+def seed_documents(schools) -> int:
+    """Issue the demo ปพ.6 (rendered here, in this process); returns how many."""
+    today = timezone.localdate()
+    issued = 0
+    for school in schools:
+        term = _report_term(school, today)
+        if term is None:
+            continue
+        registrar = (
+            StaffMembership.objects.filter(school=school, role=StaffMembership.Role.REGISTRAR)
+            .select_related("user")
+            .first()
+        )
+        classrooms = (
+            Classroom.objects.filter(school=school, academic_year_id=term.academic_year_id)
+            .exclude(grade_level__stage=GradeLevel.Stage.KINDERGARTEN)
+            .prefetch_related("homeroom_teachers")
+            .order_by("grade_level__order", "room")
+        )
+        for classroom in classrooms:
+            enrolled = list(
+                Enrolment.objects.filter(classroom=classroom, student__status=Student.Status.STUDYING)
+                .select_related("student")
+                .order_by("number", "student__student_number")
+            )
+            if not enrolled:
+                continue
+            wanted = [enrolled[0].student] + [
+                e.student
+                for e in enrolled[1:]
+                if e.student.guardians.filter(user__isnull=False, activated_at__isnull=False).exists()
+            ]
+            teachers = list(classroom.homeroom_teachers.all())
+            by = teachers[0] if teachers else registrar.user if registrar else None
+            if by is None:
+                continue
+            job = services.report_job_request(
+                school=school, students=wanted, classroom=classroom, term=term, doc_type=DocumentType.PP6, by=by
+            )
+            services.report_job_run(job_id=job.pk)
+            issued += len(wanted)
+    return issued
