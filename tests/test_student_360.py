@@ -129,6 +129,22 @@ def add_measurement(world, name: str, start: date) -> None:
     )  # fmt: skip
 
 
+def add_attendance(world, days: int = 5) -> None:
+    """Class A's roll on the last school days before today: all present, student A absent once."""
+    from schools.selectors.organisation import school_days
+    from students.services.attendance import Mark, daily_roll_call
+
+    today = timezone.localdate()
+    year = world.class_a.academic_year
+    taken = [d for d in school_days(world.school_a.pk, year.start_date, today) if d < today][-days:]
+    for index, day in enumerate(taken):
+        marks = [Mark(world.student_a, "ข", "")] if index == 0 else []
+        daily_roll_call(
+            classroom=world.class_a, day=day, by=world.user("teacher_a"), all_present=True, marks=marks,
+            reason="บันทึกย้อนหลังจากสมุดเช็คชื่อ",
+        )  # fmt: skip
+
+
 def flag_academic_risk(world) -> None:
     """The flag the recompute writes for a term GPA at or below 2.0 (derived data, set here)."""
     now = timezone.now()
@@ -157,6 +173,7 @@ def rich(world):
     care_services.poverty_screening_save(
         student=world.student_a, members=[{"monthly_income": "1000"}], household={}, by=world.user("teacher_a")
     )
+    add_attendance(world)
     flag_academic_risk(world)
     issue_document(world, 1, void=True)
     issue_document(world, 2)
@@ -228,6 +245,9 @@ def test_the_api_answers_the_same_people_and_leaves_out_the_parts_they_may_not_r
     assert len(downloads) == 2
     assert all(downloads) if persona in DOWNLOAD else not any(downloads)
     assert sorted(d["valid"] for d in body["documents"]) == [False, True]
+    assert body["attendance"]["recorded"] == 5
+    assert body["attendance"]["counts"]["ข"] == 1
+    assert body["attendance"]["rate"] == "80.0"
 
 
 def test_terms_and_the_gpax_trend_come_from_the_academic_record(rich):
@@ -284,7 +304,8 @@ def test_those_without_care_or_health_access_leave_no_care_reads(rich, persona, 
         html = client_of(world, persona).get(page_url(world)).content.decode()
         client_of(world, persona).get(api_url(world))
     assert SensitiveRead.objects.count() == before
-    assert "เยี่ยมบ้าน" not in html and "SDQ" not in html and "คัดกรองนักเรียนยากจน" not in html
+    main = html[html.index("<main") :]  # the menu names the care pages to those who have them
+    assert "เยี่ยมบ้าน" not in main and "SDQ" not in main and "คัดกรองนักเรียนยากจน" not in main
     lines = [r.getMessage() for r in caplog.records if r.name == "qinfo.pdpa"]
     assert any("fields=national_id" in line for line in lines) is (persona in FULL_ID)
 

@@ -12,6 +12,8 @@
     if (!source || !canvas || typeof Chart === "undefined") return;
     var data = JSON.parse(source.textContent);
     if (!data || !data.labels.length) { canvas.parentNode.hidden = true; return; }
+    // The canvas draws its own text: in the page's font (Sarabun), or Thai labels fall back.
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     var chart = new Chart(canvas, {
       type: "line",
       data: {
@@ -28,7 +30,8 @@
         plugins: { legend: { position: "bottom" } },
       },
     });
-    canvas.setAttribute("data-drawn", chart ? "1" : "");
+    // Sarabun may still be loading (font-display: swap): draw the labels again once it is in.
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { chart.update(); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
   else draw();
