@@ -1,5 +1,6 @@
 """Who may issue and fetch official documents: the registrar and the principal of the
-student's school (DOMAIN.md §4). Everyone else gets the same 404 as for a missing object."""
+student's school (DOMAIN.md §4); and who opens a student's 360 page. Everyone else gets the
+same 404 as for a missing object."""
 
 from __future__ import annotations
 
