@@ -310,10 +310,13 @@ def test_those_without_care_or_health_access_leave_no_care_reads(rich, persona, 
     assert any("fields=national_id" in line for line in lines) is (persona in FULL_ID)
 
 
-def test_the_api_logs_the_same_reads_as_the_page(rich):
+def test_the_api_logs_the_same_reads_as_the_page(rich, caplog):
     world = rich
     before = SensitiveRead.objects.count()
-    client_of(world, "registrar").get(api_url(world))
+    with caplog.at_level(logging.INFO, logger="qinfo.pdpa"):
+        client_of(world, "registrar").get(api_url(world))
+    lines = [r.getMessage() for r in caplog.records if r.name == "qinfo.pdpa"]
+    assert any("fields=national_id page=api:student-overview" in line for line in lines)
     # The registrar reads health records, not care records.
     assert list(SensitiveRead.objects.order_by("pk")[before:].values_list("kind", "via")) == [
         ("health", api_url(world))

@@ -144,7 +144,7 @@ class StudentOverviewApi(APIView):
     def get(self, request, code):
         student = access.access_student_overview(request.user, code)
         overview = selectors.student_overview(user=request.user, student=student)
-        overview_reads_log(user=request.user, overview=overview, via=request.path)
+        overview_reads_log(user=request.user, overview=overview, via=request.path, page="api:student-overview")
         return Response(self.OutputSerializer(_data(overview)).data)
 
 

@@ -17,10 +17,11 @@ from students.services.care import sensitive_read_log
 Kind = SensitiveRead.Kind
 
 
-def overview_reads_log(*, user, overview: StudentOverview, via: str) -> None:
+def overview_reads_log(*, user, overview: StudentOverview, via: str, page: str = "overview") -> None:
+    """`via` is the path read (the access log's channel), `page` names it on the pdpa line."""
     student = overview.student
     if overview.full_id_shown:
-        disclosure.log_read(user, student, overview.record.disclosure, page="overview", groups=["national_id"])
+        disclosure.log_read(user, student, overview.record.disclosure, page=page, groups=["national_id"])
     if overview.measurements is not None:
         sensitive_read_log(user=user, students=[student], kind=Kind.HEALTH, via=via, records=[None])
     care = overview.care
