@@ -11,6 +11,7 @@ from academics.apis import timetable as timetable_apis
 from qinfo import health
 from reports import apis as auth_apis
 from reports.apis import documents as document_apis
+from reports.apis import overview as overview_apis
 from reports.views import home as report_views
 from schools.apis import calendar as calendar_apis
 from schools.apis import organisation as school_apis
@@ -68,6 +69,7 @@ api_v1 = [
         name="result-changes",
     ),
     path("students/<uuid:code>/record/", result_apis.StudentRecordApi.as_view(), name="student-record"),
+    path("students/<uuid:code>/overview/", overview_apis.StudentOverviewApi.as_view(), name="student-overview"),
     path("report-jobs/", document_apis.ReportJobListApi.as_view(), name="report-job-list"),
     path("report-jobs/<uuid:code>/", document_apis.ReportJobDetailApi.as_view(), name="report-job-detail"),
 ]

@@ -1,11 +1,12 @@
 """Who may issue and fetch official documents: the registrar and the principal of the
 student's school (DOMAIN.md §4); teachers print the ปพ.5 of the sections they teach, homeroom
-teachers the ปพ.6 of their classroom, and a parent downloads their own child's issued ปพ.6.
-Everyone else gets the same 404 as for a missing object."""
+teachers the ปพ.6 of their classroom, and a parent downloads their own child's issued ปพ.6; and
+who opens a student's 360 page. Everyone else gets the same 404 as for a missing object."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from academics.access import taught_sections
 from academics.models import CourseSection
@@ -13,7 +14,8 @@ from qinfo.access import get_visible_or_404
 from reports.models import DocumentType, IssuedDocument, ReportJob
 from schools.access.organisation import scope_for
 from schools.models import StaffMembership
-from students.access import guardian_student_ids, homeroom_classrooms, homeroom_student_ids
+from students import disclosure
+from students.access import access_student, guardian_student_ids, homeroom_classrooms, homeroom_student_ids
 from students.models import Classroom, Student
 
 Role = StaffMembership.Role
@@ -117,3 +119,32 @@ def access_pp6_classroom(user, code) -> Classroom:
     return get_visible_or_404(
         pp6_classrooms_visible_to(user).select_related("school", "grade_level", "academic_year"), code=code
     )
+
+
+# --- Student 360: one page of everything the school knows about a student ------------------------
+# Opened by the staff who work with the child today: the school-wide staff of the student's school
+# (principal, registrar, counsellor, school admin), this year's homeroom teachers, the teachers
+# of the child's sections, the officers of the area overseeing the school, and a system admin.
+# Not a parent (their own portal), not a school the child has left, nobody else: 404. Which parts
+# each of them sees is decided per part by the parts' own helpers (reports.selectors.overview).
+
+OVERVIEW_VIEWERS = frozenset(
+    {disclosure.ADMIN, disclosure.SCHOOL_STAFF, disclosure.HOMEROOM, disclosure.OFFICER, disclosure.SUBJECT_TEACHER}
+)
+
+
+def access_student_overview(user, code) -> Student:
+    student = access_student(user, code)
+    if disclosure.viewer_of(user, student) not in OVERVIEW_VIEWERS:
+        raise Http404("ไม่พบข้อมูล")
+    return student
+
+
+def may_open_overview(user, student: Student) -> bool:
+    """For links to the page: no query beyond what the request has cached already."""
+    return disclosure.viewer_of(user, student) in OVERVIEW_VIEWERS
+
+
+def may_download_document(user, document: IssuedDocument) -> bool:
+    """The same people as `documents_visible_to`, for a document already read."""
+    return document.issued_at is not None and document.school_id in issuing_school_ids(user)

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from reports.views import documents as views_documents
+from reports.views import overview as views_overview
 from reports.views import pdf as views_pdf
 from reports.views import pp5_pp6 as views_pp56
 
 app_name = "reports"
 
 urlpatterns = [
+    path("students/<uuid:code>/360/", views_overview.student_overview, name="student_360"),
     path("documents/", views_documents.documents_home, name="documents_home"),
     path("documents/classrooms/<uuid:code>/", views_documents.classroom_documents, name="documents_classroom"),
     path("documents/students/<uuid:code>/", views_documents.student_documents, name="documents_student"),

@@ -313,3 +313,22 @@ def test_a_parent_of_another_child_and_a_voided_copy_get_404_on_a_pp6(world, pp5
     document.save()
     assert client_for(world, "parent").get(url).status_code == 404
     assert client_for(world, "registrar").get(url).status_code == 200
+
+
+# Student 360 (/students/{code}/360/ and its API): the staff who work with the child today, not the
+# child's parent (their own portal) and nobody of another class, school or area. Which parts each
+# of them sees, with a subject teacher and a counsellor besides: tests/test_student_360.py.
+OVERVIEW_READ = {
+    "student_a": {"teacher_a", "registrar", "principal", "officer_1", "admin"},
+    "student_b": {"teacher_b", "registrar", "principal", "officer_1", "admin"},
+    "student_c": {"teacher_c", "officer_2", "admin"},
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", sorted(OVERVIEW_READ))
+@pytest.mark.parametrize("url", ["/students/{code}/360/", "/api/v1/students/{code}/overview/"])
+def test_a_students_360_is_read_exactly_by_the_personas_in_the_table(world, persona, target, url):
+    response = client_for(world, persona).get(url.format(code=getattr(world, target).code))
+    expected = 200 if persona in OVERVIEW_READ[target] else 404
+    assert response.status_code == expected, f"{persona} GET {url} for {target}"

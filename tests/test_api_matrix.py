@@ -93,6 +93,7 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
     "GET /api/v1/students/{code}/": ("object", "/api/v1/students/{student}/", None),
     "PATCH /api/v1/students/{code}/": ("object", "/api/v1/students/{student}/", {"first_name": "แก้"}),
     "GET /api/v1/students/{code}/record/": ("object", "/api/v1/students/{student}/record/", None),
+    "GET /api/v1/students/{code}/overview/": ("object", "/api/v1/students/{student}/overview/", None),
     "GET /api/v1/students/{code}/status-changes/": ("object", "/api/v1/students/{student}/status-changes/", None),
     "POST /api/v1/students/{code}/status-changes/": (
         "object",

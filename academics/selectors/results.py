@@ -234,6 +234,8 @@ def student_record(student: Student, *, school_ids=None) -> dict:
     for block in ordered:
         block["summary"] = grading.gpa(block["outcomes"])
         all_outcomes.extend(block["outcomes"])
+        # The GPAX as it stood at the end of this block (the trend on the student's overview).
+        block["cumulative"] = grading.gpa(all_outcomes)
     for year_block in years.values():
         year_block["summary"] = grading.gpa(year_block["outcomes"])
     cumulative = grading.gpa(all_outcomes)
