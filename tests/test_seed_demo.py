@@ -202,3 +202,15 @@ def test_some_students_are_at_risk_for_real_reasons(seeded):
     assert flags, "the demo has no student at risk"
     assert {flag.dimension for flag in flags} >= {"attendance"}
     assert all(flag.reasons and flag.reasons[0]["text"] for flag in flags)
+
+
+def test_some_flags_get_interventions_open_closed_and_a_referral_and_some_are_left_overdue(seeded):
+    from earlywarning.models import Intervention
+    from earlywarning.selectors import follow_up_list
+
+    interventions = list(Intervention.objects.all())
+    assert {i.status for i in interventions} == {"open", "closed"}
+    assert all(i.outcome for i in interventions if i.status == "closed")
+    assert any(i.kind == "referral" and i.referred_to for i in interventions)
+    states = {row.follow_up.state for school in School.objects.all() for row in follow_up_list(school=school)}
+    assert {"overdue", "open", "closed"} <= states

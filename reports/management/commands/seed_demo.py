@@ -14,6 +14,7 @@ from academics.demo.early_childhood import seed_development
 from academics.demo.grades import seed_grades
 from academics.demo.structure import seed_academics
 from academics.demo.timetable import build_timetable
+from earlywarning.demo import seed_interventions
 from earlywarning.services.status import recompute_all
 from qinfo import thaidate
 from qinfo.bulk import without_history
@@ -41,6 +42,7 @@ DEMO_HISTORY = [
     "students.MeasurementRound",
     "students.Measurement",
     "earlywarning.RiskStatus",
+    "earlywarning.Intervention",
 ]
 
 
@@ -104,6 +106,8 @@ class Command(BaseCommand):
         # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
         risk = recompute_all()
         self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
+        made, overdue = seed_interventions(rng)
+        self.stdout.write(f"  การช่วยเหลือนักเรียนที่มีความเสี่ยง {made:,} รายการ (ยังไม่มีการช่วยเหลือเกินกำหนด {overdue:,} รายการ)")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
