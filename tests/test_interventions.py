@@ -445,3 +445,14 @@ def test_the_follow_up_and_intervention_lists_take_constant_queries(world, url):
             student=world.student_a, dimension="academic", kind="home_visit", by=world.user("teacher_a")
         )
     assert _count(client, path) == few
+
+
+def test_the_principals_home_counts_overdue_flags_and_links_to_them(world, clock):
+    raise_flag(world, world.student_a)
+    raise_flag(world, world.student_a2)
+    open_one(world, student=world.student_a2)
+    clock.move_to(datetime(2026, 12, 20, 9, 0, tzinfo=BANGKOK))
+    page = client_for(world.user("principal")).get("/").content.decode()
+    link = f'href="/risk/follow-up/?school={world.school_a.code}&amp;state=overdue"><div class="value">1</div>'
+    assert link in page
+    assert "follow-up-overview" not in client_for(world.user("registrar")).get("/").content.decode()
