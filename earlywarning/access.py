@@ -6,6 +6,12 @@ counsellor, school admin), and by a system admin. Nobody else: not a subject tea
 officer (who sees counts per school only: `summary_school_ids`), not a parent (their alerts
 are a later feature). Rules are read by the school-wide staff and the officers overseeing the
 school (they are transparent, and hold no one's data) and edited by its admin or registrar.
+
+Interventions (what the school did about a flag) are care records: read and recorded by the
+people who care for the child, as the home visits are (students.access care rules): this year's
+homeroom teachers of the child's classroom, the school's counsellors and principal, and a system
+admin. The principal's follow-up list (flags left without action) is theirs school-wide; the
+number of days it allows is set by the school's admin, registrar or principal.
 """
 
 from __future__ import annotations
@@ -14,12 +20,18 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from qinfo.access import get_visible_or_404
-from schools.access.organisation import SCHOOL_MANAGER_ROLES, SCHOOL_WIDE_ROLES, scope_for
+from schools.access.organisation import SCHOOL_MANAGER_ROLES, SCHOOL_WIDE_ROLES, Role, scope_for
 from schools.models import School
-from students.access import homeroom_classrooms, homeroom_student_ids
+from students.access import (
+    care_record_filter,
+    care_school_ids,
+    care_students_visible_to,
+    homeroom_classrooms,
+    homeroom_student_ids,
+)
 from students.models import Classroom, Student
 
-from .models import RiskStatus
+from .models import Intervention, RiskStatus
 
 
 def risk_school_ids(user) -> frozenset[int] | None:
@@ -118,3 +130,59 @@ def rule_school_for(user, code: str | None, *, write: bool = False) -> School:
     if school is None:
         raise Http404("ไม่พบโรงเรียน")
     return school
+
+
+# --- Interventions ------------------------------------------------------------------------------
+
+
+def intervention_students_visible_to(user) -> QuerySet[Student]:
+    """Students whose interventions the user reads and records."""
+    return care_students_visible_to(user)
+
+
+def access_intervention_student(user, code) -> Student:
+    return get_visible_or_404(intervention_students_visible_to(user), code=code)
+
+
+def may_record_interventions(user, student: Student) -> bool:
+    return intervention_students_visible_to(user).filter(pk=student.pk).exists()
+
+
+def interventions_visible_to(user) -> QuerySet[Intervention]:
+    queryset = Intervention.objects.select_related("student", "school", "owner", "closed_by")
+    condition = care_record_filter(user)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def access_intervention(user, code) -> Intervention:
+    """One intervention the user may read and change (404 otherwise)."""
+    return get_visible_or_404(interventions_visible_to(user), code=code)
+
+
+def follow_up_schools(user) -> QuerySet[School]:
+    """Schools whose follow-up list (every flag and whether it was acted on) the user reads."""
+    queryset = School.objects.select_related("area")
+    if not user.is_authenticated:
+        return queryset.none()
+    ids = care_school_ids(user)
+    return queryset if ids is None else queryset.filter(pk__in=ids)
+
+
+def follow_up_school_for(user, code: str | None) -> School:
+    if code:
+        return get_visible_or_404(follow_up_schools(user), code=code)
+    school = follow_up_schools(user).order_by("name").first()
+    if school is None:
+        raise Http404("ไม่พบโรงเรียน")
+    return school
+
+
+def follow_up_policy_schools(user) -> QuerySet[School]:
+    """Schools whose follow-up days the user may set: its admin, registrar or principal."""
+    queryset = School.objects.select_related("area")
+    if not user.is_authenticated:
+        return queryset.none()
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    return queryset.filter(pk__in=scope.school_ids_with(*SCHOOL_MANAGER_ROLES, Role.PRINCIPAL))

@@ -3,7 +3,7 @@ school's own rules are edited on /risk/rules/ by its admin or registrar)."""
 
 from django.contrib import admin
 
-from .models import RiskRule
+from .models import Intervention, RiskRule
 
 
 @admin.register(RiskRule)
@@ -17,3 +17,22 @@ class RiskRuleAdmin(admin.ModelAdmin):
         obj.version = (obj.version or 0) + 1 if change else 1
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Intervention)
+class InterventionAdmin(admin.ModelAdmin):
+    """Read-only here: interventions are recorded through their service, with who and why."""
+
+    list_display = ("student", "dimension", "kind", "status", "opened_on", "owner", "school")
+    list_filter = ("dimension", "kind", "status")
+    search_fields = ("student__first_name", "student__last_name", "referred_to")
+    raw_id_fields = ("student", "owner", "closed_by", "risk_change")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

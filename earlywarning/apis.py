@@ -1,19 +1,25 @@
 """API of the early warning, scoped like its pages: a school's rules (read by its staff and
 overseeing officers, edited by its admin or registrar), its flags (school-wide staff), a
-classroom's (its homeroom teachers too), a student's with the history. Everyone else: 404."""
+classroom's (its homeroom teachers too), a student's with the history; a student's interventions
+(read and recorded by the people who care for the child: homeroom teachers, counsellors, the
+principal) and the school's follow-up list of flags left without action. Everyone else: 404."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qinfo.access import get_visible_or_404
 from qinfo.api import Pagination
 
-from . import access, selectors
-from .models import Dimension, Level, RiskRule
+from . import access, followup, selectors
+from .models import Dimension, Intervention, Level, RiskRule
+from .services import interventions as intervention_services
 from .services import rules as rule_services
 
 
@@ -178,3 +184,177 @@ class StudentRiskApi(APIView):
         ]
         data = {"student": student.code, "dimensions": dimensions, "history": risk.changes}
         return Response(StudentRiskOutputSerializer(data).data)
+
+
+# --- Interventions ------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    name = serializers.CharField(source="display_name")
+
+
+class InterventionOutputSerializer(serializers.Serializer):
+    code = serializers.UUIDField()
+    student = serializers.UUIDField(source="student.code")
+    dimension = serializers.CharField()
+    dimension_label = serializers.CharField(source="get_dimension_display")
+    flag_status = serializers.CharField(help_text="สถานะของด้านนี้เมื่อเริ่มช่วยเหลือ: at_risk หรือ problem")
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    referred_to = serializers.CharField(help_text="หน่วยงานที่ส่งต่อ (เฉพาะ kind=referral)")
+    note = serializers.CharField()
+    owner = PersonSerializer()
+    opened_on = serializers.DateField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    outcome = serializers.CharField()
+    closed_by = PersonSerializer(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+def _text_field(label: str, limit: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=limit,
+        error_messages={"max_length": f"{label}ยาวเกิน {limit:,} ตัวอักษร", "invalid": f"{label}ต้องเป็นข้อความ"},
+        **kwargs,
+    )
+
+
+KIND_FIELD_ERRORS = {"invalid_choice": "วิธีการช่วยเหลือ “{input}” ไม่ถูกต้อง", "required": "กรุณาระบุวิธีการช่วยเหลือ (kind)"}
+DATE_ERRORS = {"invalid": "วันที่เริ่มช่วยเหลือต้องอยู่ในรูป YYYY-MM-DD (ค.ศ.)"}
+
+
+class StudentInterventionListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        dimension = serializers.ChoiceField(
+            choices=Dimension.choices,
+            error_messages={"invalid_choice": "ไม่มีด้าน “{input}”", "required": "กรุณาระบุด้านที่ช่วยเหลือ (dimension)"},
+        )
+        kind = serializers.ChoiceField(choices=Intervention.Kind.choices, error_messages=KIND_FIELD_ERRORS)
+        referred_to = _text_field("หน่วยงานที่ส่งต่อ", 200, help_text="จำเป็นเมื่อ kind=referral")
+        note = _text_field("รายละเอียด", 2000)
+        opened_on = serializers.DateField(required=False, error_messages=DATE_ERRORS, help_text="ค่าเริ่มต้น: วันนี้")
+        reason = _text_field("เหตุผล", 300)
+
+    @extend_schema(
+        operation_id="student_interventions_list",
+        responses=InterventionOutputSerializer(many=True),
+        summary="การช่วยเหลือนักเรียนทุกด้าน",
+    )
+    def get(self, request, code):
+        student = access.access_intervention_student(request.user, code)
+        rows = selectors.student_interventions(student=student)
+        return Response(InterventionOutputSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="student_intervention_create",
+        request=InputSerializer,
+        responses={201: InterventionOutputSerializer},
+        summary="บันทึกการช่วยเหลือนักเรียนในด้านที่มีความเสี่ยง",
+    )
+    def post(self, request, code):
+        student = access.access_intervention_student(request.user, code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        intervention = intervention_services.intervention_create(
+            student=student, by=request.user, **serializer.validated_data
+        )
+        return Response(InterventionOutputSerializer(intervention).data, status=201)
+
+
+class InterventionDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(
+            choices=Intervention.Kind.choices, required=False, error_messages=KIND_FIELD_ERRORS
+        )
+        referred_to = _text_field("หน่วยงานที่ส่งต่อ", 200)
+        note = _text_field("รายละเอียด", 2000)
+        opened_on = serializers.DateField(required=False, error_messages=DATE_ERRORS)
+        status = serializers.ChoiceField(
+            choices=[(Intervention.State.CLOSED, "ปิดการช่วยเหลือ")],
+            required=False,
+            help_text="closed: ปิดการช่วยเหลือ (ต้องมี outcome)",
+            error_messages={"invalid_choice": "สถานะเปลี่ยนได้เป็น closed (ปิดการช่วยเหลือ) เท่านั้น"},
+        )
+        outcome = _text_field("ผลการช่วยเหลือ", 2000, help_text="ผลการช่วยเหลือ จำเป็นเมื่อปิด")
+        reason = _text_field("เหตุผล", 300)
+
+    @extend_schema(
+        operation_id="intervention_detail", responses=InterventionOutputSerializer, summary="การช่วยเหลือหนึ่งรายการ"
+    )
+    def get(self, request, code):
+        return Response(InterventionOutputSerializer(access.access_intervention(request.user, code)).data)
+
+    @extend_schema(
+        operation_id="intervention_update",
+        request=InputSerializer,
+        responses=InterventionOutputSerializer,
+        summary="แก้ไขหรือปิดการช่วยเหลือ (status=closed พร้อม outcome)",
+    )
+    def patch(self, request, code):
+        intervention = access.access_intervention(request.user, code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        closing = data.pop("status", None) == Intervention.State.CLOSED
+        outcome = data.pop("outcome", None)
+        reason = data.pop("reason", "")
+        with transaction.atomic():
+            if data:
+                intervention = intervention_services.intervention_update(
+                    intervention=intervention, by=request.user, reason=reason, **data
+                )
+            if closing:
+                intervention = intervention_services.intervention_close(
+                    intervention=intervention, outcome=outcome or "", by=request.user, reason=reason
+                )
+            elif outcome:
+                raise ValidationError({"outcome": "บันทึกผลการช่วยเหลือได้เมื่อปิดการช่วยเหลือ (status=closed)"})
+        intervention = access.access_intervention(request.user, intervention.code)
+        return Response(InterventionOutputSerializer(intervention).data)
+
+
+class FollowUpOutputSerializer(serializers.Serializer):
+    class StudentSerializer(serializers.Serializer):
+        code = serializers.UUIDField()
+        name = serializers.CharField(source="full_name")
+        student_number = serializers.CharField()
+
+    student = StudentSerializer(source="flag.student")
+    classroom = serializers.CharField()
+    dimension = serializers.CharField(source="flag.dimension")
+    dimension_label = serializers.CharField(source="flag.get_dimension_display")
+    status = serializers.CharField(source="flag.status")
+    status_label = serializers.CharField(source="flag.get_status_display")
+    since = serializers.DateTimeField(source="flag.since")
+    days = serializers.IntegerField(source="follow_up.days", help_text="จำนวนวันนับจากวันที่เข้าเกณฑ์")
+    state = serializers.CharField(source="follow_up.state", help_text="overdue, waiting, open หรือ closed")
+    state_label = serializers.CharField(source="follow_up.label")
+    owners = PersonSerializer(many=True, help_text="ครูประจำชั้นของนักเรียน")
+
+
+class FollowUpListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(
+            choices=[(state, followup.LABELS[state]) for state in selectors.FOLLOW_UP_ORDER],
+            required=False,
+            error_messages={"invalid_choice": "state ต้องเป็น overdue, waiting, open หรือ closed"},
+        )
+
+    @extend_schema(
+        operation_id="school_risk_follow_up",
+        parameters=[FilterSerializer],
+        responses=FollowUpOutputSerializer(many=True),
+        summary="ความเสี่ยงของโรงเรียนกับการช่วยเหลือ (เกินกำหนดก่อน)",
+    )
+    def get(self, request, code):
+        school = get_visible_or_404(access.follow_up_schools(request.user), code=code)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.follow_up_list(school=school, state=filters.validated_data.get("state", ""))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(FollowUpOutputSerializer(page, many=True).data)

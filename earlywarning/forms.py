@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from qinfo.forms import ThaiForm
+from qinfo.forms import BEDateField, ThaiForm
 
+from .models import Dimension, Intervention
 from .services.rules import SEVERITIES
 
 
@@ -26,3 +27,39 @@ class RiskRuleForm(ThaiForm):
     def add_service_errors(self, error: ValidationError) -> None:
         for field, messages in error.message_dict.items():
             self.add_error(field if field in self.fields else None, messages)
+
+
+class ServiceErrorsMixin:
+    def add_service_errors(self, error: ValidationError) -> None:
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class InterventionForm(ServiceErrorsMixin, ThaiForm):
+    """A new intervention on one flag, typed on a phone; the service checks every value again."""
+
+    dimension = forms.ChoiceField(label="ด้าน", choices=Dimension.choices)
+    kind = forms.ChoiceField(label="วิธีการช่วยเหลือ", choices=Intervention.Kind.choices)
+    referred_to = forms.CharField(label="หน่วยงานที่ส่งต่อ", max_length=200, required=False)
+    note = forms.CharField(label="รายละเอียด", max_length=2000, required=False, widget=forms.Textarea)
+    opened_on = BEDateField(label="วันที่เริ่มช่วยเหลือ", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].error_messages["invalid_choice"] = "กรุณาเลือกวิธีการช่วยเหลือจากรายการ"
+        self.fields["dimension"].error_messages["invalid_choice"] = "ไม่มีด้านที่เลือก"
+        self.fields["note"].error_messages["max_length"] = "รายละเอียดยาวเกิน 2,000 ตัวอักษร"
+        self.fields["referred_to"].error_messages["max_length"] = "หน่วยงานที่ส่งต่อยาวเกิน 200 ตัวอักษร"
+
+
+class InterventionCloseForm(ServiceErrorsMixin, ThaiForm):
+    outcome = forms.CharField(label="ผลการช่วยเหลือ", max_length=2000, widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].error_messages["required"] = "กรุณากรอกผลการช่วยเหลือก่อนปิดการช่วยเหลือ"
+        self.fields["outcome"].error_messages["max_length"] = "ผลการช่วยเหลือยาวเกิน 2,000 ตัวอักษร"
+
+
+class FollowUpDaysForm(ServiceErrorsMixin, ThaiForm):
+    days = forms.CharField(label="จำนวนวันที่ยอมให้ยังไม่มีการช่วยเหลือ", max_length=5)

@@ -1,6 +1,9 @@
-"""Risk rules (data a school edits), each student's risk status per dimension, and its history."""
+"""Risk rules (data a school edits), each student's risk status per dimension, its history, and
+the interventions the school records against a flag."""
 
 from __future__ import annotations
+
+import uuid
 
 import pghistory
 from django.conf import settings
@@ -147,3 +150,82 @@ class RiskStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.dimension}: {self.from_status} → {self.to_status}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Intervention(models.Model):
+    """What the school did about one flag of one student (การช่วยเหลือ): a home visit, counselling,
+    a meeting with the parents, remedial teaching, a referral to a named service, or other; who
+    owns it, since when, and the outcome it was closed with. Entered by people: never deleted
+    with the student or the flag (the flag's row goes when it clears; the change that raised it
+    stays in the history)."""
+
+    class Kind(models.TextChoices):
+        HOME_VISIT = "home_visit", "เยี่ยมบ้าน"
+        COUNSELLING = "counselling", "ให้คำปรึกษา"
+        PARENT_MEETING = "parent_meeting", "ประชุมผู้ปกครอง"
+        REMEDIAL = "remedial", "สอนซ่อมเสริม"
+        REFERRAL = "referral", "ส่งต่อ"
+        OTHER = "other", "อื่น ๆ"
+
+    class State(models.TextChoices):
+        OPEN = "open", "กำลังช่วยเหลือ"
+        CLOSED = "closed", "ปิดแล้ว"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="interventions")
+    dimension = models.CharField("ด้าน", max_length=12, choices=Dimension.choices)
+    flag_status = models.CharField("สถานะเมื่อเริ่มช่วยเหลือ", max_length=10, choices=Level.choices)
+    risk_change = models.ForeignKey(
+        RiskStatusChange,
+        verbose_name="การเปลี่ยนสถานะที่ตอบสนอง",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interventions",
+    )
+    kind = models.CharField("วิธีการช่วยเหลือ", max_length=20, choices=Kind.choices)
+    referred_to = models.CharField("หน่วยงานที่ส่งต่อ", max_length=200, blank=True)
+    note = models.TextField("รายละเอียด", max_length=2000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้รับผิดชอบ", on_delete=models.PROTECT, related_name="+"
+    )
+    opened_on = models.DateField("วันที่เริ่มช่วยเหลือ")
+    status = models.CharField("สถานะ", max_length=10, choices=State.choices, default=State.OPEN)
+    outcome = models.TextField("ผลการช่วยเหลือ", max_length=2000, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ผู้ปิดการช่วยเหลือ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField("ปิดเมื่อ", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-created_at"]
+        verbose_name = "การช่วยเหลือนักเรียน"
+        verbose_name_plural = "การช่วยเหลือนักเรียน"
+        indexes = [models.Index(fields=["school", "student", "dimension"], name="intervention_flag")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="referral") | ~Q(referred_to=""), name="intervention_referral_names_service"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True, closed_by__isnull=True)
+                | (Q(status="closed", closed_at__isnull=False) & ~Q(outcome="")),
+                name="intervention_closed_with_outcome",
+            ),
+            models.CheckConstraint(condition=~Q(flag_status="normal"), name="intervention_answers_a_flag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.student_id} {self.dimension}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.State.OPEN

@@ -1,8 +1,10 @@
 """Pages of the early warning: the risk list (a homeroom teacher's classroom, a school's),
-a student's risk panel, the officers' counts, and the rules a school edits."""
+a student's risk panel with the interventions on each flag, the principal's follow-up list (flags
+left without action), the officers' counts, and the rules a school edits."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -16,9 +18,10 @@ from schools.access.organisation import active_role_name
 from schools.models import StaffMembership
 from students.models import Classroom
 
-from . import access, selectors
-from .forms import RiskRuleForm
+from . import access, followup, selectors
+from .forms import FollowUpDaysForm, InterventionCloseForm, InterventionForm, RiskRuleForm
 from .models import Dimension, Level
+from .services import interventions as intervention_services
 from .services import rules as rule_services
 
 Role = StaffMembership.Role
@@ -83,12 +86,107 @@ def risk_list(request):
     )
 
 
+def _student_page(request, student, *, key: str = "", errors=None, status: int = 200):
+    panel = selectors.intervention_panel(student=student, user=request.user)
+    if panel is not None and key:
+        panel.show_refused(key, errors or {}, request.POST.dict())
+    return render(
+        request,
+        "earlywarning/student_risk.html",
+        {"student": student, "risk": selectors.student_risk(student), "panel": panel},
+        status=status,
+    )
+
+
+def _student_url(student, dimension: str = "") -> str:
+    return reverse("risk:student", args=[student.code]) + (f"#flag-{dimension}" if dimension else "")
+
+
 @login_required
 def student_risk(request, code):
-    student = access.access_student_risk(request.user, code)
-    return render(
-        request, "earlywarning/student_risk.html", {"student": student, "risk": selectors.student_risk(student)}
+    return _student_page(request, access.access_student_risk(request.user, code))
+
+
+@login_required
+@require_POST
+def intervention_create(request, code):
+    student = access.access_intervention_student(request.user, code)
+    form = InterventionForm(request.POST)
+    dimension = request.POST.get("dimension", "")
+    if form.is_valid():
+        try:
+            intervention_services.intervention_create(student=student, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"บันทึกการช่วยเหลือด้าน{Dimension(dimension).label}แล้ว")
+            return redirect(_student_url(student, dimension))
+    return _student_page(request, student, key=f"new-{dimension}", errors=form.errors, status=400)
+
+
+@login_required
+@require_POST
+def intervention_close(request, code):
+    intervention = access.access_intervention(request.user, code)
+    form = InterventionCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            intervention_services.intervention_close(
+                intervention=intervention, outcome=form.cleaned_data["outcome"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "ปิดการช่วยเหลือพร้อมบันทึกผลแล้ว")
+            return redirect(_student_url(intervention.student, intervention.dimension))
+    return _student_page(
+        request, intervention.student, key=f"close-{intervention.code}", errors=form.errors, status=400
     )
+
+
+FOLLOW_UP_STATES = [(state, followup.LABELS[state]) for state in selectors.FOLLOW_UP_ORDER]
+
+
+@login_required
+def follow_up(request):
+    """The principal's list: every flag of the school, the ones left without action longer than
+    the school allows first, with the homeroom teachers who own them."""
+    school = access.follow_up_school_for(request.user, request.GET.get("school"))
+    state = request.GET.get("state", "")
+    state = state if state in selectors.FOLLOW_UP_ORDER else ""
+    every = selectors.follow_up_list(school=school)
+    counts = selectors.follow_up_counts(every)
+    rows = [row for row in every if not state or row.follow_up.state == state]
+    return render(
+        request,
+        "earlywarning/follow_up.html",
+        {
+            "school": school,
+            "rows": rows,
+            "states": [(value, label, counts[value]) for value, label in FOLLOW_UP_STATES],
+            "state": state,
+            "allowed_days": followup.allowed_days(school.policy),
+            "can_set_days": access.follow_up_policy_schools(request.user).filter(pk=school.pk).exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def follow_up_days(request):
+    school = get_visible_or_404(access.follow_up_policy_schools(request.user), code=request.GET.get("school"))
+    form = FollowUpDaysForm(request.POST)
+    if form.is_valid():
+        try:
+            intervention_services.follow_up_days_set(school=school, days=form.cleaned_data["days"], by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "บันทึกจำนวนวันติดตามการช่วยเหลือแล้ว")
+            return redirect(reverse("risk:rules") + f"?school={school.code}#follow-up-days")
+    request.GET = request.GET.copy()
+    request.GET["school"] = str(school.code)
+    return rule_list(request, days_form=form, status=400)
 
 
 SUMMARY_DIMENSIONS = [(d, Dimension(d).label) for d in (Dimension.ACADEMIC, Dimension.ATTENDANCE, Dimension.STATUS)]
@@ -109,15 +207,30 @@ def risk_summary(request):
 
 
 @login_required
-def rule_list(request, *, form_for: tuple[str, RiskRuleForm] | None = None, status: int = 200):
+def rule_list(
+    request, *, form_for: tuple[str, RiskRuleForm] | None = None, days_form: FollowUpDaysForm | None = None,
+    status: int = 200,
+):  # fmt: skip
     school = access.rule_school_for(request.user, request.GET.get("school"))
     can_edit = access.risk_rule_schools(request.user, write=True).filter(pk=school.pk).exists()
     rows = []
     for rule in rule_services.rules_in_force(school):
         form = form_for[1] if form_for and form_for[0] == rule.key else RiskRuleForm(rule=rule)
         rows.append((rule, form))
+    allowed = followup.allowed_days(school.policy)
+    can_set_days = access.follow_up_policy_schools(request.user).filter(pk=school.pk).exists()
     return render(
-        request, "earlywarning/rules.html", {"school": school, "rows": rows, "can_edit": can_edit}, status=status
+        request,
+        "earlywarning/rules.html",
+        {
+            "school": school,
+            "rows": rows,
+            "can_edit": can_edit,
+            "allowed_days": allowed,
+            "can_set_days": can_set_days,
+            "days_form": days_form or FollowUpDaysForm(initial={"days": allowed}),
+        },
+        status=status,
     )
 
 

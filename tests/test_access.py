@@ -332,3 +332,60 @@ def test_a_students_360_is_read_exactly_by_the_personas_in_the_table(world, pers
     response = client_for(world, persona).get(url.format(code=getattr(world, target).code))
     expected = 200 if persona in OVERVIEW_READ[target] else 404
     assert response.status_code == expected, f"{persona} GET {url} for {target}"
+
+
+# Interventions on risk flags are care records: the child's homeroom teacher, the school's
+# principal (and counsellors, tests/test_interventions.py) and a system admin read and record
+# them; the follow-up list is the principal's. Not the registrar, another class's teacher, an
+# officer or a parent.
+INTERVENTION_READ = {
+    "student_a": {"teacher_a", "principal", "admin"},
+    "student_c": {"teacher_c", "admin"},
+    "school_a": {"principal", "admin"},
+    "school_c": {"admin"},
+}
+
+
+@pytest.fixture
+def flagged(world):
+    from academics.models import GPARecord
+    from earlywarning.services.interventions import intervention_create
+    from earlywarning.services.status import recompute
+
+    made = {}
+    for name, teacher in (("student_a", "teacher_a"), ("student_c", "teacher_c")):
+        student = getattr(world, name)
+        GPARecord.objects.create(school=student.school, student=student, scope="cumulative", gpa="1.00")
+        recompute([student.pk])
+        made[name] = intervention_create(
+            student=student, dimension="academic", kind="counselling", by=world.user(teacher)
+        )
+    return made
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", ["student_a", "student_c"])
+def test_interventions_are_read_and_recorded_exactly_by_the_personas_in_the_table(world, flagged, persona, target):
+    client = client_for(world, persona)
+    allowed = persona in INTERVENTION_READ[target]
+    student, intervention = getattr(world, target), flagged[target]
+    for url in (f"/api/v1/students/{student.code}/interventions/", f"/api/v1/interventions/{intervention.code}/"):
+        assert client.get(url).status_code == (200 if allowed else 404), f"{persona} GET {url}"
+    created = client.post(
+        f"/api/v1/students/{student.code}/interventions/",
+        data={"dimension": "academic", "kind": "remedial"},
+        content_type="application/json",
+    )
+    assert created.status_code == (201 if allowed else 404), f"{persona} POST for {target}"
+    closed = client.post(f"/risk/interventions/{intervention.code}/close/", data={"outcome": "ดีขึ้น"})
+    assert closed.status_code == (302 if allowed else 404), f"{persona} close for {target}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", ["school_a", "school_c"])
+def test_the_follow_up_list_is_read_exactly_by_the_personas_in_the_table(world, persona, target):
+    client = client_for(world, persona)
+    code = getattr(world, target).code
+    expected = 200 if persona in INTERVENTION_READ[target] else 404
+    for url in (f"/risk/follow-up/?school={code}", f"/api/v1/schools/{code}/risk-follow-up/"):
+        assert client.get(url).status_code == expected, f"{persona} GET {url}"

@@ -184,6 +184,19 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
     "GET /api/v1/schools/{code}/risk-statuses/": ("object", "/api/v1/schools/{school}/risk-statuses/", None),
     "GET /api/v1/classrooms/{code}/risk-statuses/": ("object", "/api/v1/classrooms/{class_a}/risk-statuses/", None),
     "GET /api/v1/students/{code}/risk/": ("object", "/api/v1/students/{student}/risk/", None),
+    "GET /api/v1/students/{code}/interventions/": ("object", "/api/v1/students/{student}/interventions/", None),
+    "POST /api/v1/students/{code}/interventions/": (
+        "object",
+        "/api/v1/students/{student}/interventions/",
+        {"dimension": "academic", "kind": "counselling", "note": "x"},
+    ),
+    "GET /api/v1/interventions/{code}/": ("object", "/api/v1/interventions/{intervention}/", None),
+    "PATCH /api/v1/interventions/{code}/": (
+        "object",
+        "/api/v1/interventions/{intervention}/",
+        {"status": "closed", "outcome": "ดีขึ้น"},
+    ),
+    "GET /api/v1/schools/{code}/risk-follow-up/": ("object", "/api/v1/schools/{school}/risk-follow-up/", None),
     "GET /api/v1/exports/dmc/": ("object", "/api/v1/exports/dmc/" + S, None),
     "GET /api/v1/imports/": ("object", "/api/v1/imports/" + S, None),
     "POST /api/v1/imports/": ("create", "/api/v1/imports/" + S, "upload"),
@@ -398,6 +411,14 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
     sdq_parent = care_services.sdq_assessment_create(
         student=world.student_a, informant="parent", answers=[0] * 25, by=world.user("parent")
     )
+    # A flag of student A (a low GPAX) and the homeroom teacher's intervention on it.
+    from academics.models import GPARecord
+    from earlywarning.services.interventions import intervention_create
+    from earlywarning.services.status import recompute
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa="1.20")
+    recompute([world.student_a.pk])
+    intervention = intervention_create(student=world.student_a, dimension="academic", kind="home_visit", by=teacher)
     from students.services.measurements import measurement_round_create
 
     measurement_round = measurement_round_create(
@@ -408,6 +429,7 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
         by=world.user("registrar"),
     )
     return {
+        "intervention": intervention.code,
         "home_visit": home_visit.code,
         "photo": photo.code,
         "sdq": sdq_teacher.code,
@@ -548,6 +570,8 @@ READS = sorted(op for op, (kind, _url, _body) in OPERATIONS.items() if op.starts
 # principal of school A reads them.
 API_INSIDER = {op: "principal" for op in OPERATIONS if "/home-visits/" in op or "poverty" in op or "sdq" in op}
 API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
+# Interventions are care records too, and the follow-up list is the principal's.
+API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -696,6 +720,10 @@ PAGE_ROWS = [
     ("get", "/health/rounds/{round}/classrooms/{class_a}/changes/", None),
     ("get", "/health/students/{student}/", None),
     ("get", "/risk/students/{student}/", None),
+    ("post", "/risk/students/{student}/interventions/", {"dimension": "academic", "kind": "counselling"}),
+    ("post", "/risk/interventions/{intervention}/close/", {"outcome": "ดีขึ้น"}),
+    ("get", "/risk/follow-up/?school={school}", None),
+    ("post", "/risk/follow-up/days/?school={school}", {"days": "7"}),
     ("get", "/risk/rules/?school={school}", None),
     ("post", "/risk/rules/gpax_low/?school={school}", {"gpax_low-threshold": "2.0", "gpax_low-severity": "problem"}),
     ("get", "/documents/classrooms/{class_a}/", None),
@@ -804,6 +832,7 @@ INSIDER = {
     **{url: "principal" for _m, url, _d in PAGE_ROWS if url.startswith("/care/")},
     "/care/parent/students/{student}/sdq/": "parent",
     "/care/parent/sdq/{sdq_parent}/": "parent",
+    "/risk/follow-up/?school={school}": "principal",
 }
 # A photo row without a stored file (its own tests upload one).
 NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/", "/care/photos/{photo}/"}

@@ -227,3 +227,15 @@ def test_every_current_classroom_has_an_issued_pp6_and_demo_parents_see_their_ch
     )
     assert at_school and at_school <= set(documents.values_list("student_id", flat=True))
     assert all(d.term_id for d in documents)
+
+
+def test_some_flags_get_interventions_open_closed_and_a_referral_and_some_are_left_overdue(seeded):
+    from earlywarning.models import Intervention
+    from earlywarning.selectors import follow_up_list
+
+    interventions = list(Intervention.objects.all())
+    assert {i.status for i in interventions} == {"open", "closed"}
+    assert all(i.outcome for i in interventions if i.status == "closed")
+    assert any(i.kind == "referral" and i.referred_to for i in interventions)
+    states = {row.follow_up.state for school in School.objects.all() for row in follow_up_list(school=school)}
+    assert {"overdue", "open", "closed"} <= states

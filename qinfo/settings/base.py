@@ -245,6 +245,7 @@ SPECTACULAR_SETTINGS = {
         "CalendarEventKindEnum": "schools.models.CalendarEvent.Kind",
         "StudentStatusEnum": "students.models.Student.Status",
         "ImportJobStatusEnum": "students.models.ImportJob.Status",
+        "InterventionKindEnum": "earlywarning.models.Intervention.Kind",
     },
 }
 

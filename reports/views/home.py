@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from earlywarning.selectors import follow_up_counts, follow_up_list
 from qinfo.access import get_visible_or_404
 from reports import selectors
 from reports.forms import LoginForm
@@ -97,6 +98,9 @@ def home(request):
             "reports/home_area_head.html",
             {"school": school, "sections": selectors.area_head_sections(request.user, school)},
         )
+    follow_up = None
+    if role.role in (Role.PRINCIPAL, Role.COUNSELLOR):
+        follow_up = follow_up_counts(follow_up_list(school=school))
     return render(
         request,
         "reports/home_school.html",
@@ -105,5 +109,6 @@ def home(request):
             "overview": selectors.school_overview(school),
             "results": selectors.results_overview(school),
             "role": role,
+            "follow_up": follow_up,
         },
     )
