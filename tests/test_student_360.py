@@ -399,3 +399,18 @@ def test_the_page_and_api_cost_the_same_queries_for_one_term_or_many(world, pers
 
     assert count_queries(client, page_url(world)) == few_page
     assert count_queries(client, api_url(world)) == few_api
+
+
+@pytest.mark.parametrize(("persona", "sees"), [("teacher_a", True), ("principal", True), ("registrar", False)])
+def test_the_risk_part_carries_the_interventions_for_those_who_record_them(rich, persona, sees):
+    from earlywarning.services.interventions import intervention_create
+
+    world = rich
+    intervention_create(
+        student=world.student_a, dimension="academic", kind="counselling", note="พูดคุยเรื่องการบ้าน",
+        by=world.user("teacher_a"),
+    )  # fmt: skip
+    page = client_of(world, persona).get(page_url(world)).content.decode()
+    assert 'id="s-risk"' in page
+    assert ('id="interventions"' in page) is sees
+    assert ("พูดคุยเรื่องการบ้าน" in page) is sees
