@@ -406,9 +406,13 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
         start_date=world.class_a.academic_year.start_date,
         by=world.user("registrar"),
     )
+    from students.models import NutritionRecomputeJob
+
+    recompute_job = NutritionRecomputeJob.objects.create(school=world.school_a, status="done", created_by=None)
     return {
         "home_visit": home_visit.code,
         "photo": photo.code,
+        "recompute_job": recompute_job.code,
         "sdq": sdq_teacher.code,
         "sdq_parent": sdq_parent.code,
         "round": measurement_round.code,
@@ -686,6 +690,8 @@ PAGE_ROWS = [
     ("get", "/care/parent/sdq/{sdq_parent}/", None),
     ("get", "/health/school/?school={school}", None),
     ("post", "/health/reference/?school={school}", {"reference": "who"}),
+    ("post", "/health/references/recompute/", {"school": "{school}"}),
+    ("get", "/health/references/recompute/{recompute_job}/", None),
     ("get", "/health/rounds/{round}/", None),
     ("post", "/health/rounds/{round}/", {"name": "แก้", "start_date": "01/06/2569"}),
     ("get", "/health/rounds/{round}/import/", None),
@@ -803,6 +809,8 @@ INSIDER = {
     **{url: "principal" for _m, url, _d in PAGE_ROWS if url.startswith("/care/")},
     "/care/parent/students/{student}/sdq/": "parent",
     "/care/parent/sdq/{sdq_parent}/": "parent",
+    # A recompute of the stored nutrition status is the system admin's.
+    "/health/references/recompute/{recompute_job}/": "admin",
 }
 # A photo row without a stored file (its own tests upload one).
 NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/", "/care/photos/{photo}/"}
