@@ -280,6 +280,7 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"visited_on": "2026-11-20", "met_whom": "mother", "housing": "own", "family": "together"},
     ),
     "GET /api/v1/home-visits/{code}/": ("object", "/api/v1/home-visits/{home_visit}/", None),
+    "POST /api/v1/home-visits/{code}/photos/": ("object", "/api/v1/home-visits/{home_visit}/photos/", "photo"),
     "GET /api/v1/students/{code}/poverty-screenings/{year}/": (
         "object",
         "/api/v1/students/{student}/poverty-screenings/2569/",
@@ -468,6 +469,14 @@ def send(client: Client, method: str, url: str, body, values: dict):
     if body == "upload":
         upload = SimpleUploadedFile("dmc_good.xlsx", (samples.HERE / "dmc_good.xlsx").read_bytes())
         return client.post(path, data={"file": upload, "school": str(values["school"])})
+    if body == "photo":
+        import io
+
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 80, 40)).save(buffer, "PNG")
+        return client.post(path, data={"photo": SimpleUploadedFile("visit.png", buffer.getvalue())})
     payload = _fill(body, values)
     if method == "get":
         return client.get(path)

@@ -9,6 +9,7 @@ import json
 import logging
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -152,6 +153,71 @@ def test_a_photo_over_10_mb_or_not_an_image_is_refused_and_nothing_is_saved(worl
         visit(world, photos=[SimpleUploadedFile("note.jpg", b"not an image")])
     assert "ไม่ใช่รูปภาพ" in str(error.value)
     assert not HomeVisit.objects.exists() and not HomeVisitPhoto.objects.exists()
+
+
+def api_photo(record) -> str:
+    return f"/api/v1/home-visits/{record.code}/photos/"
+
+
+def test_the_homeroom_teacher_adds_a_photo_through_the_api_resized_and_without_exif(world):
+    record = visit(world)
+    client = client_for(world.user("teacher_a"))
+    response = client.post(api_photo(record), {"photo": jpeg()})
+    assert response.status_code == 201, response.content
+    photo = record.photos.get()
+    body = response.json()
+    assert body == {
+        "code": str(photo.code), "visit": str(record.code), "url": f"/care/photos/{photo.code}/",
+        "width": 1600, "height": 1067, "size": photo.size,
+    }  # fmt: skip
+    with photo.file.open("rb") as handle:
+        image = Image.open(io.BytesIO(handle.read()))
+    assert image.size == (1600, 1067)
+    assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert 0x010F not in image.getexif()
+    assert photo.uploaded_by == world.user("teacher_a")
+    # The visit's answer lists it, and the photo is served through the checked view.
+    detail = client.get(f"/api/v1/home-visits/{record.code}/").json()
+    assert detail["photos"] == [f"/care/photos/{photo.code}/"]
+    assert client.get(body["url"]).status_code == 200
+
+
+def test_a_school_that_keeps_photo_locations_keeps_the_gps_through_the_api_too(world):
+    world.school_a.policy = {"home_visit_photo_gps": True}
+    world.school_a.save()
+    record = visit(world)
+    response = client_for(world.user("principal")).post(api_photo(record), {"photo": jpeg()})
+    assert response.status_code == 201
+    with record.photos.get().file.open("rb") as handle:
+        exif = Image.open(io.BytesIO(handle.read())).getexif()
+    assert exif.get_ifd(ExifTags.IFD.GPSInfo)[2] == GPS[2]
+    assert 0x010F not in exif
+
+
+def test_a_bad_photo_through_the_api_is_refused_in_thai_and_nothing_is_stored(world, settings):
+    record = visit(world)
+    client = client_for(world.user("teacher_a"))
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (10 * 1024 * 1024 + 1))
+    refusals = {
+        "big": client.post(api_photo(record), {"photo": big}),
+        "text": client.post(api_photo(record), {"photo": SimpleUploadedFile("note.jpg", b"not an image")}),
+        "missing": client.post(api_photo(record), {}),
+        "json": client.post(api_photo(record), {"photo": "x"}, content_type="application/json"),
+    }
+    assert {k: r.status_code for k, r in refusals.items()} == {"big": 400, "text": 400, "missing": 400, "json": 415}
+    assert "ไม่เกิน 10 MB" in refusals["big"].content.decode()
+    assert "ไม่ใช่รูปภาพ" in refusals["text"].content.decode()
+    assert "กรุณาแนบรูปถ่าย" in refusals["missing"].content.decode()
+    assert not HomeVisitPhoto.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_a_visit_takes_at_most_ten_photos_through_the_api(world):
+    record = visit(world, photos=[jpeg(size=(40, 30), gps=False) for _ in range(services.MAX_PHOTOS_PER_VISIT)])
+    response = client_for(world.user("teacher_a")).post(api_photo(record), {"photo": jpeg(size=(40, 30))})
+    assert response.status_code == 400
+    assert "ไม่เกิน 10 รูป" in response.content.decode()
+    assert record.photos.count() == services.MAX_PHOTOS_PER_VISIT
 
 
 # --- Poverty screening --------------------------------------------------------------------------
@@ -307,6 +373,9 @@ def test_outsiders_cannot_write_care_records_through_the_pages_or_the_api(world,
     put = json.dumps({"members": POOR_MEMBERS, "household": {}})
     url = f"/api/v1/students/{s}/poverty-screenings/2569/"
     assert client.put(url, put, content_type="application/json").status_code == 404
+    photos = HomeVisitPhoto.objects.count()
+    assert client.post(f"/api/v1/home-visits/{records['visit'].code}/photos/", {"photo": jpeg()}).status_code == 404
+    assert HomeVisitPhoto.objects.count() == photos
     assert (HomeVisit.objects.count(), SdqAssessment.objects.count()) == before
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -132,6 +133,59 @@ class HomeVisitDetailApi(APIView):
         visit = get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
         _log(request, [visit.student], Kind.HOME_VISIT, [visit.code])
         return Response(HomeVisitOutputSerializer(visit).data)
+
+
+class HomeVisitPhotoListApi(APIView):
+    """Add a photo to a home visit, as the visit's page does (services.care.home_visit_photo_add:
+    resized to at most 1,600 px, JPEG, at most 10 MB uploaded and 10 photos a visit, EXIF removed
+    and the GPS tags kept only where the school keeps them). Whoever may see the visit may add
+    one; everyone else gets 404."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        photo = serializers.FileField(
+            help_text=f"รูป JPG PNG หรือ WEBP ไม่เกิน {services.MAX_PHOTO_BYTES // (1024 * 1024)} MB",
+            error_messages={
+                "required": "กรุณาแนบรูปถ่าย (photo)",
+                "invalid": "รูปถ่าย (photo) ต้องส่งเป็นไฟล์แบบ multipart/form-data",
+                "empty": "ไฟล์รูปถ่าย (photo) ว่างเปล่า",
+                "no_name": "ไฟล์รูปถ่าย (photo) ไม่มีชื่อไฟล์",
+            },
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.UUIDField()
+        visit = serializers.UUIDField(source="visit.code")
+        url = serializers.SerializerMethodField()
+        width = serializers.IntegerField()
+        height = serializers.IntegerField()
+        size = serializers.IntegerField(help_text="ขนาดไฟล์ที่เก็บ (ไบต์)")
+
+        def get_url(self, photo) -> str:
+            return f"/care/photos/{photo.code}/"
+
+    @extend_schema(
+        operation_id="home_visit_photo_create",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer},
+        summary="เพิ่มรูปถ่ายการเยี่ยมบ้าน (ปรับขนาด ลบข้อมูล EXIF)",
+    )
+    def post(self, request, code):
+        visit = get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            photo = services.home_visit_photo_add(
+                visit=visit, upload=serializer.validated_data["photo"], by=request.user
+            )
+        except ValidationError as error:
+            # The page's form names the field "photos"; this API's field is "photo".
+            errors = error.message_dict
+            raise ValidationError(
+                {"photo" if key == "photos" else key: value for key, value in errors.items()}
+            ) from None
+        return Response(self.OutputSerializer(photo).data, status=201)
 
 
 class PovertyScreeningOutputSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("care/parent/sdq/<uuid:code>/", views.parent_sdq_done, name="parent_sdq_done"),
     path("api/v1/students/<uuid:code>/home-visits/", apis.HomeVisitListApi.as_view(), name="api-visits"),
     path("api/v1/home-visits/<uuid:code>/", apis.HomeVisitDetailApi.as_view(), name="api-visit"),
+    path("api/v1/home-visits/<uuid:code>/photos/", apis.HomeVisitPhotoListApi.as_view(), name="api-visit-photos"),
     path(
         "api/v1/students/<uuid:code>/poverty-screenings/<int:year>/",
         apis.PovertyScreeningDetailApi.as_view(),
