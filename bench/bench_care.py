@@ -232,6 +232,9 @@ def _ensure_measurements(target: int) -> int:
     for row in enrolled:
         by_year.setdefault((row[0], row[1]), []).append(row)
     serial = MeasurementRound.objects.filter(name__startswith=BENCH_ROUND).count()
+    # The derived text columns start blank (NOT NULL): the first recompute fills them.
+    texts = [n for n in nutrition_recompute.DERIVED if n not in ("age_months", "bmi") and not n.endswith("_z")]
+    blank = [""] * len(texts)
     now = timezone.now()
     with transaction.atomic(), bulk.without_history("students.Measurement"):
         while have < target:
@@ -250,12 +253,15 @@ def _ensure_measurements(target: int) -> int:
                         years = max((on - birth).days / 365, 3)
                         height = max(80.0, min(190.0, rng.gauss(95 + years * 5.2, 7)))
                         weight = max(10.0, rng.gauss(15 + years**1.55, 5))
-                        yield (school, round_.pk, student, classroom, on, round(weight, 1), round(height, 1), 1, now)
+                        yield (
+                            school, round_.pk, student, classroom, on, round(weight, 1), round(height, 1), 1, now,
+                            *blank, [],
+                        )  # fmt: skip
 
                 have += bulk.copy_rows(
                     Measurement._meta.db_table,
                     ("school_id", "round_id", "student_id", "classroom_id", "measured_on", "weight_kg", "height_cm",
-                     "version", "updated_at"),
+                     "version", "updated_at", *texts, "confirmed_questions"),
                     generated(),
                 )  # fmt: skip
     return have

@@ -104,6 +104,14 @@ def test_a_home_visit_is_recorded_in_the_students_school_year_by_the_visitor(wor
     assert record.events.count() == 1  # history trigger
 
 
+def test_the_visit_form_follows_the_headings_of_the_obec_home_visit_record(world):
+    page = client_for(world.user("teacher_a")).get(f"/care/students/{world.student_a.code}/home-visits/new/")
+    text = page.content.decode()
+    headings = ["ความสัมพันธ์ในครอบครัว", "สถานะของครัวเรือนและที่อยู่อาศัย", "พฤติกรรมและความเสี่ยง"]
+    positions = [text.index(f"<h2>{h}</h2>") for h in headings]
+    assert positions == sorted(positions)
+
+
 def test_a_home_visit_in_the_future_or_with_an_unknown_risk_is_refused_in_thai(world):
     with pytest.raises(ValidationError) as error:
         visit(world, visited_on=date(2026, 12, 3))
@@ -290,6 +298,33 @@ def test_an_sdq_form_is_scored_and_stored_with_its_bands(world):
     assert assessment.total_difficulties == 30 and assessment.prosocial == 10
     assert assessment.status == "problem"
     assert assessment.bands["total"] == "problem" and assessment.bands["prosocial"] == "normal"
+
+
+def test_a_school_scores_sdq_with_its_own_bands_and_earlier_forms_keep_theirs(world):
+    # Total 16 on the teacher form: เสี่ยง by the defaults (15–16), ปกติ by a school's older table.
+    values = [0] * 25
+    for item in (7, 11, 14, 21, 25):  # the reversed items answered จริง score 0
+        values[item - 1] = 2
+    for item in (3, 8, 13, 16, 24, 5, 12, 18):  # emotional 10 + conduct 6
+        values[item - 1] = 2
+    teacher = world.user("teacher_a")
+    before = services.sdq_assessment_create(student=world.student_a, informant="teacher", answers=values, by=teacher)
+    assert (before.total_difficulties, before.bands["total"]) == (16, "risk")
+    older = {"teacher": {"total": {"normal": [0, 16], "risk": [17, 18], "problem": [19, 40]}}}
+    services.sdq_cutoffs_update(school=world.school_a, data=older, by=world.user("principal"))
+    world.student_a.school.refresh_from_db()
+    after = services.sdq_assessment_create(student=world.student_a, informant="teacher", answers=values, by=teacher)
+    assert after.bands["total"] == "normal"
+    before.refresh_from_db()
+    assert before.bands["total"] == "risk"
+    with pytest.raises(ValidationError) as error:
+        services.sdq_cutoffs_update(
+            school=world.school_a, data={"teacher": {"total": {"normal": [0, 10], "problem": [12, 40]}}}, by=teacher
+        )
+    assert "ช่วงคะแนนต้องต่อกัน" in str(error.value)
+    services.sdq_cutoffs_update(school=world.school_a, data=None, by=world.user("principal"))
+    world.school_a.refresh_from_db()
+    assert "sdq_cutoffs" not in world.school_a.policy
 
 
 def test_a_parent_form_is_refused_for_a_grade_that_uses_only_the_teacher_form(world):
