@@ -169,3 +169,19 @@ def test_the_admin_starts_a_recompute_from_the_references_page_and_a_real_worker
     page = admin.get("/health/references/").content.decode()
     assert "คำนวณเสร็จแล้ว" in page
     assert "3 / 3" in admin.get(f"/health/references/recompute/{job.code}/").content.decode()
+
+
+def test_the_references_page_takes_the_same_queries_for_one_recompute_or_many(world):
+    client = client_for(world.user("admin"))
+    NutritionRecomputeJob.objects.create(school=world.school_a, status="done", created_by=world.user("admin"))
+    client.get("/health/references/")
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/health/references/").status_code == 200
+        return len(context.captured_queries)
+
+    few = page_queries()
+    NutritionRecomputeJob.objects.create(school=None, status="done", created_by=world.user("admin"))
+    NutritionRecomputeJob.objects.create(school=world.school_c, status="failed", message="x")
+    assert page_queries() == few
