@@ -26,6 +26,7 @@ from schools.access.organisation import (
     readable_school_ids,
     scope_for,
 )
+from schools.models import School
 
 from .models import (
     Classroom,
@@ -395,3 +396,13 @@ def nutrition_recompute_jobs_visible_to(user) -> QuerySet[NutritionRecomputeJob]
 
 def access_nutrition_recompute_job(user, code) -> NutritionRecomputeJob:
     return get_visible_or_404(nutrition_recompute_jobs_visible_to(user), code=code)
+
+
+def access_sdq_cutoffs_school(user, code, *, write: bool = False) -> School:
+    """A school whose SDQ bands the user reads (its principal, counsellors, a system admin) or
+    changes (its principal, a system admin); 404 for everyone else."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return get_visible_or_404(School.objects.all(), code=code)
+    ids = scope.school_ids_with(Role.PRINCIPAL) if write else care_school_ids(user)
+    return get_visible_or_404(School.objects.filter(pk__in=ids), code=code)

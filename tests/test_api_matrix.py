@@ -281,6 +281,8 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
     ),
     "GET /api/v1/home-visits/{code}/": ("object", "/api/v1/home-visits/{home_visit}/", None),
     "POST /api/v1/home-visits/{code}/photos/": ("object", "/api/v1/home-visits/{home_visit}/photos/", "photo"),
+    "GET /api/v1/schools/{code}/sdq-cutoffs/": ("object", "/api/v1/schools/{school}/sdq-cutoffs/", None),
+    "PUT /api/v1/schools/{code}/sdq-cutoffs/": ("object", "/api/v1/schools/{school}/sdq-cutoffs/", {"cutoffs": None}),
     "GET /api/v1/students/{code}/poverty-screenings/{year}/": (
         "object",
         "/api/v1/students/{student}/poverty-screenings/2569/",
@@ -560,6 +562,7 @@ READS = sorted(op for op, (kind, _url, _body) in OPERATIONS.items() if op.starts
 # principal of school A reads them.
 API_INSIDER = {op: "principal" for op in OPERATIONS if "/home-visits/" in op or "poverty" in op or "sdq" in op}
 API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
+API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
 
 
 @pytest.mark.parametrize("operation", READS)

@@ -327,6 +327,36 @@ def test_a_school_scores_sdq_with_its_own_bands_and_earlier_forms_keep_theirs(wo
     assert "sdq_cutoffs" not in world.school_a.policy
 
 
+def test_the_principal_reads_and_changes_the_schools_sdq_bands_through_the_api(world, counsellor):
+    url = f"/api/v1/schools/{world.school_a.code}/sdq-cutoffs/"
+    principal = client_for(world.user("principal"))
+    body = principal.get(url).json()
+    assert body["custom"] is False
+    assert body["cutoffs"]["teacher"]["total"] == {"normal": [0, 14], "risk": [15, 16], "problem": [17, 40]}
+    assert body["cutoffs"]["parent"]["total"]["problem"] == [19, 40]
+    assert body["cutoffs"]["student"]["prosocial"] == {"normal": [4, 10], "risk": None, "problem": [0, 3]}
+    change = {"cutoffs": {"teacher": {"total": {"normal": [0, 16], "risk": [17, 18], "problem": [19, 40]}}}}
+    response = principal.put(url, json.dumps(change), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["custom"] is True
+    assert response.json()["cutoffs"]["teacher"]["total"]["problem"] == [19, 40]
+    bad = {"cutoffs": {"teacher": {"total": {"normal": [0, 10], "problem": [12, 40]}}}}
+    response = principal.put(url, json.dumps(bad), content_type="application/json")
+    assert response.status_code == 400
+    assert "ฉบับครู" in response.content.decode() and "ช่วงคะแนนต้องต่อกัน" in response.content.decode()
+    # The counsellor reads them; only the principal (or a system admin) changes them.
+    assert client_for(counsellor).get(url).status_code == 200
+    assert client_for(counsellor).put(url, json.dumps(change), content_type="application/json").status_code == 404
+    for persona in ("teacher_a", "registrar", "teacher_c", "officer_1", "parent"):
+        client = client_for(world.user(persona))
+        assert client.get(url).status_code == 404, persona
+        assert client.put(url, json.dumps(change), content_type="application/json").status_code == 404, persona
+    response = principal.put(url, json.dumps({"cutoffs": None}), content_type="application/json")
+    assert response.json()["custom"] is False
+    world.school_a.refresh_from_db()
+    assert "sdq_cutoffs" not in world.school_a.policy
+
+
 def test_a_parent_form_is_refused_for_a_grade_that_uses_only_the_teacher_form(world):
     p1 = f.ClassroomFactory(school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("P1"))
     child = f.StudentFactory(school=world.school_a)

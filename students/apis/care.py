@@ -17,8 +17,14 @@ from qinfo.api import Pagination, bounded_decimal, bounded_integer
 from schools.access.organisation import schools_visible_to
 from schools.models import AcademicYear
 
-from .. import poverty
-from ..access import access_care_student, care_record_filter, care_school_ids, may_read_care_log
+from .. import poverty, sdq
+from ..access import (
+    access_care_student,
+    access_sdq_cutoffs_school,
+    care_record_filter,
+    care_school_ids,
+    may_read_care_log,
+)
 from ..models import HomeVisit, SdqAssessment, SensitiveRead
 from ..selectors import care as selectors
 from ..services import care as services
@@ -342,6 +348,48 @@ class SdqAssessmentListApi(APIView):
         serializer.is_valid(raise_exception=True)
         assessment = services.sdq_assessment_create(student=student, by=request.user, **serializer.validated_data)
         return Response(SdqOutputSerializer(assessment).data, status=201)
+
+
+class SdqCutoffsApi(APIView):
+    """The SDQ bands a school scores with (per informant and scale), and the principal's change
+    of them. A form keeps the bands it was scored with."""
+
+    class OutputSerializer(serializers.Serializer):
+        school = serializers.UUIDField(source="school.code")
+        custom = serializers.BooleanField(help_text="โรงเรียนกำหนดเกณฑ์เอง (ไม่ใช่ค่าเริ่มต้น)")
+        cutoffs = serializers.DictField(
+            child=serializers.DictField(child=serializers.DictField()),
+            help_text="ผู้ประเมิน (teacher/parent/student) → ด้าน → {normal, risk, problem}: [ต่ำสุด, สูงสุด]",
+        )
+
+    class InputSerializer(serializers.Serializer):
+        cutoffs = serializers.JSONField(
+            allow_null=True,
+            help_text='เฉพาะส่วนที่ต้องการเปลี่ยน เช่น {"teacher": {"total": {"normal": [0, 15], '
+            '"risk": [16, 17], "problem": [18, 40]}}} หรือ null เพื่อกลับไปใช้ค่าเริ่มต้น',
+        )
+
+    def _answer(self, school):
+        custom = services.SDQ_POLICY_KEY in (school.policy or {})
+        data = sdq.cutoffs_data(services.sdq_cutoffs(school))
+        return Response(self.OutputSerializer({"school": school, "custom": custom, "cutoffs": data}).data)
+
+    @extend_schema(operation_id="sdq_cutoffs_read", responses=OutputSerializer, summary="เกณฑ์การแปลผล SDQ ของโรงเรียน")
+    def get(self, request, code):
+        return self._answer(access_sdq_cutoffs_school(request.user, code))
+
+    @extend_schema(
+        operation_id="sdq_cutoffs_update",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="แก้ไขเกณฑ์การแปลผล SDQ ของโรงเรียน (ผู้อำนวยการ)",
+    )
+    def put(self, request, code):
+        school = access_sdq_cutoffs_school(request.user, code, write=True)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        school = services.sdq_cutoffs_update(school=school, data=serializer.validated_data["cutoffs"], by=request.user)
+        return self._answer(school)
 
 
 class SensitiveReadListApi(APIView):
