@@ -26,8 +26,17 @@ from schools.access.organisation import (
     readable_school_ids,
     scope_for,
 )
+from schools.models import School
 
-from .models import Classroom, Enrolment, Guardian, MeasurementRound, Student, TransferRequest
+from .models import (
+    Classroom,
+    Enrolment,
+    Guardian,
+    MeasurementRound,
+    NutritionRecomputeJob,
+    Student,
+    TransferRequest,
+)
 
 TeacherLink = Callable[[object], QuerySet]
 _teacher_links: list[TeacherLink] = []
@@ -376,3 +385,24 @@ def access_student_health(user, code) -> tuple[Student, str]:
     student = get_visible_or_404(queryset, code=code)
     sees_all = schools is None or student.school_id in schools or student.pk in homeroom_student_ids(user)
     return student, FULL if sees_all else STATUS_ONLY
+
+
+def nutrition_recompute_jobs_visible_to(user) -> QuerySet[NutritionRecomputeJob]:
+    """Recomputes of the stored nutrition status are the system admin's (they cross schools)."""
+    if not getattr(user, "is_superuser", False):
+        return NutritionRecomputeJob.objects.none()
+    return NutritionRecomputeJob.objects.select_related("school", "created_by")
+
+
+def access_nutrition_recompute_job(user, code) -> NutritionRecomputeJob:
+    return get_visible_or_404(nutrition_recompute_jobs_visible_to(user), code=code)
+
+
+def access_sdq_cutoffs_school(user, code, *, write: bool = False) -> School:
+    """A school whose SDQ bands the user reads (its principal, counsellors, a system admin) or
+    changes (its principal, a system admin); 404 for everyone else."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return get_visible_or_404(School.objects.all(), code=code)
+    ids = scope.school_ids_with(Role.PRINCIPAL) if write else care_school_ids(user)
+    return get_visible_or_404(School.objects.filter(pk__in=ids), code=code)

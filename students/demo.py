@@ -492,17 +492,20 @@ def _demo_sdq_answers(rng: random.Random, worry: float) -> list[int]:
 
 def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[int, int, int]:
     """Home visits for most children of a few classrooms per school, screenings for some of them
-    (some eligible) and the teacher's SDQ form (some เสี่ยง / มีปัญหา), scored by the pure modules
-    and written in bulk, so the demo stays fast."""
+    (some eligible) and SDQ forms (some เสี่ยง / มีปัญหา): the teacher's for every child, and from
+    ป.4 up the child's own form (recorded by the teacher) for most and the parent's where a parent
+    has an account (filled by that parent), each informant answering a little differently. Scored
+    by the pure modules and written in bulk, so the demo stays fast."""
     from . import poverty, sdq
-    from .models import HomeVisit, PovertyScreening, SdqAssessment
-    from .services.care import poverty_rules, rules_data
+    from .models import Guardian, HomeVisit, PovertyScreening, SdqAssessment
+    from .services.care import poverty_rules, rules_data, sdq_cutoffs
 
     today = timezone.localdate()
     visits, screenings, forms = [], [], []
     for result in results:
         school = result.plan.school
         rules = poverty_rules(school)
+        cutoffs = sdq_cutoffs(school)
         classrooms = list(
             Classroom.objects.filter(
                 school=school, academic_year__start_date__lte=today, academic_year__end_date__gte=today
@@ -518,6 +521,12 @@ def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[in
             year = classroom.academic_year
             span = max((min(today, year.end_date) - year.start_date).days, 1)
             teacher_form = sdq.can_assess(classroom.grade_level.code, sdq.Informant.TEACHER)
+            self_form = sdq.can_assess(classroom.grade_level.code, sdq.Informant.STUDENT)
+            parents = dict(
+                Guardian.objects.filter(student__enrolments__classroom=classroom, user__isnull=False)
+                .order_by("student_id", "pk")
+                .values_list("student_id", "user_id")
+            )
             for enrolment in classroom.enrolments.filter(student__status=Student.Status.STUDYING):
                 common = {"school_id": school.pk, "student_id": enrolment.student_id, "academic_year_id": year.pk}
                 poor = rng.random() < 0.3
@@ -575,14 +584,21 @@ def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[in
                             screened_by=teacher,
                         )
                     )
-                if teacher_form:
-                    worry = rng.choice([0.05, 0.1, 0.1, 0.15, 0.2, 0.5, 0.8])
-                    answers = _demo_sdq_answers(rng, worry)
-                    scored = sdq.score(answers, sdq.Informant.TEACHER)
+                worry = rng.choice([0.05, 0.1, 0.1, 0.15, 0.2, 0.5, 0.8])
+                informants = [sdq.Informant.TEACHER] if teacher_form else []
+                if self_form and rng.random() < 0.8:
+                    informants.append(sdq.Informant.STUDENT)
+                if self_form and enrolment.student_id in parents:
+                    informants.append(sdq.Informant.PARENT)
+                for informant in informants:
+                    # Informants disagree a little about the same child.
+                    answers = _demo_sdq_answers(rng, max(0.0, min(1.0, worry + rng.uniform(-0.1, 0.1))))
+                    scored = sdq.score(answers, informant, cutoffs=cutoffs)
+                    by_parent = informant is sdq.Informant.PARENT
                     forms.append(
                         SdqAssessment(
                             **common,
-                            informant="teacher",
+                            informant=informant.value,
                             answers=answers,
                             scores={str(k): v for k, v in scored.scores.items()},
                             bands={str(k): str(v) for k, v in scored.bands.items()},
@@ -590,7 +606,7 @@ def seed_care(rng: random.Random, results: list[DemoSchoolStudents]) -> tuple[in
                             prosocial=scored.prosocial,
                             status=str(scored.status),
                             filled_on=today - timedelta(days=rng.randint(1, 60)),
-                            filled_by=teacher,
+                            filled_by_id=parents[enrolment.student_id] if by_parent else teacher.pk,
                         )
                     )
     HomeVisit.objects.bulk_create(visits, batch_size=2000)
@@ -655,7 +671,13 @@ def seed_measurements(rng: random.Random, schools) -> int:
             .exclude(student__birth_date__isnull=True)
         )
         rows: list[Measurement] = []
+        previous: dict[int, Decimal] = {}
         odd_done = False
+        homeroom = dict(
+            Classroom.homeroom_teachers.through.objects.filter(classroom__school=school, classroom__academic_year=year)
+            .order_by("classroom_id", "user_id")
+            .values_list("classroom_id", "user_id")
+        )
         for enrolment in enrolments:
             student = enrolment.student
             shift = (rng.gauss(0, 1), rng.gauss(0.1, 1.1))
@@ -670,7 +692,13 @@ def seed_measurements(rng: random.Random, schools) -> int:
                 typed_height = Decimal(str(height))
                 if index == 1 and not odd_done:
                     typed_height, odd_done = (Decimal(str(height)) / 100).quantize(Decimal("0.1")), True
-                assessment = nutrition.assess(student.sex, student.birth_date, round_.start_date, weight, typed_height)
+                # As a teacher's save asks: a height below last round's is questioned too.
+                assessment = nutrition.assess(
+                    student.sex, student.birth_date, round_.start_date, weight, typed_height,
+                    previous_height_cm=previous.get(student.pk) if index == 1 else None,
+                )  # fmt: skip
+                if index == 0:
+                    previous[student.pk] = typed_height
                 confirmed = [q.code for q in assessment.questions]
                 row = Measurement(
                     school=school,
@@ -681,6 +709,7 @@ def seed_measurements(rng: random.Random, schools) -> int:
                     weight_kg=Decimal(str(weight)),
                     height_cm=typed_height,
                     confirmed_questions=confirmed,
+                    updated_by_id=homeroom.get(enrolment.classroom_id),
                     version=1,
                 )
                 _apply(row, assessment)

@@ -950,3 +950,55 @@ class Measurement(models.Model):
     @property
     def headline_label(self) -> str:
         return self.wfh_label or self.bfa_label
+
+
+class NutritionRecomputeJob(LeasedJob):
+    """A system admin's recompute of the stored nutrition status of every measurement of one
+    school (or of the whole install, no school) with the references in force now, e.g. after
+    loading a new version of a reference (a leased job: see qinfo.jobs). `last_pk` is how far
+    the chunks went, so a job resumed after its worker died goes on from there."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "รอคำนวณ"
+        RUNNING = "running", "กำลังคำนวณ"
+        DONE = "done", "คำนวณเสร็จแล้ว"
+        FAILED = "failed", "คำนวณไม่สำเร็จ"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(
+        School, verbose_name="โรงเรียน", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField("สถานะ", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("จำนวนที่ต้องคำนวณ", default=0)
+    processed = models.PositiveIntegerField("คำนวณแล้ว", default=0)
+    changed = models.PositiveIntegerField("ผลเปลี่ยน", default=0)
+    last_pk = models.BigIntegerField(default=0)
+    message = models.CharField("ข้อความ", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้สั่ง", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("สั่งเมื่อ", auto_now_add=True)
+    finished_at = models.DateTimeField("เสร็จเมื่อ", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "งานคำนวณภาวะโภชนาการใหม่"
+        verbose_name_plural = "งานคำนวณภาวะโภชนาการใหม่"
+        constraints = [
+            # One waiting or running recompute per scope (the install's counts as one scope).
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=Q(status__in=["queued", "running"]),
+                nulls_distinct=False,
+                name="nutrition_recompute_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.processed}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.processed * 100 // self.total)

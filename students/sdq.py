@@ -126,9 +126,12 @@ def band_label(scale: Scale, band: Band) -> str:
 # --- Item texts -------------------------------------------------------------------------------
 #
 # The wording below is the Thai DMH wording as commonly reprinted by schools; it was written from
-# those reprints, not copied from the DMH's own PDF, and MUST be checked against the current DMH
-# form before it is printed for parents or students. Teacher and parent share one (third-person)
-# form; the student form is first person.
+# those reprints, not copied from the DMH's own PDF. Checked in December 2026 against a school's
+# reprint of the self-report form and its scoring sheet ("การแปลผล SDQ … สำหรับนักเรียนประเมิน
+# ตนเอง"): items 2–9, 12, 13, 16, 18, 22 and 24 agree; item 1 was corrected to the reprint's
+# "ฉันพยายามจะทำตัวดีกับคนอื่น ฉันใส่ใจในความรู้สึกของคนอื่น". The teacher/parent wording could not
+# be checked against a DMH copy; check it before printing. Teacher and parent share one
+# (third-person) form; the student form is first person.
 
 _ADULT_ITEMS = (
     "ห่วงใยความรู้สึกคนอื่น",
@@ -159,7 +162,7 @@ _ADULT_ITEMS = (
 )
 
 _SELF_ITEMS = (
-    "ฉันพยายามทำตัวดีกับคนอื่น ฉันใส่ใจความรู้สึกของคนอื่น",
+    "ฉันพยายามจะทำตัวดีกับคนอื่น ฉันใส่ใจในความรู้สึกของคนอื่น",
     "ฉันอยู่ไม่นิ่ง ฉันนั่งนาน ๆ ไม่ได้",
     "ฉันปวดศีรษะ ปวดท้อง หรือไม่สบายบ่อย ๆ",
     "ฉันเต็มใจแบ่งปันสิ่งของให้คนอื่น (ของกิน เกม ปากกา เป็นต้น)",
@@ -305,21 +308,28 @@ class InformantCutoffs:
         return getattr(self, scale.value)
 
 
-# Defaults — TO BE CHECKED against the DMH/OBEC manual in use (DOMAIN.md marks SDQ cut-offs [U]).
-# Source: the interpretation table of the OBEC/DMH student-care manual as reproduced by Thai school
-# systems (two independent implementations agree on every value, one citing the OBEC manual
-# "การบริหารจัดการระบบการดูแลช่วยเหลือนักเรียน", pp. 139–141; a reprinted student form agrees on
-# the emotional scale). Teacher and parent share one table. Printings differ between editions
-# (some give teacher total 0–16 / 17–18 / 19–40), which is why the cut-offs are data: a school
-# replaces a table with `dataclasses.replace`, and `InformantCutoffs` checks the new ranges.
-ADULT_CUTOFFS = InformantCutoffs(
-    emotional=_bands((0, 3), (4, 4), (5, 10)),
-    conduct=_bands((0, 3), (4, 4), (5, 10)),
-    hyperactivity=_bands((0, 5), (6, 6), (7, 10)),
-    peer=_bands((0, 5), (6, 6), (7, 10)),
-    prosocial=_bands((4, 10), None, (0, 3)),
-    total=_bands((0, 15), (16, 17), (18, 40)),
-)
+# Defaults, checked in December 2026 against what could be found of the DMH's own figures:
+# - The total difficulties "มีปัญหา" band per informant is the DMH normative study of the Thai
+#   SDQ (Woerner, Nuanmanee, Becker, Wongpiromsarn, Mongkol: "Normative data and psychometric
+#   properties of the Thai version of the SDQ", Journal of Mental Health of Thailand 19(1),
+#   2011, 42–57; 9,491 children in 13 provinces): 19–40 for the parent form, 17–40 for the
+#   teacher form, 19–40 for the self-report. Earlier defaults here gave teacher and parent one
+#   table (18–40), which flagged too many parents' forms and too few teachers'; they are now two.
+#   The เสี่ยง band is the two scores below มีปัญหา, as in every printed Thai table seen.
+# - The subscale bands are those of the OBEC/DMH student-care manual as reprinted by schools
+#   ("การบริหารจัดการระบบการดูแลช่วยเหลือนักเรียน", pp. 139–141); a reprinted self-report
+#   interpretation sheet agrees on the self-report emotional scale (ปกติ 0–5, เสี่ยง 6, มีปัญหา 7–10).
+# Printings differ between editions, which is why the cut-offs are data: a school keeps its own
+# table in School.policy["sdq_cutoffs"] (`cutoffs_from_data`), and `InformantCutoffs` checks it.
+_ADULT_SUBSCALES = {
+    "emotional": _bands((0, 3), (4, 4), (5, 10)),
+    "conduct": _bands((0, 3), (4, 4), (5, 10)),
+    "hyperactivity": _bands((0, 5), (6, 6), (7, 10)),
+    "peer": _bands((0, 5), (6, 6), (7, 10)),
+    "prosocial": _bands((4, 10), None, (0, 3)),
+}
+TEACHER_CUTOFFS = InformantCutoffs(**_ADULT_SUBSCALES, total=_bands((0, 14), (15, 16), (17, 40)))
+PARENT_CUTOFFS = InformantCutoffs(**_ADULT_SUBSCALES, total=_bands((0, 16), (17, 18), (19, 40)))
 SELF_REPORT_CUTOFFS = InformantCutoffs(
     emotional=_bands((0, 5), (6, 6), (7, 10)),
     conduct=_bands((0, 4), (5, 5), (6, 10)),
@@ -334,8 +344,8 @@ SELF_REPORT_CUTOFFS = InformantCutoffs(
 class SdqCutoffs:
     """Bands per informant and scale: the defaults above, or a school's own table."""
 
-    teacher: InformantCutoffs = ADULT_CUTOFFS
-    parent: InformantCutoffs = ADULT_CUTOFFS
+    teacher: InformantCutoffs = TEACHER_CUTOFFS
+    parent: InformantCutoffs = PARENT_CUTOFFS
     student: InformantCutoffs = SELF_REPORT_CUTOFFS
 
     def for_informant(self, informant: Informant | str) -> InformantCutoffs:
@@ -346,6 +356,73 @@ class SdqCutoffs:
 
 
 DEFAULT_CUTOFFS = SdqCutoffs()
+
+
+def _range_of(value, where: str) -> ScoreRange | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        raise ValueError(f"{where}: ช่วงคะแนนต้องเป็นตัวเลขจำนวนเต็มสองค่า เช่น [0, 15]")
+    try:
+        return ScoreRange(*value)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def cutoffs_from_data(data: Mapping | None, base: SdqCutoffs = DEFAULT_CUTOFFS) -> SdqCutoffs:
+    """A school's own bands, as stored in School.policy["sdq_cutoffs"]: informant -> scale ->
+    {"normal": [low, high], "risk": [low, high] or null, "problem": [low, high]}; what is not
+    given keeps `base`'s. Raises ValueError with a Thai sentence naming the informant and scale."""
+    if not data:
+        return base
+    if not isinstance(data, Mapping):
+        raise ValueError("เกณฑ์การแปลผล SDQ ต้องจัดตามผู้ประเมิน (teacher, parent, student)")
+    tables = {}
+    for key, scales in data.items():
+        who = _informant(key)
+        if not isinstance(scales, Mapping):
+            raise ValueError(f"ฉบับ{who.label}: เกณฑ์ต้องจัดตามด้าน")
+        table = base.for_informant(who)
+        changes = {}
+        for scale_key, bands in scales.items():
+            try:
+                scale = Scale(scale_key)
+            except ValueError:
+                raise ValueError(f"ฉบับ{who.label}: ไม่รู้จักด้าน “{scale_key}”") from None
+            where = f"ฉบับ{who.label} {scale.label}"
+            if not isinstance(bands, Mapping) or not {"normal", "problem"} <= set(bands):
+                raise ValueError(f"{where}: ต้องระบุช่วงคะแนน normal และ problem (risk ไม่บังคับ)")
+            changes[scale.value] = Bands(
+                _range_of(bands["normal"], where), _range_of(bands.get("risk"), where),
+                _range_of(bands["problem"], where),
+            )  # fmt: skip
+        try:
+            tables[who.value] = InformantCutoffs(**{**{s.value: table.for_scale(s) for s in Scale}, **changes})
+        except ValueError as error:
+            raise ValueError(f"ฉบับ{who.label}: {error}") from None
+    return SdqCutoffs(**{**{i.value: base.for_informant(i) for i in Informant}, **tables})
+
+
+def cutoffs_data(cutoffs: SdqCutoffs) -> dict:
+    """The inverse of `cutoffs_from_data`: every informant's table as plain data."""
+
+    def span(value: ScoreRange | None):
+        return None if value is None else [value.low, value.high]
+
+    return {
+        informant.value: {
+            scale.value: {
+                "normal": span(bands.normal), "risk": span(bands.risk), "problem": span(bands.problem),
+            }
+            for scale in Scale
+            for bands in (cutoffs.for_informant(informant).for_scale(scale),)
+        }
+        for informant in Informant
+    }  # fmt: skip
 
 
 # --- Scoring ----------------------------------------------------------------------------------
@@ -474,9 +551,12 @@ __all__ = [
     "DIFFICULTY_SUBSCALES",
     "ITEM_COUNT",
     "ITEM_TEXTS",
+    "PARENT_CUTOFFS",
     "REVERSED_ITEMS",
+    "SELF_REPORT_CUTOFFS",
     "SUBSCALES",
     "SUBSCALE_ITEMS",
+    "TEACHER_CUTOFFS",
     "Band",
     "Bands",
     "Informant",
@@ -488,6 +568,8 @@ __all__ = [
     "SdqResult",
     "band_label",
     "can_assess",
+    "cutoffs_data",
+    "cutoffs_from_data",
     "informants_for_grade",
     "item_score",
     "item_subscale",

@@ -294,6 +294,9 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"visited_on": "2026-11-20", "met_whom": "mother", "housing": "own", "family": "together"},
     ),
     "GET /api/v1/home-visits/{code}/": ("object", "/api/v1/home-visits/{home_visit}/", None),
+    "POST /api/v1/home-visits/{code}/photos/": ("object", "/api/v1/home-visits/{home_visit}/photos/", "photo"),
+    "GET /api/v1/schools/{code}/sdq-cutoffs/": ("object", "/api/v1/schools/{school}/sdq-cutoffs/", None),
+    "PUT /api/v1/schools/{code}/sdq-cutoffs/": ("object", "/api/v1/schools/{school}/sdq-cutoffs/", {"cutoffs": None}),
     "GET /api/v1/students/{code}/poverty-screenings/{year}/": (
         "object",
         "/api/v1/students/{student}/poverty-screenings/2569/",
@@ -428,10 +431,14 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
         start_date=world.class_a.academic_year.start_date,
         by=world.user("registrar"),
     )
+    from students.models import NutritionRecomputeJob
+
+    recompute_job = NutritionRecomputeJob.objects.create(school=world.school_a, status="done", created_by=None)
     return {
         "intervention": intervention.code,
         "home_visit": home_visit.code,
         "photo": photo.code,
+        "recompute_job": recompute_job.code,
         "sdq": sdq_teacher.code,
         "sdq_parent": sdq_parent.code,
         "round": measurement_round.code,
@@ -487,6 +494,14 @@ def send(client: Client, method: str, url: str, body, values: dict):
     if body == "upload":
         upload = SimpleUploadedFile("dmc_good.xlsx", (samples.HERE / "dmc_good.xlsx").read_bytes())
         return client.post(path, data={"file": upload, "school": str(values["school"])})
+    if body == "photo":
+        import io
+
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 80, 40)).save(buffer, "PNG")
+        return client.post(path, data={"photo": SimpleUploadedFile("visit.png", buffer.getvalue())})
     payload = _fill(body, values)
     if method == "get":
         return client.get(path)
@@ -572,6 +587,7 @@ API_INSIDER = {op: "principal" for op in OPERATIONS if "/home-visits/" in op or 
 API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
 # Interventions are care records too, and the follow-up list is the principal's.
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
+API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -711,6 +727,8 @@ PAGE_ROWS = [
     ("get", "/care/parent/sdq/{sdq_parent}/", None),
     ("get", "/health/school/?school={school}", None),
     ("post", "/health/reference/?school={school}", {"reference": "who"}),
+    ("post", "/health/references/recompute/", {"school": "{school}"}),
+    ("get", "/health/references/recompute/{recompute_job}/", None),
     ("get", "/health/rounds/{round}/", None),
     ("post", "/health/rounds/{round}/", {"name": "แก้", "start_date": "01/06/2569"}),
     ("get", "/health/rounds/{round}/import/", None),
@@ -833,6 +851,8 @@ INSIDER = {
     "/care/parent/students/{student}/sdq/": "parent",
     "/care/parent/sdq/{sdq_parent}/": "parent",
     "/risk/follow-up/?school={school}": "principal",
+    # A recompute of the stored nutrition status is the system admin's.
+    "/health/references/recompute/{recompute_job}/": "admin",
 }
 # A photo row without a stored file (its own tests upload one).
 NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/", "/care/photos/{photo}/"}

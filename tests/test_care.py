@@ -9,6 +9,7 @@ import json
 import logging
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -103,6 +104,14 @@ def test_a_home_visit_is_recorded_in_the_students_school_year_by_the_visitor(wor
     assert record.events.count() == 1  # history trigger
 
 
+def test_the_visit_form_follows_the_headings_of_the_obec_home_visit_record(world):
+    page = client_for(world.user("teacher_a")).get(f"/care/students/{world.student_a.code}/home-visits/new/")
+    text = page.content.decode()
+    headings = ["ความสัมพันธ์ในครอบครัว", "สถานะของครัวเรือนและที่อยู่อาศัย", "พฤติกรรมและความเสี่ยง"]
+    positions = [text.index(f"<h2>{h}</h2>") for h in headings]
+    assert positions == sorted(positions)
+
+
 def test_a_home_visit_in_the_future_or_with_an_unknown_risk_is_refused_in_thai(world):
     with pytest.raises(ValidationError) as error:
         visit(world, visited_on=date(2026, 12, 3))
@@ -152,6 +161,71 @@ def test_a_photo_over_10_mb_or_not_an_image_is_refused_and_nothing_is_saved(worl
         visit(world, photos=[SimpleUploadedFile("note.jpg", b"not an image")])
     assert "ไม่ใช่รูปภาพ" in str(error.value)
     assert not HomeVisit.objects.exists() and not HomeVisitPhoto.objects.exists()
+
+
+def api_photo(record) -> str:
+    return f"/api/v1/home-visits/{record.code}/photos/"
+
+
+def test_the_homeroom_teacher_adds_a_photo_through_the_api_resized_and_without_exif(world):
+    record = visit(world)
+    client = client_for(world.user("teacher_a"))
+    response = client.post(api_photo(record), {"photo": jpeg()})
+    assert response.status_code == 201, response.content
+    photo = record.photos.get()
+    body = response.json()
+    assert body == {
+        "code": str(photo.code), "visit": str(record.code), "url": f"/care/photos/{photo.code}/",
+        "width": 1600, "height": 1067, "size": photo.size,
+    }  # fmt: skip
+    with photo.file.open("rb") as handle:
+        image = Image.open(io.BytesIO(handle.read()))
+    assert image.size == (1600, 1067)
+    assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert 0x010F not in image.getexif()
+    assert photo.uploaded_by == world.user("teacher_a")
+    # The visit's answer lists it, and the photo is served through the checked view.
+    detail = client.get(f"/api/v1/home-visits/{record.code}/").json()
+    assert detail["photos"] == [f"/care/photos/{photo.code}/"]
+    assert client.get(body["url"]).status_code == 200
+
+
+def test_a_school_that_keeps_photo_locations_keeps_the_gps_through_the_api_too(world):
+    world.school_a.policy = {"home_visit_photo_gps": True}
+    world.school_a.save()
+    record = visit(world)
+    response = client_for(world.user("principal")).post(api_photo(record), {"photo": jpeg()})
+    assert response.status_code == 201
+    with record.photos.get().file.open("rb") as handle:
+        exif = Image.open(io.BytesIO(handle.read())).getexif()
+    assert exif.get_ifd(ExifTags.IFD.GPSInfo)[2] == GPS[2]
+    assert 0x010F not in exif
+
+
+def test_a_bad_photo_through_the_api_is_refused_in_thai_and_nothing_is_stored(world, settings):
+    record = visit(world)
+    client = client_for(world.user("teacher_a"))
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (10 * 1024 * 1024 + 1))
+    refusals = {
+        "big": client.post(api_photo(record), {"photo": big}),
+        "text": client.post(api_photo(record), {"photo": SimpleUploadedFile("note.jpg", b"not an image")}),
+        "missing": client.post(api_photo(record), {}),
+        "json": client.post(api_photo(record), {"photo": "x"}, content_type="application/json"),
+    }
+    assert {k: r.status_code for k, r in refusals.items()} == {"big": 400, "text": 400, "missing": 400, "json": 415}
+    assert "ไม่เกิน 10 MB" in refusals["big"].content.decode()
+    assert "ไม่ใช่รูปภาพ" in refusals["text"].content.decode()
+    assert "กรุณาแนบรูปถ่าย" in refusals["missing"].content.decode()
+    assert not HomeVisitPhoto.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_a_visit_takes_at_most_ten_photos_through_the_api(world):
+    record = visit(world, photos=[jpeg(size=(40, 30), gps=False) for _ in range(services.MAX_PHOTOS_PER_VISIT)])
+    response = client_for(world.user("teacher_a")).post(api_photo(record), {"photo": jpeg(size=(40, 30))})
+    assert response.status_code == 400
+    assert "ไม่เกิน 10 รูป" in response.content.decode()
+    assert record.photos.count() == services.MAX_PHOTOS_PER_VISIT
 
 
 # --- Poverty screening --------------------------------------------------------------------------
@@ -224,6 +298,63 @@ def test_an_sdq_form_is_scored_and_stored_with_its_bands(world):
     assert assessment.total_difficulties == 30 and assessment.prosocial == 10
     assert assessment.status == "problem"
     assert assessment.bands["total"] == "problem" and assessment.bands["prosocial"] == "normal"
+
+
+def test_a_school_scores_sdq_with_its_own_bands_and_earlier_forms_keep_theirs(world):
+    # Total 16 on the teacher form: เสี่ยง by the defaults (15–16), ปกติ by a school's older table.
+    values = [0] * 25
+    for item in (7, 11, 14, 21, 25):  # the reversed items answered จริง score 0
+        values[item - 1] = 2
+    for item in (3, 8, 13, 16, 24, 5, 12, 18):  # emotional 10 + conduct 6
+        values[item - 1] = 2
+    teacher = world.user("teacher_a")
+    before = services.sdq_assessment_create(student=world.student_a, informant="teacher", answers=values, by=teacher)
+    assert (before.total_difficulties, before.bands["total"]) == (16, "risk")
+    older = {"teacher": {"total": {"normal": [0, 16], "risk": [17, 18], "problem": [19, 40]}}}
+    services.sdq_cutoffs_update(school=world.school_a, data=older, by=world.user("principal"))
+    world.student_a.school.refresh_from_db()
+    after = services.sdq_assessment_create(student=world.student_a, informant="teacher", answers=values, by=teacher)
+    assert after.bands["total"] == "normal"
+    before.refresh_from_db()
+    assert before.bands["total"] == "risk"
+    with pytest.raises(ValidationError) as error:
+        services.sdq_cutoffs_update(
+            school=world.school_a, data={"teacher": {"total": {"normal": [0, 10], "problem": [12, 40]}}}, by=teacher
+        )
+    assert "ช่วงคะแนนต้องต่อกัน" in str(error.value)
+    services.sdq_cutoffs_update(school=world.school_a, data=None, by=world.user("principal"))
+    world.school_a.refresh_from_db()
+    assert "sdq_cutoffs" not in world.school_a.policy
+
+
+def test_the_principal_reads_and_changes_the_schools_sdq_bands_through_the_api(world, counsellor):
+    url = f"/api/v1/schools/{world.school_a.code}/sdq-cutoffs/"
+    principal = client_for(world.user("principal"))
+    body = principal.get(url).json()
+    assert body["custom"] is False
+    assert body["cutoffs"]["teacher"]["total"] == {"normal": [0, 14], "risk": [15, 16], "problem": [17, 40]}
+    assert body["cutoffs"]["parent"]["total"]["problem"] == [19, 40]
+    assert body["cutoffs"]["student"]["prosocial"] == {"normal": [4, 10], "risk": None, "problem": [0, 3]}
+    change = {"cutoffs": {"teacher": {"total": {"normal": [0, 16], "risk": [17, 18], "problem": [19, 40]}}}}
+    response = principal.put(url, json.dumps(change), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["custom"] is True
+    assert response.json()["cutoffs"]["teacher"]["total"]["problem"] == [19, 40]
+    bad = {"cutoffs": {"teacher": {"total": {"normal": [0, 10], "problem": [12, 40]}}}}
+    response = principal.put(url, json.dumps(bad), content_type="application/json")
+    assert response.status_code == 400
+    assert "ฉบับครู" in response.content.decode() and "ช่วงคะแนนต้องต่อกัน" in response.content.decode()
+    # The counsellor reads them; only the principal (or a system admin) changes them.
+    assert client_for(counsellor).get(url).status_code == 200
+    assert client_for(counsellor).put(url, json.dumps(change), content_type="application/json").status_code == 404
+    for persona in ("teacher_a", "registrar", "teacher_c", "officer_1", "parent"):
+        client = client_for(world.user(persona))
+        assert client.get(url).status_code == 404, persona
+        assert client.put(url, json.dumps(change), content_type="application/json").status_code == 404, persona
+    response = principal.put(url, json.dumps({"cutoffs": None}), content_type="application/json")
+    assert response.json()["custom"] is False
+    world.school_a.refresh_from_db()
+    assert "sdq_cutoffs" not in world.school_a.policy
 
 
 def test_a_parent_form_is_refused_for_a_grade_that_uses_only_the_teacher_form(world):
@@ -307,6 +438,9 @@ def test_outsiders_cannot_write_care_records_through_the_pages_or_the_api(world,
     put = json.dumps({"members": POOR_MEMBERS, "household": {}})
     url = f"/api/v1/students/{s}/poverty-screenings/2569/"
     assert client.put(url, put, content_type="application/json").status_code == 404
+    photos = HomeVisitPhoto.objects.count()
+    assert client.post(f"/api/v1/home-visits/{records['visit'].code}/photos/", {"photo": jpeg()}).status_code == 404
+    assert HomeVisitPhoto.objects.count() == photos
     assert (HomeVisit.objects.count(), SdqAssessment.objects.count()) == before
 
 

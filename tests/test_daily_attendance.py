@@ -188,21 +188,25 @@ def test_chronic_absence_starts_at_ten_per_cent_of_the_days_recorded(world):
     assert rates.is_chronic(next(s for s in rates.students if s.student.pk == world.student_a2.pk)) is False
 
 
-def test_a_run_of_absences_up_to_the_latest_day_is_listed_from_the_schools_setting(world):
+def test_a_run_of_absences_up_to_the_latest_day_is_listed_from_the_schools_rule(
+    world, django_capture_on_commit_callbacks
+):
+    from earlywarning.services.rules import risk_rule_update
+
     days = school_days_before(world, 6)
     _take(world, days, absent=set(days[-3:]))
     rates = services.classroom_rates(world.class_a)
     assert [(s.student.pk, s.streak) for s in rates.streaks] == [(world.student_a.pk, 3)]
-    world.school_a.policy = {"attendance_streak_days": 4}
-    world.school_a.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        risk_rule_update(school=world.school_a, key="absence_streak", threshold="4", by=world.user("registrar"))
     world.class_a.refresh_from_db()
     assert services.classroom_rates(world.class_a).streaks == []
     # Coming back ends the run.
+    with django_capture_on_commit_callbacks(execute=False):
+        risk_rule_update(school=world.school_a, key="absence_streak", threshold="3", by=world.user("registrar"))
     services.daily_mark(
         classroom=world.class_a, student=world.student_a, day=days[-1], status=Status.LATE, by=world.user("teacher_a")
     )
-    world.school_a.policy = {}
-    world.school_a.save()
     world.class_a.refresh_from_db()
     assert services.classroom_rates(world.class_a).streaks == []
 

@@ -412,6 +412,64 @@ def test_a_registrar_raises_a_threshold_for_their_school_only_and_it_is_versione
     assert not RiskStatus.objects.filter(student=world.student_a).exists()
 
 
+def _homeroom_lists(world) -> tuple[list[int], list[int]]:
+    world.class_a.refresh_from_db()
+    rates = attendance_services.classroom_rates(world.class_a)
+    return [r.student.pk for r in rates.chronic], [r.student.pk for r in rates.streaks]
+
+
+def _flag_reasons(world) -> list[str]:
+    services.recompute_all()
+    flag = RiskStatus.objects.filter(student=world.student_a, dimension="attendance").first()
+    return [] if flag is None else [r["text"] for r in flag.reasons]
+
+
+def test_the_schools_effective_rule_moves_the_homeroom_lists_and_the_risk_flag_together(
+    world, django_capture_on_commit_callbacks
+):
+    days = days_up_to_today(world, 10)
+    absent(world, world.student_a, days[:-2], Status.PRESENT)
+    absent(world, world.student_a, days[-2:])  # 2 of 10 days (20 %), the last two in a row
+    absent(world, world.student_a2, days, Status.PRESENT)
+    registrar = world.user("registrar")
+    # The install's defaults: chronic at 10 %, a run listed from 3 days.
+    assert _homeroom_lists(world) == ([world.student_a.pk], [])
+    assert _flag_reasons(world) == ["ขาดเรียน 2 จาก 10 วัน (20%)"]
+    # The area's row replaces the default: 25 % takes the child off the list and the flag.
+    default = RiskRule.objects.get(school__isnull=True, area__isnull=True, key="chronic_absence")
+    RiskRule.objects.create(
+        area_id=world.school_a.area_id, key=default.key, indicator=default.indicator, comparison=default.comparison,
+        threshold=D("25"), severity=default.severity, dimension=default.dimension, template=default.template,
+    )  # fmt: skip
+    assert _homeroom_lists(world) == ([], [])
+    assert _flag_reasons(world) == []
+    # The school's own rows replace the area's: 20 % and a run of 2 days put the child on both
+    # lists and raise both reasons.
+    with django_capture_on_commit_callbacks(execute=False):
+        rule_services.risk_rule_update(school=world.school_a, key="chronic_absence", threshold="20", by=registrar)
+        rule_services.risk_rule_update(school=world.school_a, key="absence_streak", threshold="2", by=registrar)
+    assert _homeroom_lists(world) == ([world.student_a.pk], [world.student_a.pk])
+    assert sorted(_flag_reasons(world)) == ["ขาดเรียน 2 จาก 10 วัน (20%)", "ขาดเรียนติดต่อกัน 2 วัน"]
+    world.class_a.refresh_from_db()
+    rates = attendance_services.classroom_rates(world.class_a)
+    assert (rates.chronic_percent, rates.streak_days) == (D("20"), 2)
+    # Disabling a rule stops its flag; the homeroom teacher's list keeps the threshold.
+    with django_capture_on_commit_callbacks(execute=False):
+        rule_services.risk_rule_update(school=world.school_a, key="absence_streak", enabled=False, by=registrar)
+    assert _homeroom_lists(world) == ([world.student_a.pk], [world.student_a.pk])
+    assert _flag_reasons(world) == ["ขาดเรียน 2 จาก 10 วัน (20%)"]
+
+
+def test_without_a_registered_source_the_lists_use_the_install_defaults(world, monkeypatch):
+    monkeypatch.setattr(attendance_services, "_threshold_source", None)
+    assert attendance_services.absence_thresholds(world.school_a) == attendance_services.DEFAULT_THRESHOLDS
+    defaults = {r.key: r.threshold for r in RiskRule.objects.filter(school__isnull=True, area__isnull=True)}
+    assert (defaults["chronic_absence"], defaults["absence_streak"]) == (
+        attendance_services.DEFAULT_THRESHOLDS.chronic_percent,
+        attendance_services.DEFAULT_THRESHOLDS.streak_days,
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [

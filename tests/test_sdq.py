@@ -17,14 +17,17 @@ N, R, P = Band.NORMAL, Band.RISK, Band.PROBLEM
 
 # The expected bands, written out again (not read from the module) so a slip in the module's
 # table fails here: scale -> (ปกติ, เสี่ยง or None, มีปัญหา), each an inclusive (low, high).
-ADULT = {
+# Total difficulties per informant: the DMH normative study (Woerner et al. 2011) puts มีปัญหา
+# at 17–40 for the teacher form and 19–40 for the parent form and the self-report.
+TEACHER = {
     Scale.EMOTIONAL: ((0, 3), (4, 4), (5, 10)),
     Scale.CONDUCT: ((0, 3), (4, 4), (5, 10)),
     Scale.HYPERACTIVITY: ((0, 5), (6, 6), (7, 10)),
     Scale.PEER: ((0, 5), (6, 6), (7, 10)),
     Scale.PROSOCIAL: ((4, 10), None, (0, 3)),
-    Scale.TOTAL: ((0, 15), (16, 17), (18, 40)),
+    Scale.TOTAL: ((0, 14), (15, 16), (17, 40)),
 }
+PARENT = {**TEACHER, Scale.TOTAL: ((0, 16), (17, 18), (19, 40))}
 SELF = {
     Scale.EMOTIONAL: ((0, 5), (6, 6), (7, 10)),
     Scale.CONDUCT: ((0, 4), (5, 5), (6, 10)),
@@ -33,7 +36,7 @@ SELF = {
     Scale.PROSOCIAL: ((4, 10), None, (0, 3)),
     Scale.TOTAL: ((0, 16), (17, 18), (19, 40)),
 }
-EXPECTED = {Informant.TEACHER: ADULT, Informant.PARENT: ADULT, Informant.STUDENT: SELF}
+EXPECTED = {Informant.TEACHER: TEACHER, Informant.PARENT: PARENT, Informant.STUDENT: SELF}
 
 
 def expected_band(informant: Informant, scale: Scale, value: int) -> Band:
@@ -187,8 +190,8 @@ def test_a_scored_form_is_banded_on_both_sides_of_every_edge(informant, scale, v
 @pytest.mark.parametrize(
     ("informant", "normal", "risk", "problem"),
     [
-        (Informant.TEACHER, 15, (16, 17), 18),
-        (Informant.PARENT, 15, (16, 17), 18),
+        (Informant.TEACHER, 14, (15, 16), 17),
+        (Informant.PARENT, 16, (17, 18), 19),
         (Informant.STUDENT, 16, (17, 18), 19),
     ],
 )
@@ -228,11 +231,11 @@ def test_the_prosocial_bands_read_as_strength_or_no_strength():
     ("total", "prosocial", "status"),
     [
         (0, 10, N),
-        (15, 4, N),
-        (16, 4, R),  # total เสี่ยง
-        (18, 10, P),  # total มีปัญหา
+        (14, 4, N),
+        (15, 4, R),  # total เสี่ยง (teacher form)
+        (17, 10, P),  # total มีปัญหา (teacher form)
         (0, 3, P),  # no strengths
-        (16, 3, P),
+        (15, 3, P),
     ],
 )
 def test_the_status_is_the_worse_of_total_difficulties_and_prosocial(total, prosocial, status):
@@ -406,18 +409,19 @@ def test_an_unknown_grade_is_refused_in_thai(grade):
 def test_a_school_can_replace_a_table_and_the_result_follows_it():
     # e.g. a school that keeps an older printing's teacher total, 0–16 / 17–18 / 19–40
     older = dataclasses.replace(
-        sdq.ADULT_CUTOFFS, total=sdq.Bands(sdq.ScoreRange(0, 16), sdq.ScoreRange(17, 18), sdq.ScoreRange(19, 40))
+        sdq.TEACHER_CUTOFFS, total=sdq.Bands(sdq.ScoreRange(0, 16), sdq.ScoreRange(17, 18), sdq.ScoreRange(19, 40))
     )
     cutoffs = dataclasses.replace(sdq.DEFAULT_CUTOFFS, teacher=older)
     answers = answers_for_total(18)
     assert sdq.score(answers, Informant.TEACHER).bands[Scale.TOTAL] is P
     assert sdq.score(answers, Informant.TEACHER, cutoffs=cutoffs).bands[Scale.TOTAL] is R
-    assert sdq.score(answers, Informant.PARENT, cutoffs=cutoffs).bands[Scale.TOTAL] is P
+    # The parent form keeps its own table.
+    assert sdq.score(answers, Informant.PARENT, cutoffs=cutoffs).bands == sdq.score(answers, Informant.PARENT).bands
 
 
 def test_a_prosocial_risk_band_may_be_added():
     prosocial = sdq.Bands(sdq.ScoreRange(5, 10), sdq.ScoreRange(4, 4), sdq.ScoreRange(0, 3))
-    table = dataclasses.replace(sdq.ADULT_CUTOFFS, prosocial=prosocial)
+    table = dataclasses.replace(sdq.TEACHER_CUTOFFS, prosocial=prosocial)
     assert [table.prosocial.band_of(v) for v in (3, 4, 5)] == [P, R, N]
 
 
@@ -437,7 +441,7 @@ def test_a_table_that_does_not_tile_the_scale_is_refused(scale, bands):
     normal, risk, problem = bands
     replacement = sdq.Bands(sdq.ScoreRange(*normal), sdq.ScoreRange(*risk) if risk else None, sdq.ScoreRange(*problem))
     with pytest.raises(ValueError, match="ช่วงคะแนนต้องต่อกันตั้งแต่ 0"):
-        dataclasses.replace(sdq.ADULT_CUTOFFS, **{scale: replacement})
+        dataclasses.replace(sdq.TEACHER_CUTOFFS, **{scale: replacement})
 
 
 @pytest.mark.parametrize(("low", "high"), [(3, 2), (-1, 4)])
@@ -509,3 +513,32 @@ def test_a_prorated_subscale_stays_within_0_to_10_and_near_the_answered_mean(ans
         assert 0 <= result.scores[scale] <= 10
         assert abs(result.scores[scale] - sum(answered) * 5 / len(answered)) <= 0.5
         assert (scale in result.prorated) == (len(answered) < 5)
+
+
+# --- A school's own bands as data ---------------------------------------------------------------
+
+
+def test_a_schools_table_as_data_replaces_only_what_it_names():
+    cutoffs = sdq.cutoffs_from_data({"teacher": {"total": {"normal": [0, 15], "risk": [16, 17], "problem": [18, 40]}}})
+    assert cutoffs.band(Informant.TEACHER, Scale.TOTAL, 17) is R
+    assert cutoffs.band(Informant.TEACHER, Scale.TOTAL, 18) is P
+    # Everything else keeps the defaults.
+    assert cutoffs.parent == sdq.PARENT_CUTOFFS and cutoffs.student == sdq.SELF_REPORT_CUTOFFS
+    assert cutoffs.teacher.emotional == sdq.TEACHER_CUTOFFS.emotional
+    assert sdq.cutoffs_from_data(sdq.cutoffs_data(cutoffs)) == cutoffs
+    assert sdq.cutoffs_from_data(None) is sdq.DEFAULT_CUTOFFS
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"teacher": {"total": {"normal": [0, 15], "problem": [17, 40]}}}, "ฉบับครู: คะแนนรวมด้านปัญหา: ช่วงคะแนนต้องต่อกัน"),
+        ({"parent": {"total": {"normal": [0, "x"], "problem": [17, 40]}}}, "ฉบับผู้ปกครอง คะแนนรวมด้านปัญหา"),
+        ({"student": {"mood": {"normal": [0, 5], "problem": [6, 10]}}}, "ไม่รู้จักด้าน “mood”"),
+        ({"principal": {}}, "ไม่รู้จักผู้ประเมิน"),
+        ({"teacher": {"total": {"normal": [0, 15]}}}, "ต้องระบุช่วงคะแนน normal และ problem"),
+    ],
+)
+def test_a_bad_table_as_data_is_refused_in_thai_naming_the_informant_and_scale(data, message):
+    with pytest.raises(ValueError, match=message):
+        sdq.cutoffs_from_data(data)

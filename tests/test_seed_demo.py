@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import F
 
 from conftest import SUITE_CLOCK
 from schools.models import CalendarEvent, EducationArea, School, StaffMembership, User
@@ -179,6 +180,15 @@ def test_a_few_classrooms_get_home_visits_screenings_and_sdq_forms_with_some_at_
     assert PovertyScreening.objects.filter(eligible=False).exists()
     statuses = set(SdqAssessment.objects.values_list("status", flat=True))
     assert "normal" in statuses and statuses & {"risk", "problem"}
+    # Every informant's form: the child's own from ป.4 up, the parent's filled by that parent.
+    assert set(SdqAssessment.objects.values_list("informant", flat=True)) == {"teacher", "student", "parent"}
+    for form in SdqAssessment.objects.filter(informant="parent"):
+        assert Guardian.objects.filter(student_id=form.student_id, user_id=form.filled_by_id).exists()
+    assert not SdqAssessment.objects.filter(
+        informant__in=["student", "parent"],
+        student__enrolments__academic_year=F("academic_year"),
+        student__enrolments__grade_level__code__in=["P1", "P2", "P3"],
+    ).exists()
 
 
 def test_two_weighing_rounds_with_children_changing_status_and_one_odd_height_confirmed(seeded):
@@ -189,6 +199,12 @@ def test_two_weighing_rounds_with_children_changing_status_and_one_odd_height_co
     assert (
         Measurement.objects.filter(confirmed_questions__contains=["height_in_metres"]).count() == School.objects.count()
     )
+    # Confirmed by the classroom's homeroom teacher.
+    for odd in Measurement.objects.filter(confirmed_questions__contains=["height_in_metres"]):
+        assert odd.updated_by is not None
+        assert odd.classroom.homeroom_teachers.filter(pk=odd.updated_by_id).exists()
+        # A height already questioned as metres is not asked about again as a drop (as on a save).
+        assert odd.confirmed_questions == ["height_in_metres"]
     assert not Measurement.objects.filter(reference="").exclude(height_cm__lt=10).exists()
     for second in MeasurementRound.objects.filter(name="ภาคเรียนที่ 2"):
         changed = sum(n for _before, _after, n in school_nutrition(second).changes)

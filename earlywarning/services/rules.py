@@ -13,9 +13,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from qinfo.audit import audited
 from schools.models import School
+from students.services.attendance import DEFAULT_THRESHOLDS, AbsenceThresholds
 
 from ..models import Level, RiskRule
 from ..rules import DIMENSIONS as DIMENSION_ORDER
@@ -38,6 +40,31 @@ def rules_in_force(school: School) -> list[RiskRule]:
         chosen[rule.key] = rule
     order = list(DIMENSION_ORDER)
     return sorted(chosen.values(), key=lambda r: (order.index(r.dimension), not r.enabled, r.key))
+
+
+# The rules whose thresholds also decide the homeroom teacher's attendance lists.
+CHRONIC_ABSENCE = "chronic_absence"
+ABSENCE_STREAK = "absence_streak"
+
+
+def absence_thresholds(school: School) -> AbsenceThresholds:
+    """The thresholds of the school's effective `chronic_absence` and `absence_streak` rules
+    (school row > area row > default; enabled or not), registered with students so that the
+    attendance lists and the risk flags use one figure. One query."""
+    rows = RiskRule.objects.filter(key__in=(CHRONIC_ABSENCE, ABSENCE_STREAK)).filter(
+        Q(school__isnull=True, area__isnull=True)
+        | Q(school_id=school.pk)
+        | (Q(area_id=school.area_id, school__isnull=True) if school.area_id else Q(pk__in=[]))
+    )
+    chosen: dict[str, tuple[int, Decimal]] = {}
+    for key, school_id, area_id, threshold in rows.values_list("key", "school_id", "area_id", "threshold"):
+        rank = 2 if school_id else 1 if area_id else 0
+        if key not in chosen or rank > chosen[key][0]:
+            chosen[key] = (rank, threshold)
+    return AbsenceThresholds(
+        chronic_percent=chosen[CHRONIC_ABSENCE][1] if CHRONIC_ABSENCE in chosen else DEFAULT_THRESHOLDS.chronic_percent,
+        streak_days=chosen[ABSENCE_STREAK][1] if ABSENCE_STREAK in chosen else DEFAULT_THRESHOLDS.streak_days,
+    )
 
 
 def _threshold(value) -> Decimal:

@@ -185,8 +185,10 @@ class DailyAttendanceRatesApi(APIView):
         school_days = serializers.IntegerField(help_text="วันเรียนตามปฏิทินถึงวันนี้")
         days_taken = serializers.IntegerField()
         days_not_taken = serializers.ListField(child=serializers.DateField())
-        chronic_percent = serializers.DecimalField(max_digits=4, decimal_places=1)
-        streak_days = serializers.IntegerField()
+        chronic_percent = serializers.DecimalField(
+            max_digits=7, decimal_places=2, help_text="เกณฑ์ขาดเรียนเรื้อรัง (ร้อยละ) จากเกณฑ์ความเสี่ยง chronic_absence"
+        )
+        streak_days = serializers.IntegerField(help_text="จำนวนวันขาดติดต่อกันที่เข้ารายชื่อ จากเกณฑ์ความเสี่ยง absence_streak")
         rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
         students = RateSerializer(many=True)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,8 +17,14 @@ from qinfo.api import Pagination, bounded_decimal, bounded_integer
 from schools.access.organisation import schools_visible_to
 from schools.models import AcademicYear
 
-from .. import poverty
-from ..access import access_care_student, care_record_filter, care_school_ids, may_read_care_log
+from .. import poverty, sdq
+from ..access import (
+    access_care_student,
+    access_sdq_cutoffs_school,
+    care_record_filter,
+    care_school_ids,
+    may_read_care_log,
+)
 from ..models import HomeVisit, SdqAssessment, SensitiveRead
 from ..selectors import care as selectors
 from ..services import care as services
@@ -132,6 +139,59 @@ class HomeVisitDetailApi(APIView):
         visit = get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
         _log(request, [visit.student], Kind.HOME_VISIT, [visit.code])
         return Response(HomeVisitOutputSerializer(visit).data)
+
+
+class HomeVisitPhotoListApi(APIView):
+    """Add a photo to a home visit, as the visit's page does (services.care.home_visit_photo_add:
+    resized to at most 1,600 px, JPEG, at most 10 MB uploaded and 10 photos a visit, EXIF removed
+    and the GPS tags kept only where the school keeps them). Whoever may see the visit may add
+    one; everyone else gets 404."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        photo = serializers.FileField(
+            help_text=f"รูป JPG PNG หรือ WEBP ไม่เกิน {services.MAX_PHOTO_BYTES // (1024 * 1024)} MB",
+            error_messages={
+                "required": "กรุณาแนบรูปถ่าย (photo)",
+                "invalid": "รูปถ่าย (photo) ต้องส่งเป็นไฟล์แบบ multipart/form-data",
+                "empty": "ไฟล์รูปถ่าย (photo) ว่างเปล่า",
+                "no_name": "ไฟล์รูปถ่าย (photo) ไม่มีชื่อไฟล์",
+            },
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.UUIDField()
+        visit = serializers.UUIDField(source="visit.code")
+        url = serializers.SerializerMethodField()
+        width = serializers.IntegerField()
+        height = serializers.IntegerField()
+        size = serializers.IntegerField(help_text="ขนาดไฟล์ที่เก็บ (ไบต์)")
+
+        def get_url(self, photo) -> str:
+            return f"/care/photos/{photo.code}/"
+
+    @extend_schema(
+        operation_id="home_visit_photo_create",
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer},
+        summary="เพิ่มรูปถ่ายการเยี่ยมบ้าน (ปรับขนาด ลบข้อมูล EXIF)",
+    )
+    def post(self, request, code):
+        visit = get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            photo = services.home_visit_photo_add(
+                visit=visit, upload=serializer.validated_data["photo"], by=request.user
+            )
+        except ValidationError as error:
+            # The page's form names the field "photos"; this API's field is "photo".
+            errors = error.message_dict
+            raise ValidationError(
+                {"photo" if key == "photos" else key: value for key, value in errors.items()}
+            ) from None
+        return Response(self.OutputSerializer(photo).data, status=201)
 
 
 class PovertyScreeningOutputSerializer(serializers.Serializer):
@@ -288,6 +348,48 @@ class SdqAssessmentListApi(APIView):
         serializer.is_valid(raise_exception=True)
         assessment = services.sdq_assessment_create(student=student, by=request.user, **serializer.validated_data)
         return Response(SdqOutputSerializer(assessment).data, status=201)
+
+
+class SdqCutoffsApi(APIView):
+    """The SDQ bands a school scores with (per informant and scale), and the principal's change
+    of them. A form keeps the bands it was scored with."""
+
+    class OutputSerializer(serializers.Serializer):
+        school = serializers.UUIDField(source="school.code")
+        custom = serializers.BooleanField(help_text="โรงเรียนกำหนดเกณฑ์เอง (ไม่ใช่ค่าเริ่มต้น)")
+        cutoffs = serializers.DictField(
+            child=serializers.DictField(child=serializers.DictField()),
+            help_text="ผู้ประเมิน (teacher/parent/student) → ด้าน → {normal, risk, problem}: [ต่ำสุด, สูงสุด]",
+        )
+
+    class InputSerializer(serializers.Serializer):
+        cutoffs = serializers.JSONField(
+            allow_null=True,
+            help_text='เฉพาะส่วนที่ต้องการเปลี่ยน เช่น {"teacher": {"total": {"normal": [0, 15], '
+            '"risk": [16, 17], "problem": [18, 40]}}} หรือ null เพื่อกลับไปใช้ค่าเริ่มต้น',
+        )
+
+    def _answer(self, school):
+        custom = services.SDQ_POLICY_KEY in (school.policy or {})
+        data = sdq.cutoffs_data(services.sdq_cutoffs(school))
+        return Response(self.OutputSerializer({"school": school, "custom": custom, "cutoffs": data}).data)
+
+    @extend_schema(operation_id="sdq_cutoffs_read", responses=OutputSerializer, summary="เกณฑ์การแปลผล SDQ ของโรงเรียน")
+    def get(self, request, code):
+        return self._answer(access_sdq_cutoffs_school(request.user, code))
+
+    @extend_schema(
+        operation_id="sdq_cutoffs_update",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="แก้ไขเกณฑ์การแปลผล SDQ ของโรงเรียน (ผู้อำนวยการ)",
+    )
+    def put(self, request, code):
+        school = access_sdq_cutoffs_school(request.user, code, write=True)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        school = services.sdq_cutoffs_update(school=school, data=serializer.validated_data["cutoffs"], by=request.user)
+        return self._answer(school)
 
 
 class SensitiveReadListApi(APIView):

@@ -8,17 +8,21 @@ weekdays in a term, minus holidays and emergency closures, plus make-up days
 (schools.selectors.organisation.school_days). A day in the past is a late edit: it needs a reason,
 and the history triggers keep who changed what, when and why.
 
-A school may set in School.policy: `attendance_streak_days` (N consecutive days missed that put a
-student on the homeroom teacher's list, default 3 [U]) and `chronic_absence_percent` (share of
-school days missed that makes absence chronic, default 10: Balfanz et al. 2007; AIR EWIMS).
+Who is on the homeroom teacher's lists of chronic absence (share of school days missed, default
+10 %: Balfanz et al. 2007; AIR EWIMS) and of runs of absence (N consecutive days, default 3 [U])
+is decided by the same thresholds as the risk flags: the school's effective risk rules
+`chronic_absence` and `absence_streak` (earlywarning registers them through
+`register_absence_thresholds`, since students may not import it). Changing the rule moves the
+list and the flag together; a disabled rule stops the flag only, the list keeps its threshold.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -38,25 +42,38 @@ Status = DailyAttendance.Status
 MISSED = frozenset(DailyAttendance.MISSED)
 STATUS_LABELS = dict(Status.choices)
 EXCEPTIONS = (Status.ABSENT, Status.LEAVE, Status.SICK, Status.LATE)
-DEFAULT_STREAK_DAYS = 3
-DEFAULT_CHRONIC_PERCENT = Decimal("10")
 MAX_NOTE = 200
 
 
-def streak_days(school: School) -> int:
-    try:
-        value = int((school.policy or {}).get("attendance_streak_days", DEFAULT_STREAK_DAYS))
-    except (TypeError, ValueError):
-        value = DEFAULT_STREAK_DAYS
-    return max(value, 2)
+@dataclass(frozen=True)
+class AbsenceThresholds:
+    """The share of school days missed that makes absence chronic (missed × 100 ≥ percent ×
+    recorded, exactly as the risk rule compares) and the run of days missed that is listed."""
+
+    chronic_percent: Decimal
+    streak_days: Decimal
+
+    @property
+    def streak_min(self) -> int:
+        # A run is whole days: "≥ 2.5 days" lists runs of 3; a run is at least one day missed.
+        return max(int(self.streak_days.to_integral_value(rounding=ROUND_CEILING)), 1)
 
 
-def chronic_percent(school: School) -> Decimal:
-    try:
-        value = Decimal(str((school.policy or {}).get("chronic_absence_percent", DEFAULT_CHRONIC_PERCENT)))
-    except (ArithmeticError, ValueError):
-        value = DEFAULT_CHRONIC_PERCENT
-    return value if value.is_finite() and 0 < value < 100 else DEFAULT_CHRONIC_PERCENT
+# The install's defaults, the same figures as earlywarning/defaults.py's rules; used only when no
+# app has registered a source (students alone, without the early warning).
+DEFAULT_THRESHOLDS = AbsenceThresholds(chronic_percent=Decimal("10"), streak_days=Decimal("3"))
+_threshold_source: Callable[[School], AbsenceThresholds] | None = None
+
+
+def register_absence_thresholds(source: Callable[[School], AbsenceThresholds]) -> None:
+    """Let the app that owns the risk rules (earlywarning) decide the lists' thresholds. One
+    source: the last registration wins (a reload registers the same function again)."""
+    global _threshold_source
+    _threshold_source = source
+
+
+def absence_thresholds(school: School) -> AbsenceThresholds:
+    return _threshold_source(school) if _threshold_source is not None else DEFAULT_THRESHOLDS
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -352,8 +369,15 @@ class ClassroomRates:
     school_days: list[date]
     taken_days: set[date]
     students: list[StudentRate]
-    chronic_percent: Decimal
-    streak_days: int
+    thresholds: AbsenceThresholds
+
+    @property
+    def chronic_percent(self) -> Decimal:
+        return self.thresholds.chronic_percent
+
+    @property
+    def streak_days(self) -> int:
+        return self.thresholds.streak_min
 
     @property
     def days_not_taken(self) -> list[date]:
@@ -424,8 +448,7 @@ def classroom_rates(classroom: Classroom, *, today: date | None = None) -> Class
         school_days=days,
         taken_days=taken,
         students=list(rows.values()),
-        chronic_percent=chronic_percent(classroom.school),
-        streak_days=streak_days(classroom.school),
+        thresholds=absence_thresholds(classroom.school),
     )
 
 
@@ -524,7 +547,7 @@ def school_rates(school: School, academic_year, *, today: date | None = None) ->
                     "start": academic_year.start_date,
                     "end": end,
                     "days": days,
-                    "chronic": chronic_percent(school),
+                    "chronic": absence_thresholds(school).chronic_percent,
                 },
             )
             figures = {row[0]: row[1:] for row in cursor.fetchall()}

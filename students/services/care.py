@@ -9,7 +9,10 @@ and why without recomputing. A school may set in School.policy:
   `poverty_min_hardship_items` (default 2): the EEF thresholds, stored with every screening;
 - `home_visit_location` (default true): false stops the map location of a visit being kept;
 - `home_visit_photo_gps` (default false): true keeps the GPS tags of a photo (every other EXIF
-  tag is always removed).
+  tag is always removed);
+- `sdq_cutoffs`: the school's own SDQ bands per informant and scale (students.sdq.cutoffs_from_data;
+  written only through `sdq_cutoffs_update`, which checks them); what it leaves out keeps the
+  defaults of students.sdq. A form keeps the bands it was scored with.
 """
 
 from __future__ import annotations
@@ -458,6 +461,38 @@ def _answers(answers: Sequence) -> list[int | None]:
     return clean
 
 
+SDQ_POLICY_KEY = "sdq_cutoffs"
+
+
+def sdq_cutoffs(school: School) -> sdq.SdqCutoffs:
+    """The bands the school scores SDQ forms with: its own table over the defaults."""
+    try:
+        return sdq.cutoffs_from_data(_policy(school).get(SDQ_POLICY_KEY))
+    except ValueError as error:
+        # Written only through sdq_cutoffs_update, so this is a hand edit gone wrong: say so.
+        raise ValidationError({"answers": f"เกณฑ์การแปลผล SDQ ของโรงเรียนไม่ถูกต้อง ({error}) กรุณาแจ้งผู้ดูแลระบบ"}) from None
+
+
+@transaction.atomic
+def sdq_cutoffs_update(*, school: School, data: dict | None, by) -> School:
+    """Set (or with None/{} clear) the school's own SDQ bands; refused in Thai unless every
+    table tiles its scale. Forms already scored keep their bands."""
+    try:
+        cutoffs = sdq.cutoffs_from_data(data or None)
+    except ValueError as error:
+        raise ValidationError({SDQ_POLICY_KEY: str(error)}) from None
+    school = School.objects.select_for_update().get(pk=school.pk)
+    policy = dict(school.policy or {})
+    if data:
+        policy[SDQ_POLICY_KEY] = sdq.cutoffs_data(cutoffs)
+    else:
+        policy.pop(SDQ_POLICY_KEY, None)
+    school.policy = policy
+    with audited(by=by, reason="แก้ไขเกณฑ์การแปลผล SDQ ของโรงเรียน"):
+        school.save(update_fields=["policy"])
+    return school
+
+
 @transaction.atomic
 def sdq_assessment_create(
     *, student: Student, informant: str, answers: Sequence, by, filled_on: date | None = None
@@ -476,7 +511,7 @@ def sdq_assessment_create(
         )
     clean = _answers(answers)
     try:
-        result = sdq.score(clean, informant)
+        result = sdq.score(clean, informant, cutoffs=sdq_cutoffs(student.school))
     except sdq.SdqInputError as error:
         raise ValidationError({"answers": list(error.errors)}) from None
     filled_on = filled_on or timezone.localdate()

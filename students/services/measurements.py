@@ -3,7 +3,8 @@
 A school opens a round (usually one per semester); a classroom's homeroom teacher, or the
 school's registrar or admin, enters each child's weight and height. The nutrition status is
 computed at once by the pure module students.nutrition and stored per indicator with the
-reference that produced it, so a later change of reference never rewrites the past.
+reference that produced it, so a later change of reference never rewrites the past by itself;
+a system admin may restate it with the references now in force (services.nutrition_recompute).
 
 A figure that looks mistyped or impossible (students.nutrition.plausibility_questions, and a
 height more than 2 cm below the child's previous round) is refused with the Thai question

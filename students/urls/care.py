@@ -24,6 +24,7 @@ urlpatterns = [
     path("care/parent/sdq/<uuid:code>/", views.parent_sdq_done, name="parent_sdq_done"),
     path("api/v1/students/<uuid:code>/home-visits/", apis.HomeVisitListApi.as_view(), name="api-visits"),
     path("api/v1/home-visits/<uuid:code>/", apis.HomeVisitDetailApi.as_view(), name="api-visit"),
+    path("api/v1/home-visits/<uuid:code>/photos/", apis.HomeVisitPhotoListApi.as_view(), name="api-visit-photos"),
     path(
         "api/v1/students/<uuid:code>/poverty-screenings/<int:year>/",
         apis.PovertyScreeningDetailApi.as_view(),
@@ -31,4 +32,5 @@ urlpatterns = [
     ),
     path("api/v1/students/<uuid:code>/sdq-assessments/", apis.SdqAssessmentListApi.as_view(), name="api-sdq"),
     path("api/v1/care/access-log/", apis.SensitiveReadListApi.as_view(), name="api-log"),
+    path("api/v1/schools/<uuid:code>/sdq-cutoffs/", apis.SdqCutoffsApi.as_view(), name="api-sdq-cutoffs"),
 ]

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qinfo.access import get_visible_or_404
-from schools.access.organisation import can_manage_school, school_for_request
+from schools.access.organisation import can_manage_school, school_for_request, schools_visible_to
 from schools.models import School
 from schools.selectors.organisation import current_academic_year
 
@@ -29,11 +29,13 @@ from ..access import (
     FULL,
     access_classroom_measurements,
     access_measurement_round,
+    access_nutrition_recompute_job,
     access_student_health,
     homeroom_classrooms,
     measurement_classrooms_visible_to,
     measurement_classrooms_writable_by,
     measurement_rounds_visible_to,
+    nutrition_recompute_jobs_visible_to,
     nutrition_school_ids,
 )
 from ..exporting import _download, export_allowed, log_export
@@ -41,6 +43,7 @@ from ..exporting import render as render_file
 from ..forms.measurements import MeasurementImportForm, ReferenceForm, RoundForm
 from ..models import MeasurementRound, NutritionReference, SensitiveRead
 from ..services import measurements as services
+from ..services import nutrition_recompute as recompute
 
 pdpa_log = logging.getLogger("qinfo.pdpa")
 
@@ -398,6 +401,37 @@ def references(request):
     return render(
         request,
         "students/nutrition_references.html",
-        {"form": form, "references": NutritionReference.objects.all()},
+        {
+            "form": form,
+            "references": NutritionReference.objects.all(),
+            "schools": schools_visible_to(request.user).order_by("name"),
+            "recompute_jobs": nutrition_recompute_jobs_visible_to(request.user)[:10],
+        },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def recompute_start(request):
+    """A system admin recomputes the stored status of one school's measurements, or of all,
+    with the references in force now (a background job; its progress shows on the page)."""
+    if not request.user.is_superuser or request.method != "POST":
+        raise Http404("ไม่พบหน้านี้")
+    code = request.POST.get("school", "")
+    school = get_visible_or_404(schools_visible_to(request.user), code=code) if code else None
+    try:
+        recompute.nutrition_recompute_request(school=school, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        scope = school.name if school else "ทุกโรงเรียน"
+        messages.success(request, f"เริ่มคำนวณภาวะโภชนาการใหม่ของ{scope}แล้ว ดูความคืบหน้าได้ที่ตารางด้านล่าง")
+    return redirect("health:references")
+
+
+@login_required
+def recompute_progress(request, code):
+    """The job's row, polled by htmx while it runs."""
+    job = access_nutrition_recompute_job(request.user, code)
+    return render(request, "students/nutrition_recompute_row.html", {"job": job})
