@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from schools.models import School
 from students.models import Enrolment
 
-from .access import risk_statuses_visible_to, summary_school_ids
-from .models import Dimension, Level, RiskStatus, RiskStatusChange
+from .access import alerts_visible_to, deliveries_visible_to, risk_statuses_visible_to, summary_school_ids
+from .models import Alert, Delivery, Dimension, Level, RiskStatus, RiskStatusChange
 
 
 def _current_enrolments() -> Prefetch:
@@ -113,3 +113,39 @@ def risk_summary(*, user) -> list[SchoolSummary]:
 
 
 LEVELS = [(Level.PROBLEM, Level.PROBLEM.label), (Level.AT_RISK, Level.AT_RISK.label)]
+
+
+# --- Alerts --------------------------------------------------------------------------------------
+
+
+def alert_list(*, user, unread_only: bool = False) -> QuerySet[Alert]:
+    """The user's alerts, unread first, newest first within each: one query (with the student)."""
+    queryset = alerts_visible_to(user).select_related("student")
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return queryset.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
+
+
+def unread_alert_count(user) -> int:
+    """The top bar's badge: one count on the partial index of unread alerts."""
+    return alerts_visible_to(user).filter(read_at__isnull=True).count()
+
+
+def parent_alerts_by_child(user, *, per_child: int = 5) -> dict[int, list[Alert]]:
+    """The latest parent alerts of each linked child for the parent home: one query."""
+    out: dict[int, list[Alert]] = {}
+    recent = alerts_visible_to(user).filter(audience=Alert.Audience.PARENT).order_by("-created_at", "-id")[:200]
+    for alert in recent:
+        shown = out.setdefault(alert.student_id, [])
+        if len(shown) < per_child:
+            shown.append(alert)
+    return out
+
+
+def delivery_list(*, user, school: School, status: str = "") -> QuerySet[Delivery]:
+    """A school's deliveries not yet sent (failed first, then waiting), with their alerts."""
+    queryset = deliveries_visible_to(user).filter(school=school).exclude(status=Delivery.Status.SENT)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("alert__student", "alert__recipient").order_by("status", "next_attempt_at")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
 
+from earlywarning.selectors import parent_alerts_by_child
 from schools.models import School, StaffMembership
 from schools.selectors.organisation import current_academic_year
 from students.access import homeroom_classrooms
@@ -142,8 +143,10 @@ def parent_children(user) -> list[Student]:
     figures = attendance_overview(
         [(s, s.current_enrolment.academic_year) for s in students if s.current_enrolment is not None]
     )
+    alerts = parent_alerts_by_child(user)
     for student in students:
         student.attendance = figures.get(student.pk)
+        student.recent_alerts = alerts.get(student.pk, [])
     return students
 
 
