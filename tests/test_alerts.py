@@ -33,6 +33,7 @@ from students.models import DailyAttendance
 from students.services import attendance as attendance_services
 
 from . import factories as f
+from .conftest import PERSONAS
 
 D = Decimal
 TODAY = date(2026, 12, 2)
@@ -619,3 +620,18 @@ def test_the_school_channel_page_is_for_its_admin_or_registrar_and_keeps_the_sec
         assert (
             client_for(world.user(persona)).get(f"/alerts/deliveries/?school={world.school_a.code}").status_code == 404
         )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_reads_only_the_alerts_addressed_to_them(world, persona):
+    absent_before_today(world, world.student_a)
+    mark_absent_today_and_recompute(world)
+    client = client_for(world.user(persona))
+    mine = set(Alert.objects.filter(recipient=world.user(persona)).values_list("code", flat=True))
+    assert bool(mine) is (persona in ("teacher_a", "principal", "parent"))
+    for alert in Alert.objects.all():
+        expected = 200 if alert.code in mine else 404
+        assert client.get(f"/alerts/{alert.code}/").status_code == expected
+        assert client.get(f"/api/v1/alerts/{alert.code}/").status_code == expected
+    listed = {row["code"] for row in client.get("/api/v1/alerts/").json()["results"]}
+    assert listed == {str(code) for code in mine}
