@@ -104,6 +104,9 @@ class Command(BaseCommand):
         # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
         risk = recompute_all()
         self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
+        from earlywarning.models import Alert
+
+        self.stdout.write(f"  การแจ้งเตือนถึงครูประจำชั้น ผู้อำนวยการ และผู้ปกครอง {Alert.objects.count():,} รายการ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
