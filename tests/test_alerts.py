@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from academics import gpa, workflow
-from earlywarning import schedule
+from earlywarning import schedule, tasks
 from earlywarning.models import Alert, AlertPreference, Delivery, RiskStatusChange, SchoolAlertChannel
 from earlywarning.services import alerts as alert_services
 from earlywarning.services import delivery as delivery_services
@@ -635,3 +635,34 @@ def test_each_persona_reads_only_the_alerts_addressed_to_them(world, persona):
         assert client.get(f"/api/v1/alerts/{alert.code}/").status_code == expected
     listed = {row["code"] for row in client.get("/api/v1/alerts/").json()["results"]}
     assert listed == {str(code) for code in mine}
+
+
+def test_the_nightly_recompute_alerts_the_flags_it_raises(world):
+    from academics.models import GPARecord
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.20"))
+    risk_services.recompute_all()
+    alert = Alert.objects.get(recipient=world.user("teacher_a"))
+    assert (alert.kind, alert.dimension, alert.body) == ("flag_new", "academic", "เหตุผล: ผลการเรียนเฉลี่ยสะสม 1.20")
+    assert kinds_of(world.user("parent")) == [("parent_flag", "academic")]
+
+
+def test_the_delivery_page_takes_the_same_queries_however_many_deliveries_and_the_task_sends(world, receiver):
+    webhook_for(world, receiver)
+    receiver.statuses = [500]
+    client = client_for(world.user("registrar"))
+    _more_alerts(world, 1)
+    delivery_services.deliveries_for(list(Alert.objects.all()))
+    url = f"/alerts/deliveries/?school={world.school_a.code}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    _more_alerts(world, 10)
+    delivery_services.deliveries_for(list(Alert.objects.filter(deliveries__isnull=True)))
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert page.content.decode().count("data-delivery=") == 22
+    receiver.statuses = [200]
+    assert tasks.send_due_deliveries() == 22
+    assert "ไม่มีรายการค้างส่ง" in client.get(url).content.decode()

@@ -65,6 +65,9 @@ def pages(world) -> list[str]:
         f"/documents/classrooms/{world.class_a.code}/",
         "/verify/AAAAAAAAAAAA",
         "/api/docs/",
+        "/alerts/",
+        "/alerts/preferences/",
+        "/alerts/deliveries/",
     ]
 
 
