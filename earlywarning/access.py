@@ -29,9 +29,9 @@ from students.access import (
     homeroom_classrooms,
     homeroom_student_ids,
 )
-from students.models import Classroom, Student
+from students.models import Classroom, Guardian, Student
 
-from .models import Intervention, RiskStatus
+from .models import Alert, Delivery, Intervention, RiskStatus
 
 
 def risk_school_ids(user) -> frozenset[int] | None:
@@ -186,3 +186,48 @@ def follow_up_policy_schools(user) -> QuerySet[School]:
     if scope.is_admin:
         return queryset
     return queryset.filter(pk__in=scope.school_ids_with(*SCHOOL_MANAGER_ROLES, Role.PRINCIPAL))
+
+
+# --- Alerts --------------------------------------------------------------------------------------
+# An alert is its recipient's alone: nobody else reads it, not the admin. A parent's alert about a
+# child stays readable only while the guardian link is active (an unlinked parent no longer reads
+# about the child). Deliveries (what went out, what failed) are seen and retried by the school's
+# admin or registrar, and by a system admin.
+
+
+def alerts_visible_to(user) -> QuerySet[Alert]:
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    linked = Guardian.objects.filter(user=user, activated_at__isnull=False).values("student_id")
+    return Alert.objects.filter(recipient=user).filter(Q(audience=Alert.Audience.STAFF) | Q(student_id__in=linked))
+
+
+def access_alert(user, code) -> Alert:
+    return get_visible_or_404(alerts_visible_to(user).select_related("student", "school"), code=code)
+
+
+def delivery_schools(user) -> QuerySet[School]:
+    queryset = School.objects.select_related("area").order_by("name")
+    if not user.is_authenticated:
+        return queryset.none()
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    return queryset.filter(pk__in=scope.school_ids_with(*SCHOOL_MANAGER_ROLES))
+
+
+def delivery_school_for(user, code: str | None) -> School:
+    """The school whose deliveries and channels the user manages: the one named, else the first."""
+    schools = delivery_schools(user)
+    school = get_visible_or_404(schools, code=code) if code else schools.first()
+    if school is None:
+        raise Http404("ไม่พบโรงเรียน")
+    return school
+
+
+def deliveries_visible_to(user) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(school__in=delivery_schools(user))
+
+
+def access_delivery(user, code) -> Delivery:
+    return get_visible_or_404(deliveries_visible_to(user), code=code)

@@ -3,7 +3,7 @@ school's own rules are edited on /risk/rules/ by its admin or registrar)."""
 
 from django.contrib import admin
 
-from .models import Intervention, RiskRule
+from .models import Delivery, Intervention, RiskRule
 
 
 @admin.register(RiskRule)
@@ -36,3 +36,24 @@ class InterventionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The system admin's view of every school's deliveries (a school's own: /alerts/deliveries/)."""
+
+    list_display = ("alert", "school", "channel", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status", "channel")
+    search_fields = ("school__name", "alert__title")
+    readonly_fields = ("alert", "school", "channel", "attempts", "sent_at", "last_error", "created_at")
+    actions = ["retry"]
+
+    @admin.action(description="ส่งอีกครั้ง")
+    def retry(self, request, queryset):
+        from .services.delivery import delivery_retry
+
+        done = 0
+        for delivery in queryset.exclude(status=Delivery.Status.SENT):
+            delivery_retry(delivery=delivery, by=request.user)
+            done += 1
+        self.message_user(request, f"ส่งอีกครั้ง {done} รายการ")

@@ -19,6 +19,7 @@ from qinfo.api import Pagination
 
 from . import access, followup, selectors
 from .models import Dimension, Intervention, Level, RiskRule
+from .services import delivery as delivery_services
 from .services import interventions as intervention_services
 from .services import rules as rule_services
 
@@ -358,3 +359,111 @@ class FollowUpListApi(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(FollowUpOutputSerializer(page, many=True).data)
+
+
+# --- Alerts: the signed-in person's own ----------------------------------------------------------
+
+
+class AlertOutputSerializer(serializers.Serializer):
+    class StudentSerializer(serializers.Serializer):
+        code = serializers.UUIDField()
+        name = serializers.CharField(source="full_name")
+
+    code = serializers.UUIDField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    audience = serializers.CharField()
+    dimension = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    reasons = ReasonSerializer(many=True)
+    student = StudentSerializer()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class AlertFilterSerializer(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, default=False, error_messages={"invalid": "unread ต้องเป็น true หรือ false"}
+    )
+
+
+class AlertListApi(APIView):
+    @extend_schema(
+        operation_id="alerts_list",
+        parameters=[AlertFilterSerializer],
+        responses=AlertOutputSerializer(many=True),
+        summary="การแจ้งเตือนของฉัน (ยังไม่อ่านก่อน)",
+    )
+    def get(self, request):
+        filters = AlertFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = selectors.alert_list(user=request.user, unread_only=filters.validated_data["unread"])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
+
+
+class AlertDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        read = serializers.BooleanField(error_messages={"invalid": "read ต้องเป็น true หรือ false"})
+
+    @extend_schema(operation_id="alerts_retrieve", responses=AlertOutputSerializer, summary="การแจ้งเตือนหนึ่งรายการ")
+    def get(self, request, code):
+        return Response(AlertOutputSerializer(access.access_alert(request.user, code)).data)
+
+    @extend_schema(
+        operation_id="alerts_mark_read",
+        request=InputSerializer,
+        responses=AlertOutputSerializer,
+        summary="ทำเครื่องหมายว่าอ่านแล้ว (read: true) หรือยังไม่อ่าน (read: false)",
+    )
+    def patch(self, request, code):
+        alert = access.access_alert(request.user, code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = delivery_services.alert_mark_read(alert=alert, by=request.user, read=serializer.validated_data["read"])
+        return Response(AlertOutputSerializer(alert).data)
+
+
+class AlertPreferenceApi(APIView):
+    class PreferenceSerializer(serializers.Serializer):
+        email_enabled = serializers.BooleanField(error_messages={"invalid": "email_enabled ต้องเป็น true หรือ false"})
+        email = serializers.EmailField(allow_blank=True, error_messages={"invalid": "email: อีเมลไม่ถูกต้อง"})
+        digest_hour = serializers.IntegerField(
+            min_value=0,
+            max_value=23,
+            error_messages={
+                "invalid": "digest_hour ต้องเป็นชั่วโมง 0 ถึง 23",
+                "min_value": "digest_hour ต้องเป็นชั่วโมง 0 ถึง 23",
+                "max_value": "digest_hour ต้องเป็นชั่วโมง 0 ถึง 23",
+            },
+        )
+        line_enabled = serializers.BooleanField(error_messages={"invalid": "line_enabled ต้องเป็น true หรือ false"})
+        line_user_id = serializers.CharField(allow_blank=True, max_length=64)
+        quiet_start = serializers.TimeField(
+            allow_null=True, format="%H:%M", error_messages={"invalid": "quiet_start: เวลาไม่ถูกต้อง เช่น 21:00"}
+        )
+        quiet_end = serializers.TimeField(
+            allow_null=True, format="%H:%M", error_messages={"invalid": "quiet_end: เวลาไม่ถูกต้อง เช่น 07:00"}
+        )
+
+    @extend_schema(
+        operation_id="alert_preferences_retrieve", responses=PreferenceSerializer, summary="การตั้งค่าการแจ้งเตือนของฉัน"
+    )
+    def get(self, request):
+        return Response(self.PreferenceSerializer(delivery_services.preference_of(request.user)).data)
+
+    @extend_schema(
+        operation_id="alert_preferences_update",
+        request=PreferenceSerializer,
+        responses=PreferenceSerializer,
+        summary="แก้ไขการตั้งค่าการแจ้งเตือนของฉัน (ช่วงงดส่งเป็นเวลาประเทศไทย)",
+    )
+    def put(self, request):
+        serializer = self.PreferenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        preference = delivery_services.alert_preference_update(
+            user=request.user, by=request.user, **serializer.validated_data
+        )
+        return Response(self.PreferenceSerializer(preference).data)

@@ -63,3 +63,61 @@ class InterventionCloseForm(ServiceErrorsMixin, ThaiForm):
 
 class FollowUpDaysForm(ServiceErrorsMixin, ThaiForm):
     days = forms.CharField(label="จำนวนวันที่ยอมให้ยังไม่มีการช่วยเหลือ", max_length=5)
+
+
+class ServiceErrorsMixin:
+    def add_service_errors(self, error: ValidationError) -> None:
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+HOURS = [(h, f"{h:02d}:00 น.") for h in range(24)]
+
+
+class AlertPreferenceForm(ServiceErrorsMixin, ThaiForm):
+    """Which channels beyond the inbox, where, and when not (Asia/Bangkok)."""
+
+    email_enabled = forms.BooleanField(label="รับสรุปการแจ้งเตือนทางอีเมลวันละครั้ง", required=False)
+    email = forms.EmailField(
+        label="อีเมล", required=False, error_messages={"invalid": "อีเมลไม่ถูกต้อง เช่น somchai@example.com"}
+    )
+    digest_hour = forms.TypedChoiceField(label="ส่งสรุปทางอีเมลเวลา", choices=HOURS, coerce=int, initial=18)
+    line_enabled = forms.BooleanField(label="รับการแจ้งเตือนทาง LINE", required=False)
+    line_user_id = forms.CharField(label="LINE user ID", required=False, max_length=64)
+    quiet_start = forms.TimeField(
+        label="งดส่งตั้งแต่เวลา",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "เวลาไม่ถูกต้อง เช่น 21:00"},
+    )
+    quiet_end = forms.TimeField(
+        label="ถึงเวลา",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "เวลาไม่ถูกต้อง เช่น 07:00"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["digest_hour"].error_messages["invalid_choice"] = "เวลาส่งสรุปต้องเป็นชั่วโมง 0 ถึง 23"
+
+
+class SchoolAlertChannelForm(ServiceErrorsMixin, ThaiForm):
+    webhook_url = forms.URLField(
+        label="URL ของ webhook",
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "URL ไม่ถูกต้อง เช่น https://example.org/q-info"},
+    )
+    webhook_secret = forms.CharField(
+        label="รหัสลับสำหรับลงลายมือชื่อ (เว้นว่างเพื่อใช้รหัสเดิม)",
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+    )
+    line_channel_token = forms.CharField(
+        label="LINE channel access token (เว้นว่างเพื่อใช้ค่าเดิม)",
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False),
+    )

@@ -229,3 +229,171 @@ class Intervention(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.State.OPEN
+
+
+# --- Alerts and their delivery -------------------------------------------------------------------
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Alert(models.Model):
+    """One message to one person about one student: a flag raised or escalated (to the homeroom
+    teachers and the principal, worded for a parent to each activated guardian), or for a parent
+    an absence today or a course result of 0, ร or มส. `dedup_key` names the event, so the same
+    event never reaches the same person twice."""
+
+    class Kind(models.TextChoices):
+        FLAG_NEW = "flag_new", "พบความเสี่ยงใหม่"
+        FLAG_ESCALATED = "flag_escalated", "ความเสี่ยงเพิ่มขึ้น"
+        PARENT_FLAG = "parent_flag", "โรงเรียนขอให้ช่วยดูแล"
+        ABSENCE = "absence", "ขาดเรียนวันนี้"
+        RESULT = "result", "ผลการเรียนที่ต้องแก้ไข"
+
+    class Audience(models.TextChoices):
+        STAFF = "staff", "บุคลากร"
+        PARENT = "parent", "ผู้ปกครอง"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้รับ", on_delete=models.CASCADE, related_name="alerts"
+    )
+    school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="alerts")
+    audience = models.CharField("ผู้รับกลุ่ม", max_length=10, choices=Audience.choices)
+    kind = models.CharField("ประเภท", max_length=20, choices=Kind.choices)
+    dimension = models.CharField("ด้าน", max_length=12, choices=Dimension.choices, blank=True)
+    title = models.CharField("หัวเรื่อง", max_length=200)
+    body = models.TextField("ข้อความ")
+    reasons = models.JSONField("เหตุผล", default=list, blank=True)
+    dedup_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField("แจ้งเมื่อ")
+    read_at = models.DateTimeField("อ่านเมื่อ", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "การแจ้งเตือน"
+        verbose_name_plural = "การแจ้งเตือน"
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "dedup_key"], name="alert_once_per_recipient"),
+            models.CheckConstraint(
+                condition=Q(audience="parent", kind__in=["parent_flag", "absence", "result"])
+                | Q(audience="staff", kind__in=["flag_new", "flag_escalated"]),
+                name="alert_kind_fits_audience",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="alert_inbox"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="alert_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind}: {self.title}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "อีเมล"
+    WEBHOOK = "webhook", "Webhook ของโรงเรียน"
+    LINE = "line", "LINE"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class AlertPreference(models.Model):
+    """How one person wants their alerts beyond the in-app inbox: e-mail (one digest a day at
+    `digest_hour`), LINE, and quiet hours (Asia/Bangkok) during which nothing is sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้ใช้", on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    email_enabled = models.BooleanField("รับสรุปทางอีเมล", default=False)
+    email = models.EmailField("อีเมลสำหรับการแจ้งเตือน", blank=True)
+    digest_hour = models.PositiveSmallIntegerField("ส่งสรุปทางอีเมลเวลา (ชั่วโมง)", default=18)
+    line_enabled = models.BooleanField("รับทาง LINE", default=False)
+    line_user_id = models.CharField("LINE user ID", max_length=64, blank=True)
+    quiet_start = models.TimeField("ช่วงงดส่ง เริ่ม", null=True, blank=True)
+    quiet_end = models.TimeField("ช่วงงดส่ง สิ้นสุด", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "การตั้งค่าการแจ้งเตือน"
+        verbose_name_plural = "การตั้งค่าการแจ้งเตือน"
+        constraints = [
+            models.CheckConstraint(condition=Q(digest_hour__lte=23), name="alert_pref_digest_hour"),
+            models.CheckConstraint(
+                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="alert_pref_quiet_both_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"
+
+    def channels(self) -> list[str]:
+        out = []
+        if self.email_enabled and self.email:
+            out.append(Channel.EMAIL)
+        if self.line_enabled and self.line_user_id:
+            out.append(Channel.LINE)
+        return out
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["webhook_secret", "line_channel_token"],
+)
+class SchoolAlertChannel(models.Model):
+    """A school's delivery settings, set by its admin or registrar: a webhook that receives every
+    alert of the school (signed with the secret), and the LINE Official Account's channel access
+    token used to push to the parents and staff who gave their LINE user ID."""
+
+    school = models.OneToOneField(
+        School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="alert_channel"
+    )
+    webhook_url = models.URLField("URL ของ webhook", blank=True)
+    webhook_secret = models.CharField("รหัสลับสำหรับลงลายมือชื่อ (HMAC)", max_length=200, blank=True)
+    line_channel_token = models.CharField("LINE channel access token", max_length=500, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ช่องทางการแจ้งเตือนของโรงเรียน"
+        verbose_name_plural = "ช่องทางการแจ้งเตือนของโรงเรียน"
+
+    def __str__(self) -> str:
+        return f"{self.school_id}"
+
+
+class Delivery(models.Model):
+    """One alert sent (or to send) over one channel: retried with backoff until it is sent or
+    has used its attempts (then failed, with the last error, until someone retries it)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "รอส่ง"
+        SENT = "sent", "ส่งแล้ว"
+        FAILED = "failed", "ส่งไม่สำเร็จ"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField("ช่องทาง", max_length=10, choices=Channel.choices)
+    status = models.CharField("สถานะ", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("จำนวนครั้งที่ส่ง", default=0)
+    next_attempt_at = models.DateTimeField("ส่งครั้งต่อไป")
+    last_error = models.CharField("ข้อผิดพลาดล่าสุด", max_length=500, blank=True)
+    sent_at = models.DateTimeField("ส่งเมื่อ", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "การส่งการแจ้งเตือน"
+        verbose_name_plural = "การส่งการแจ้งเตือน"
+        constraints = [models.UniqueConstraint(fields=["alert", "channel"], name="delivery_once_per_channel")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_due"),
+            models.Index(fields=["school", "status"], name="delivery_school_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.channel}: {self.status}"

@@ -5,15 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from schools.models import School
 from students.models import Enrolment, Student
 
 from . import followup
-from .access import may_record_interventions, risk_statuses_visible_to, summary_school_ids
-from .models import Dimension, Intervention, Level, RiskStatus, RiskStatusChange
+from .access import (
+    alerts_visible_to,
+    deliveries_visible_to,
+    may_record_interventions,
+    risk_statuses_visible_to,
+    summary_school_ids,
+)
+from .models import Alert, Delivery, Dimension, Intervention, Level, RiskStatus, RiskStatusChange
 
 
 def _current_enrolments() -> Prefetch:
@@ -281,3 +287,39 @@ def follow_up_counts(rows: list[FollowUpRow]) -> dict[str, int]:
     for row in rows:
         counts[row.follow_up.state] += 1
     return counts
+
+
+# --- Alerts --------------------------------------------------------------------------------------
+
+
+def alert_list(*, user, unread_only: bool = False) -> QuerySet[Alert]:
+    """The user's alerts, unread first, newest first within each: one query (with the student)."""
+    queryset = alerts_visible_to(user).select_related("student")
+    if unread_only:
+        queryset = queryset.filter(read_at__isnull=True)
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return queryset.annotate(unread=unread).order_by("-unread", "-created_at", "-id")
+
+
+def unread_alert_count(user) -> int:
+    """The top bar's badge: one count on the partial index of unread alerts."""
+    return alerts_visible_to(user).filter(read_at__isnull=True).count()
+
+
+def parent_alerts_by_child(user, *, per_child: int = 5) -> dict[int, list[Alert]]:
+    """The latest parent alerts of each linked child for the parent home: one query."""
+    out: dict[int, list[Alert]] = {}
+    recent = alerts_visible_to(user).filter(audience=Alert.Audience.PARENT).order_by("-created_at", "-id")[:200]
+    for alert in recent:
+        shown = out.setdefault(alert.student_id, [])
+        if len(shown) < per_child:
+            shown.append(alert)
+    return out
+
+
+def delivery_list(*, user, school: School, status: str = "") -> QuerySet[Delivery]:
+    """A school's deliveries not yet sent (failed first, then waiting), with their alerts."""
+    queryset = deliveries_visible_to(user).filter(school=school).exclude(status=Delivery.Status.SENT)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("alert__student", "alert__recipient").order_by("status", "next_attempt_at")

@@ -75,3 +75,21 @@ def recompute_students_risk(student_ids: list[int]) -> int:
 @shared_task(name="earlywarning.recompute_all_risk", time_limit=3 * 60 * 60, soft_time_limit=3 * 60 * 60 - 60)
 def recompute_all_risk() -> int:
     return services.recompute_all().written
+
+
+@shared_task(
+    name="earlywarning.send_due_deliveries",
+    time_limit=600,
+    soft_time_limit=540,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_due_deliveries() -> int:
+    """Send the alert deliveries that are due (the beat runs it every minute; a new alert queues
+    it at once). Claims rows, so two runs at once never send one twice."""
+    from .services import delivery
+
+    return delivery.send_due().sent

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from qinfo.access import get_visible_or_404
@@ -19,8 +20,16 @@ from schools.models import StaffMembership
 from students.models import Classroom
 
 from . import access, followup, selectors
-from .forms import FollowUpDaysForm, InterventionCloseForm, InterventionForm, RiskRuleForm
-from .models import Dimension, Level
+from .forms import (
+    AlertPreferenceForm,
+    FollowUpDaysForm,
+    InterventionCloseForm,
+    InterventionForm,
+    RiskRuleForm,
+    SchoolAlertChannelForm,
+)
+from .models import Delivery, Dimension, Level
+from .services import delivery as delivery_services
 from .services import interventions as intervention_services
 from .services import rules as rule_services
 
@@ -252,3 +261,118 @@ def rule_update(request, key):
     request.GET = request.GET.copy()
     request.GET["school"] = str(school.code)
     return rule_list(request, form_for=(key, form), status=400)
+
+
+# --- Alerts: the inbox, preferences, and the school's deliveries ---------------------------------
+
+INBOX_LIMIT = 200
+
+
+def _back(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@login_required
+def alert_inbox(request):
+    """Everyone's inbox (staff and parents alike): unread first, newest first."""
+    unread_only = request.GET.get("unread") == "1"
+    alerts = list(selectors.alert_list(user=request.user, unread_only=unread_only)[:INBOX_LIMIT])
+    unread = sum(1 for a in alerts if a.read_at is None)
+    return render(request, "earlywarning/alerts.html", {"alerts": alerts, "unread_only": unread_only, "unread": unread})
+
+
+@login_required
+def alert_detail(request, code):
+    alert = access.access_alert(request.user, code)
+    return render(request, "earlywarning/alert_detail.html", {"alert": alert})
+
+
+@login_required
+@require_POST
+def alert_read(request, code):
+    alert = access.access_alert(request.user, code)
+    delivery_services.alert_mark_read(alert=alert, by=request.user, read=request.POST.get("read", "1") != "0")
+    return redirect(_back(request, reverse("risk:alerts")))
+
+
+@login_required
+@require_POST
+def alerts_read_all(request):
+    count = delivery_services.alerts_mark_all_read(user=request.user, by=request.user)
+    messages.success(request, f"ทำเครื่องหมายว่าอ่านแล้ว {count} รายการ")
+    return redirect(_back(request, reverse("risk:alerts")))
+
+
+@login_required
+def alert_preferences(request):
+    preference = delivery_services.preference_of(request.user)
+    status = 200
+    if request.method == "POST":
+        form = AlertPreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                delivery_services.alert_preference_update(user=request.user, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "บันทึกการตั้งค่าการแจ้งเตือนแล้ว")
+                return redirect("risk:alert_preferences")
+        status = 400
+    else:
+        initial = {name: getattr(preference, name) for name in delivery_services.PREFERENCE_FIELDS}
+        form = AlertPreferenceForm(initial=initial)
+    return render(request, "earlywarning/alert_preferences.html", {"form": form}, status=status)
+
+
+@login_required
+def alert_deliveries(request):
+    """A school's admin or registrar: the webhook and LINE settings, and what is failed or waiting."""
+    school = access.delivery_school_for(request.user, request.GET.get("school"))
+    config = delivery_services.school_channel_of(school)
+    status = 200
+    if request.method == "POST":
+        form = SchoolAlertChannelForm(request.POST)
+        if form.is_valid():
+            try:
+                delivery_services.school_alert_channel_update(school=school, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, "บันทึกช่องทางการแจ้งเตือนของโรงเรียนแล้ว")
+                return redirect(reverse("risk:alert_deliveries") + f"?school={school.code}")
+        status = 400
+    else:
+        form = SchoolAlertChannelForm(initial={"webhook_url": config.webhook_url})
+    chosen = request.GET.get("status", "")
+    chosen = chosen if chosen in (Delivery.Status.FAILED, Delivery.Status.PENDING) else ""
+    rows = list(selectors.delivery_list(user=request.user, school=school, status=chosen)[:INBOX_LIMIT])
+    return render(
+        request,
+        "earlywarning/alert_deliveries.html",
+        {
+            "school": school,
+            "schools": list(access.delivery_schools(request.user)[:100]),
+            "config": config,
+            "form": form,
+            "rows": rows,
+            "chosen": chosen,
+            "statuses": [(Delivery.Status.FAILED, "ส่งไม่สำเร็จ"), (Delivery.Status.PENDING, "รอส่ง")],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def delivery_retry(request, code):
+    delivery = access.access_delivery(request.user, code)
+    try:
+        delivery_services.delivery_retry(delivery=delivery, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "ส่งอีกครั้งแล้ว รอระบบส่งภายในหนึ่งนาที")
+    return redirect(reverse("risk:alert_deliveries") + f"?school={delivery.school.code}")

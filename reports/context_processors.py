@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from earlywarning.selectors import unread_alert_count
 from schools.models import StaffMembership
 
 from .roles import PARENT, active_role, available_roles
@@ -55,6 +56,7 @@ MENUS: dict[str, list[Entry]] = {
                 ("สรุปภาวะโภชนาการ", "health:school"),
                 ("นักเรียนที่มีความเสี่ยง", "risk:list"),
                 ("เกณฑ์ความเสี่ยง", "risk:rules"),
+                ("การส่งการแจ้งเตือน", "risk:alert_deliveries"),
             ],
         ),
         (
@@ -147,6 +149,8 @@ def navigation(request):
     roles = available_roles(user)
     return {
         "nav_items": items,
+        # The top bar's alerts link for everyone signed in: one count query.
+        "unread_alerts": unread_alert_count(user),
         "active_role": role,
         "available_roles": roles,
         # The role selector names the place only when the roles are held in more than one, so the

@@ -49,6 +49,10 @@ Role = StaffMembership.Role
 #                school A decides it
 # Paths use the placeholders of the `codes` fixture below.
 S = "?school={school}"
+PREFERENCES_OFF = {
+    "email_enabled": False, "email": "", "digest_hour": 18, "line_enabled": False, "line_user_id": "",
+    "quiet_start": None, "quiet_end": None,
+}  # fmt: skip
 OPERATIONS: dict[str, tuple[str, str, object]] = {
     "POST /api/v1/report-jobs/": ("create", "/api/v1/report-jobs/", {"classroom": "{class_a}"}),
     "GET /api/v1/report-jobs/{code}/": ("object", "/api/v1/report-jobs/{report_job}/", None),
@@ -314,6 +318,16 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"informant": "teacher", "answers": [1] * 25},
     ),
     "GET /api/v1/care/access-log/": ("object", "/api/v1/care/access-log/?school={school}", None),
+    # Alerts are their recipient's own: the parent of student A holds the one named here.
+    "GET /api/v1/alerts/": ("list", "/api/v1/alerts/", None),
+    "GET /api/v1/alerts/{code}/": ("object", "/api/v1/alerts/{alert}/", None),
+    "PATCH /api/v1/alerts/{code}/": ("object", "/api/v1/alerts/{alert}/", {"read": True}),
+    "GET /api/v1/alert-preferences/": ("own", "/api/v1/alert-preferences/", None),
+    "PUT /api/v1/alert-preferences/": (
+        "own",
+        "/api/v1/alert-preferences/",
+        PREFERENCES_OFF,
+    ),
 }
 
 OUTSIDERS = ("teacher_c", "registrar_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
@@ -434,8 +448,26 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
     from students.models import NutritionRecomputeJob
 
     recompute_job = NutritionRecomputeJob.objects.create(school=world.school_a, status="done", created_by=None)
+    # An alert of student A to their parent, delivered to school A's webhook.
+    from earlywarning.services import alerts as alert_services
+    from earlywarning.services import delivery as delivery_services
+
+    delivery_services.school_alert_channel_update(
+        school=world.school_a, by=world.user("registrar"), webhook_url="https://hooks.example.org/a",
+        webhook_secret="matrix",
+    )  # fmt: skip
+    (alert,) = alert_services._create(
+        [
+            alert_services.Draft(
+                world.user("parent").pk, world.school_a.pk, world.student_a.pk, "parent", "absence", "attendance",
+                "ขาดเรียนวันนี้", "ครูประจำชั้นบันทึกว่าขาดเรียน", [], "matrix:absence",
+            )
+        ]
+    )  # fmt: skip
     return {
         "intervention": intervention.code,
+        "alert": alert.code,
+        "delivery": alert.deliveries.get().code,
         "home_visit": home_visit.code,
         "photo": photo.code,
         "recompute_job": recompute_job.code,
@@ -588,6 +620,7 @@ API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
 # Interventions are care records too, and the follow-up list is the principal's.
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
 API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
+API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -636,6 +669,10 @@ OWN_PAGES = [
     ("get", "/risk/", None),
     ("get", "/risk/summary/", None),
     ("get", "/documents/", None),
+    ("get", "/alerts/", None),
+    ("get", "/alerts/preferences/", None),
+    ("post", "/alerts/read-all/", {}),
+    ("get", "/alerts/deliveries/", None),
 ]
 # Pages of one of school A's objects: 404 for every outsider, on reads and writes.
 SECTION = "/academics/sections/{section}"
@@ -752,6 +789,11 @@ PAGE_ROWS = [
     ("get", "/documents/jobs/{report_job}/download/", None),
     ("post", "/documents/jobs/{report_job}/retry/", {}),
     ("get", "/documents/{document}/download/", None),
+    ("get", "/alerts/{alert}/", None),
+    ("post", "/alerts/{alert}/read/", {}),
+    ("get", "/alerts/deliveries/?school={school}", None),
+    ("post", "/alerts/deliveries/?school={school}", {"webhook_url": "https://evil.example/"}),
+    ("post", "/alerts/deliveries/{delivery}/retry/", {}),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 
@@ -853,6 +895,7 @@ INSIDER = {
     "/risk/follow-up/?school={school}": "principal",
     # A recompute of the stored nutrition status is the system admin's.
     "/health/references/recompute/{recompute_job}/": "admin",
+    "/alerts/{alert}/": "parent",
 }
 # A photo row without a stored file (its own tests upload one).
 NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/", "/care/photos/{photo}/"}

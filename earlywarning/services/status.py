@@ -22,6 +22,7 @@ from schools.models import School
 
 from .. import indicators, rules
 from ..models import Level, RiskRule, RiskStatus, RiskStatusChange
+from . import alerts
 
 RISK_STUDENT = "earlywarning.risk_student"
 _LOCK = 0x51_52_49_53  # "QRIS": one advisory lock for every risk write
@@ -91,7 +92,7 @@ def evaluate_population(
     return flagged
 
 
-def _write(schools, flagged, existing: dict[tuple[int, str], RiskStatus]) -> int:
+def _write(schools, flagged, existing: dict[tuple[int, str], RiskStatus]) -> tuple[int, list[tuple]]:
     now = timezone.now()
     inserts, updates, deletes, changes = [], [], [], []
     for key, status in flagged.items():
@@ -131,7 +132,7 @@ def _write(schools, flagged, existing: dict[tuple[int, str], RiskStatus]) -> int
             )
             for school, student, dimension, before, after, reasons in changes
         )  # fmt: skip
-    return len(inserts) + len(updates) + len(deletes)
+    return len(inserts) + len(updates) + len(deletes), changes
 
 
 def _lock() -> None:
@@ -151,7 +152,11 @@ def recompute(student_ids: Iterable[int], *, today=None) -> Outcome:
         schools, figures = population_figures(ids, today=today)
         flagged = evaluate_population(schools, figures)
         existing = {(r.student_id, r.dimension): r for r in RiskStatus.objects.filter(student_id__in=ids)}
-        return Outcome(students=len(schools), written=_write(schools, flagged, existing))
+        written, changes = _write(schools, flagged, existing)
+        # The flags raised, and today's absences and approved 0/ร/มส of these students: alerts,
+        # created under the same lock and in the same transaction (services.alerts).
+        alerts.alerts_for_recompute(changes=changes, student_ids=list(schools), today=today)
+        return Outcome(students=len(schools), written=written)
 
 
 def recompute_all(*, today=None) -> Outcome:
@@ -162,7 +167,9 @@ def recompute_all(*, today=None) -> Outcome:
         schools, figures = population_figures(None, today=today)
         flagged = evaluate_population(schools, figures)
         existing = {(r.student_id, r.dimension): r for r in RiskStatus.objects.all().iterator(chunk_size=5000)}
-        return Outcome(students=len(schools), written=_write(schools, flagged, existing))
+        written, changes = _write(schools, flagged, existing)
+        alerts.alerts_for_recompute(changes=changes, today=today)
+        return Outcome(students=len(schools), written=written)
 
 
 def recompute_one_now(student_id: int) -> Outcome:

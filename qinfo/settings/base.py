@@ -300,7 +300,15 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-all-gpa": {"task": "academics.recompute_all_gpa", "schedule": crontab(hour=2, minute=30)},
     # After the GPAs, which the academic risk rules read.
     "recompute-all-risk": {"task": "earlywarning.recompute_all_risk", "schedule": crontab(hour=3, minute=30)},
+    # Alert deliveries that came due: retries, the hourly e-mail digests, the end of quiet hours.
+    "send-alert-deliveries": {"task": "earlywarning.send_due_deliveries", "schedule": 60},
 }
+
+# Alert delivery (earlywarning.channels): the LINE Messaging API's base URL (tests point it at a
+# local receiver), attempts before a delivery is failed, and the timeout of one HTTP send.
+LINE_API_BASE = env_str("LINE_API_BASE", default="https://api.line.me")
+ALERT_DELIVERY_MAX_ATTEMPTS = env_int("ALERT_DELIVERY_MAX_ATTEMPTS", default=6)
+ALERT_HTTP_TIMEOUT = env_int("ALERT_HTTP_TIMEOUT", default=10)
 
 LOGGING = {
     "version": 1,

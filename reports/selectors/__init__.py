@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
 
+from earlywarning.selectors import parent_alerts_by_child
 from schools.models import School, StaffMembership
 from schools.selectors.organisation import current_academic_year
 from students.access import homeroom_classrooms
@@ -145,9 +146,11 @@ def parent_children(user) -> list[Student]:
     from reports.selectors.documents import child_pp6_documents
 
     documents = child_pp6_documents(students)
+    alerts = parent_alerts_by_child(user)
     for student in students:
         student.attendance = figures.get(student.pk)
         student.pp6_documents = documents.get(student.pk, [])
+        student.recent_alerts = alerts.get(student.pk, [])
     return students
 
 

@@ -67,6 +67,9 @@ def pages(world) -> list[str]:
         f"/documents/sections/{section.code}/pp5/",
         "/verify/AAAAAAAAAAAA",
         "/api/docs/",
+        "/alerts/",
+        "/alerts/preferences/",
+        "/alerts/deliveries/",
     ]
 
 

@@ -111,6 +111,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  ปพ.6 ที่ออกแล้ว {documents:,} ฉบับ (ห้องละหนึ่งคน และบุตรหลานของบัญชีผู้ปกครองทดลอง)")
         made, overdue = seed_interventions(rng)
         self.stdout.write(f"  การช่วยเหลือนักเรียนที่มีความเสี่ยง {made:,} รายการ (ยังไม่มีการช่วยเหลือเกินกำหนด {overdue:,} รายการ)")
+        from earlywarning.models import Alert
+
+        self.stdout.write(f"  การแจ้งเตือนถึงครูประจำชั้น ผู้อำนวยการ และผู้ปกครอง {Alert.objects.count():,} รายการ")
 
     def print_logins(self) -> None:
         from schools.models import StaffMembership, User
