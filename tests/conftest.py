@@ -124,6 +124,14 @@ def load_reference_rows() -> None:
         importlib.import_module(module).load(apps, None)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the migrations' reference rows in it even when it was kept from
+    an earlier run (--reuse-db) that ended with a transactional test's flush."""
+    with django_db_blocker.unblock():
+        load_reference_rows()
+
+
 @pytest.fixture(autouse=True)
 def _reference_rows(request, django_db_blocker):
     transactional = _is_transactional(request.node)
