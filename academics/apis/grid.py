@@ -269,12 +269,11 @@ class ScoreCellApi(APIView):
             raise Http404
         section = context.section
         with transaction.atomic():
-            registration = services.lock_gradable_registration(
+            student = services.lock_student_for_grading(
                 section_id=section.pk, student_code=student_code, user=request.user
             )
-            if registration is None:  # a stranger, a read-only viewer, a student not in the section
+            if student is None:  # a stranger, a read-only viewer, a student not in the section
                 raise Http404
-            student = registration.student
             item = context.item(item_code)
             if item is None:  # an item added since the copy was read, or none of this section
                 context = grading_context(code, fresh=True)

@@ -34,7 +34,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
 
-from academics.access import gradable_section_condition
+from academics.access import gradable_section_sql
 from academics.locking import CLOCK, ensure_section_editable, forget_grading_context, grading_stamp, lock_section
 from academics.models import (
     AssessmentItem,
@@ -49,6 +49,7 @@ from academics.results import plan_for
 from academics.tasks import SECTION_RESULTS, enqueue_recompute, request_recompute
 from qinfo.audit import audited
 from qinfo.thaidate import thai_digits_to_arabic
+from students.models import Student
 
 # --- Parsing what a teacher typed ------------------------------------------------------------
 
@@ -295,23 +296,28 @@ def lock_registration(*, section_id: int, student_id: int | None = None, student
     return queryset.first()
 
 
-def lock_gradable_registration(*, section_id: int, student_code, user) -> Registration | None:
+STUDENT_FIELDS = ("id", "code", "prefix", "first_name", "last_name")  # what a save shows of the student
+
+
+def lock_student_for_grading(*, section_id: int, student_code, user) -> Student | None:
     """The access check and the row lock of a cell save through the API, in one statement:
     the student's registration in the section, locked as `lock_registration` does, found only
-    when the user may grade the section (`access.gradable_section_condition`, the roles read
-    in this statement). None for a stranger and an unregistered student alike, so that both
-    get the same 404. The student comes with only what a save shows of them."""
-    return (
-        Registration.objects.filter(gradable_section_condition(user, via="section__"))
-        .filter(section_id=section_id, student__code=student_code)
-        .select_related("student")
-        .only("id", "section_id", "student_id", *(f"student__{name}" for name in STUDENT_FIELDS))
-        .select_for_update(of=("self",))
-        .first()
-    )
-
-
-STUDENT_FIELDS = ("id", "code", "prefix", "first_name", "last_name")  # the messages name the student
+    when the user may grade the section (`access.gradable_section_sql`). None for a stranger
+    and an unregistered student alike, so that both get the same 404. The student comes with
+    only what a save shows of them (the other fields are deferred)."""
+    condition, params = gradable_section_sql(user)
+    columns = ", ".join(f"st.{name}" for name in STUDENT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM academics_registration r"  # noqa: S608 (constant SQL only)
+            " JOIN students_student st ON st.id = r.student_id"
+            " JOIN academics_coursesection s ON s.id = r.section_id"
+            f" WHERE r.section_id = %(section)s AND st.code = %(student_code)s AND {condition}"
+            " FOR UPDATE OF r",
+            {**params, "section": section_id, "student_code": student_code},
+        )
+        row = cursor.fetchone()
+    return None if row is None else Student.from_db(connection.alias, STUDENT_FIELDS, row)
 
 
 def _item_missing() -> ValidationError:
