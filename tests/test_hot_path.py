@@ -25,6 +25,8 @@ from academics.grid import row_summaries
 from academics.models import AssessmentItem, AssessmentPlan, CourseSection, Registration, ResultStatus, Score
 from academics.results import plan_for
 from academics.services import assessment as services
+from academics.tasks import SECTION_RESULTS
+from qinfo import dirty
 from schools.auth import _user_key
 from schools.models import StaffMembership
 from schools.services import organisation as org_services
@@ -418,3 +420,38 @@ def test_saves_of_one_students_row_take_turns_so_the_live_totals_include_both(wo
     assert errors == []
     cells = second_result[0].row.cells
     assert {item_id: cell.value for item_id, cell in cells.items()} == {items[0].pk: 40, items[1].pk: 25}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saves_of_other_students_in_the_section_do_not_wait_for_an_open_save(world, section, items):
+    """A save holds the section only with a share lock: while one is still open (its row lock
+    on student A and its share lock on the section held), another tab's save of student A2's
+    cell in the same section goes through the same two statements and is answered.
+
+    With the section's dirty mark already in place, as it is while its results wait for their
+    recompute. The save that writes a new mark does hold the others back until it commits
+    (PostgreSQL waits on an uncommitted row of the same unique key, even for ON CONFLICT DO
+    NOTHING): in autocommit a few milliseconds, once after each recompute."""
+    dirty.mark(SECTION_RESULTS, section.pk)
+    first, second = Client(), Client()
+    first.force_login(world.user("teacher_a"))
+    second.force_login(world.user("teacher_a"))
+    answered, answers = threading.Event(), []
+
+    def other_row() -> None:
+        try:
+            answers.append(_put(second, section, items[0], world.student_a2, "30", 0).status_code)
+        finally:
+            answered.set()
+            connections.close_all()
+
+    with transaction.atomic():
+        assert _put(first, section, items[0], world.student_a, "40", 0).status_code == 200
+        thread = threading.Thread(target=other_row)
+        thread.start()
+        # Not a timing assertion: were the saves serialised, the answer would never come
+        # before this transaction ends; the bound only keeps a failure from hanging the run.
+        assert answered.wait(timeout=60), "the other student's save waited for this one"
+    thread.join(timeout=30)
+    assert answers == [200]
+    assert sorted(Score.objects.values_list("value", flat=True)) == [30, 40]
