@@ -11,9 +11,17 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from qinfo.access import get_visible_or_404
-from schools.access.organisation import current_link, managed_school_ids, readable_school_ids, scope_for
+from schools.access.organisation import (
+    SCHOOL_MANAGER_ROLES,
+    current_link,
+    managed_school_ids,
+    readable_school_ids,
+    scope_for,
+)
+from schools.models import StaffMembership
 from students.access import homeroom_classrooms, register_teacher_link
 from students.models import Classroom
 
@@ -137,12 +145,39 @@ def sections_gradable_by(user) -> QuerySet[CourseSection]:
     return queryset.filter(condition)
 
 
-def access_section_for_grading(user, code, *, with_plan: bool = False) -> CourseSection:
-    """`with_plan` joins the section's assessment plan in the same query (the cell save)."""
-    queryset = sections_gradable_by(user)
-    if with_plan:
-        queryset = queryset.select_related("assessment_plan")
-    return get_visible_or_404(queryset, code=code)
+def access_section_for_grading(user, code) -> CourseSection:
+    return get_visible_or_404(sections_gradable_by(user), code=code)
+
+
+# `sections_gradable_by` as a condition on a section aliased `s`, in SQL for the statement
+# that locks what a cell save writes (compiled once, not built by the ORM on every save).
+_MANAGER_ROLES_SQL = ", ".join(f"'{role}'" for role in SCHOOL_MANAGER_ROLES)
+_GRADABLE_SQL = f"""EXISTS (
+    SELECT 1 FROM schools_staffmembership m
+    WHERE m.user_id = %(grader)s AND m.is_active AND (m.ends_on IS NULL OR m.ends_on >= %(today)s)
+      AND ((m.school_id IS NULL AND m.area_id IS NULL AND m.role = '{StaffMembership.Role.ADMIN}')
+           OR (m.school_id = s.school_id
+               AND (m.role IN ({_MANAGER_ROLES_SQL})
+                    OR (EXISTS (SELECT 1 FROM academics_sectionteacher t
+                                WHERE t.section_id = s.id AND t.teacher_id = %(grader)s)
+                        AND EXISTS (SELECT 1 FROM schools_term term
+                                    JOIN schools_academicyear y ON y.id = term.academic_year_id
+                                    WHERE term.id = s.term_id
+                                      AND y.start_date <= %(today)s AND y.end_date >= %(today)s)))))
+)"""  # noqa: S608 (only the role constants are interpolated)
+
+
+def gradable_section_sql(user) -> tuple[str, dict]:
+    """Who may grade a section (`sections_gradable_by`: its teachers this year at a school
+    where they hold a role, the school's registrar/admin, a system admin) as an SQL condition
+    on the section aliased `s`, with its parameters. The user's roles are read in the
+    statement, not from any copy, so a role revoked or ended a moment ago refuses at once.
+    Keep the two in step: tests/test_hot_path.py compares them persona by persona."""
+    if not user.is_authenticated:
+        return "FALSE", {}
+    if user.is_superuser:
+        return "TRUE", {}
+    return _GRADABLE_SQL, {"grader": user.pk, "today": timezone.localdate()}
 
 
 def classrooms_evaluable_by(user) -> QuerySet[Classroom]:

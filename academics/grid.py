@@ -16,7 +16,10 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 from academics.services.assessment import CellValue, format_score
 from qinfo import numbers
@@ -25,7 +28,7 @@ from students.models import Enrolment
 
 from . import grading
 from .access import sections_gradable_by, sections_visible_to
-from .locking import LOCKED_MESSAGES, is_editable
+from .locking import LOCKED_MESSAGES, grading_cache_key, grading_stamp, is_editable
 from .models import AssessmentItem, AssessmentPlan, CourseSection, Registration, Result, Score
 from .policy import policy_for
 from .results import Computed, attendance_by_student, attendance_of, compute_row, plan_for
@@ -53,6 +56,60 @@ def locked_reason(section: CourseSection) -> str:
 def grid_items(section: CourseSection) -> list[AssessmentItem]:
     """Columns in grid order: in-term components first, then the final ones, each by order."""
     return list(AssessmentItem.objects.filter(section_id=section.pk).order_by("is_final", "order", "id"))
+
+
+# --- What a cell save computes with, kept between requests --------------------------------------
+
+GRADING_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class GradingContext:
+    """A section with its school, assessment plan and items, as a cell save needs them, and the
+    stamp they were read under (`locking.grading_stamp`). Nothing in it decides whether a save
+    may write: the save's own statements check the user's roles, the registration, the item,
+    the section's status and the cell's version in the database."""
+
+    section: CourseSection
+    plan: AssessmentPlan
+    items: list[AssessmentItem]
+    stamp: str
+
+    def item(self, code) -> AssessmentItem | None:
+        return next((item for item in self.items if item.code == code), None)
+
+
+def grading_context(code, *, fresh: bool = False) -> GradingContext | None:
+    """The section with the code (a UUID), its plan and items: a cached copy unless `fresh`,
+    else read in two or three queries and cached. None when no section has the code.
+
+    A copy is dropped when the section's plan or items change through the services
+    (`forget_grading_context`); whatever else changes them (the admin, a bulk update) still
+    changes the stamp, which the save reads in its own statement and compares, reading afresh
+    when they differ. So a stale copy costs a second read, never a wrong total."""
+    key = grading_cache_key(code)
+    if not fresh:
+        copy = cache.get(key)
+        if copy is not None:
+            return copy
+    section = (
+        CourseSection.objects.select_related("school", "assessment_plan")
+        # A constant column reference, no value: nothing to inject.
+        .annotate(grading_stamp=RawSQL(grading_stamp('"academics_coursesection"."id"'), []))  # noqa: S611
+        .filter(code=code)
+        .first()
+    )
+    if section is None:
+        return None
+    try:
+        plan = section.assessment_plan
+    except ObjectDoesNotExist:
+        plan = plan_for(section)
+    # Read after the stamp: the items are at least as new as it, so the copy can only be
+    # taken for older than it is (a second read), never for newer.
+    context = GradingContext(section, plan, grid_items(section), section.grading_stamp)
+    cache.set(key, context, GRADING_CACHE_SECONDS)
+    return context
 
 
 @dataclass(frozen=True)

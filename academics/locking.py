@@ -4,8 +4,9 @@ returned; after approval only through a recorded ResultChange."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import CourseSection, ResultStatus
 
@@ -62,3 +63,33 @@ def share_lock_section(section: CourseSection) -> CourseSection:
         raise CourseSection.DoesNotExist
     section.result_status = row[0]
     return section
+
+
+def grading_stamp(section_id_sql: str) -> str:
+    """SQL for the version of what a cell save's live totals are computed from besides the
+    cells themselves: the section's assessment plan, its items and its school (whose policy
+    names the grades). It is made of PostgreSQL's own row versions (`xmin`, new on every
+    write of a row, whatever wrote it: a service, the admin, a bulk update, a migration), so
+    no code path can change them and forget to bump it. A copy read with one stamp is stale
+    when the save's statement reads another (`academics.grid.grading_context`)."""
+    section = section_id_sql
+    return f"""md5(concat_ws('|',
+        (SELECT p.xmin::text FROM academics_assessmentplan p WHERE p.section_id = {section}),
+        (SELECT string_agg(i.id::text || ':' || i.xmin::text, ',' ORDER BY i.id)
+         FROM academics_assessmentitem i WHERE i.section_id = {section}),
+        (SELECT sch.xmin::text FROM schools_school sch
+         WHERE sch.id = (SELECT cs.school_id FROM academics_coursesection cs WHERE cs.id = {section}))
+    ))"""  # noqa: S608 (the callers pass a column or a placeholder, never a value)
+
+
+def grading_cache_key(section_code) -> str:
+    """Where `academics.grid.grading_context` keeps its copy of a section's plan and items."""
+    return f"qinfo.grading.{section_code}"
+
+
+def forget_grading_context(section: CourseSection) -> None:
+    """Drop the cached copy of the section's plan and items, now and when the change commits
+    (a save that read the old rows in between must not leave them cached)."""
+    key = grading_cache_key(section.code)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

@@ -9,7 +9,7 @@ exist.
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -20,8 +20,10 @@ from rest_framework.views import APIView
 
 from academics.access import access_section_for_grading
 from academics.grid import (
+    GradingContext,
     RowSummary,
     cell_history,
+    grading_context,
     grid_items,
     locked_reason,
     open_grid,
@@ -133,21 +135,6 @@ def _local(when):
 
 def _item(section: CourseSection, code) -> AssessmentItem:
     return get_visible_or_404(AssessmentItem.objects.filter(section_id=section.pk), code=code)
-
-
-def _item_of(items: list[AssessmentItem], code) -> AssessmentItem:
-    """The item named by `code` among the section's items already read (404 otherwise)."""
-    for item in items:
-        if str(item.code) == str(code):
-            return item
-    raise Http404
-
-
-def _plan_of(section: CourseSection):
-    try:
-        return section.assessment_plan
-    except ObjectDoesNotExist:
-        return plan_for(section)
 
 
 def _student(section: CourseSection, code) -> Student:
@@ -273,32 +260,38 @@ class ScoreCellApi(APIView):
         "ตอบ 409 พร้อมค่าทั้งสองฝั่งและไม่บันทึก; ส่งค่าเดิมซ้ำได้ผลเหมือนเดิม",
     )
     def put(self, request, code, item_code, student_code):
-        # The hot path of grade entry, in five queries with the session and user from the
-        # cache: the roles, the section with its plan, its items, the student, the save.
-        section = access_section_for_grading(request.user, code, with_plan=True)
-        items = grid_items(section)
-        item = _item_of(items, item_code)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        # The hot path of grade entry: the session and the user from their cached copies, the
+        # section with its plan and items from `grading_context`'s copy, then two statements
+        # whatever the size of the class: the access check that locks the student's row, and
+        # the save that checks and writes and reads the row's totals back.
+        context = grading_context(code)
+        if context is None:
+            raise Http404
+        section = context.section
         with transaction.atomic():
-            registration = services.lock_registration(section_id=section.pk, student_code=student_code)
-            if registration is None:
-                raise Http404
-            student = registration.student
-            result = services.score_save(
-                section=section,
-                item=item,
-                student=student,
-                raw=serializer.validated_data["value"],
-                expected_version=serializer.validated_data["expected_version"],
-                by=request.user,
-                row_locked=True,
+            student = services.lock_student_for_grading(
+                section_id=section.pk, student_code=student_code, user=request.user
             )
+            if student is None:  # a stranger, a read-only viewer, a student not in the section
+                raise Http404
+            item = context.item(item_code)
+            if item is None:  # an item added since the copy was read, or none of this section
+                context = grading_context(code, fresh=True)
+                item = context.item(item_code) if context is not None else None
+                if item is None:
+                    raise Http404
+            serializer = self.InputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            result, context = self._save(request, code, context, item, student, serializer.validated_data)
             if result.conflict:
                 body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
                 return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
             if result.row is not None:
-                summary = row_summary_of(section, _plan_of(section), items, result.row)
+                if result.row.stamp != context.stamp:
+                    # The plan or items changed since the copy was read: the totals are computed
+                    # from them as they are now (the statement's share lock keeps them so).
+                    context = grading_context(code, fresh=True)
+                summary = row_summary_of(context.section, context.plan, context.items, result.row)
                 read_at = result.row.read_at
             else:
                 # Nothing written: the row is read while the student's lock is still held, and
@@ -307,6 +300,47 @@ class ScoreCellApi(APIView):
                 read_at = db_clock()
         body = {"status": result.status, "cell": cell_json(result.cell), "row": row_json(student, summary, read_at)}
         return Response(self.OutputSerializer(body).data)
+
+    @staticmethod
+    def _save(request, code, context: GradingContext, item, student, data):
+        """`score_save` with the cached copy; once more with a fresh copy when the cached one
+        refused the value as above the item's maximum, which may have been raised since (a
+        stale copy must not refuse what the database would take). An item gone is a 404."""
+
+        def save(context, item):
+            try:
+                return services.score_save(
+                    section=context.section,
+                    item=item,
+                    student=student,
+                    raw=data["value"],
+                    expected_version=data["expected_version"],
+                    by=request.user,
+                    row_locked=True,
+                )
+            except ValidationError as error:
+                if "item_missing" in _error_codes(error):
+                    raise Http404 from None
+                raise
+
+        try:
+            return save(context, item), context
+        except ValidationError as error:
+            if "above_max" not in _error_codes(error):
+                raise
+            fresh = grading_context(code, fresh=True)
+            if fresh is None or fresh.stamp == context.stamp:
+                raise
+            item = fresh.item(item.code)
+            if item is None:
+                raise Http404 from None
+            return save(fresh, item), fresh
+
+
+def _error_codes(error: ValidationError) -> set[str]:
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}
 
 
 class ScoreCellHistoryApi(APIView):

@@ -34,7 +34,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
 
-from academics.locking import CLOCK, ensure_section_editable, lock_section
+from academics.access import gradable_section_sql
+from academics.locking import CLOCK, ensure_section_editable, forget_grading_context, grading_stamp, lock_section
 from academics.models import (
     AssessmentItem,
     AssessmentPlan,
@@ -48,6 +49,7 @@ from academics.results import plan_for
 from academics.tasks import SECTION_RESULTS, enqueue_recompute, request_recompute
 from qinfo.audit import audited
 from qinfo.thaidate import thai_digits_to_arabic
+from students.models import Student
 
 # --- Parsing what a teacher typed ------------------------------------------------------------
 
@@ -158,16 +160,20 @@ class StoredCell:
 
 # One round trip for the whole save: share-lock the section (a submit/approve takes it FOR
 # UPDATE, so it waits for saves in flight and saves after it see the new status; saves of
-# different cells do not wait for each other), check the draft status and the registration,
+# different cells do not wait for each other), check the draft status, the registration and
+# that the item is still the section's (the caller may have it from a cached copy),
 # insert or update the cell only when the client's version is current and the content
 # differs, mark the section's results dirty, and read back the student's other cells and
-# attendance of the section for the live row. `upsert` is empty when nothing was written
+# attendance of the section for the live row, with the stamp of the plan and items the row's
+# totals are computed from (`locking.grading_stamp`). `upsert` is empty when nothing was written
 # (locked, not registered, unchanged or a conflict): the caller then reads why.
 _SAVE = f"""
 WITH sec AS (
     SELECT s.id, s.school_id, s.result_status,
            EXISTS (SELECT 1 FROM academics_registration r
-                   WHERE r.section_id = s.id AND r.student_id = %(student)s) AS registered
+                   WHERE r.section_id = s.id AND r.student_id = %(student)s) AS registered,
+           EXISTS (SELECT 1 FROM academics_assessmentitem i
+                   WHERE i.id = %(item)s AND i.section_id = s.id) AS item_here
     FROM academics_coursesection s
     WHERE s.id = %(section)s
     FOR SHARE OF s
@@ -177,7 +183,7 @@ upsert AS (
         (school_id, section_id, item_id, student_id, value, mark, version, updated_by_id, updated_at)
     SELECT sec.school_id, sec.id, %(item)s, %(student)s, %(value)s, %(mark)s, 1, %(user)s, %(now)s
     FROM sec
-    WHERE sec.result_status = 'draft' AND sec.registered
+    WHERE sec.result_status = 'draft' AND sec.registered AND sec.item_here
       AND (
         EXISTS (SELECT 1 FROM academics_score e WHERE e.item_id = %(item)s AND e.student_id = %(student)s)
         OR ((%(expected)s::integer IS NULL OR %(expected)s::integer = 0)
@@ -195,7 +201,7 @@ dirty AS (
     SELECT %(dirty_kind)s, %(section)s, %(now)s FROM upsert
     ON CONFLICT (kind, key) DO NOTHING
 )
-SELECT sec.result_status, sec.registered,
+SELECT sec.result_status, sec.registered, sec.item_here,
        upsert.id, upsert.value, upsert.mark, upsert.version, upsert.updated_at,
        ARRAY(SELECT ARRAY[o.item_id::text, o.value::text, o.mark]
              FROM academics_score o
@@ -207,9 +213,10 @@ SELECT sec.result_status, sec.registered,
               AND NOT (m.status = ANY(%(attended)s))),
        (SELECT h.absent_hours FROM academics_attendancehours h
             WHERE h.section_id = %(section)s AND h.student_id = %(student)s),
-       {CLOCK}
+       {CLOCK},
+       {grading_stamp("%(section)s")}
 FROM sec LEFT JOIN upsert ON TRUE
-"""  # noqa: S608 (only the CLOCK constant is interpolated)
+"""  # noqa: S608 (only constant SQL is interpolated)
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,7 @@ class RowFacts:
     missed_hours: Decimal
     absent_hours: Decimal | None
     read_at: int | None = None  # the database's clock in the statement (locking.db_clock)
+    stamp: str = ""  # of the plan and items in the statement (locking.grading_stamp)
 
 
 @dataclass(frozen=True)
@@ -286,6 +294,34 @@ def lock_registration(*, section_id: int, student_id: int | None = None, student
     else:
         queryset = queryset.filter(student__code=student_code)
     return queryset.first()
+
+
+STUDENT_FIELDS = ("id", "code", "prefix", "first_name", "last_name")  # what a save shows of the student
+
+
+def lock_student_for_grading(*, section_id: int, student_code, user) -> Student | None:
+    """The access check and the row lock of a cell save through the API, in one statement:
+    the student's registration in the section, locked as `lock_registration` does, found only
+    when the user may grade the section (`access.gradable_section_sql`). None for a stranger
+    and an unregistered student alike, so that both get the same 404. The student comes with
+    only what a save shows of them (the other fields are deferred)."""
+    condition, params = gradable_section_sql(user)
+    columns = ", ".join(f"st.{name}" for name in STUDENT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM academics_registration r"  # noqa: S608 (constant SQL only)
+            " JOIN students_student st ON st.id = r.student_id"
+            " JOIN academics_coursesection s ON s.id = r.section_id"
+            f" WHERE r.section_id = %(section)s AND st.code = %(student_code)s AND {condition}"
+            " FOR UPDATE OF r",
+            {**params, "section": section_id, "student_code": student_code},
+        )
+        row = cursor.fetchone()
+    return None if row is None else Student.from_db(connection.alias, STUDENT_FIELDS, row)
+
+
+def _item_missing() -> ValidationError:
+    return _invalid("item", "ไม่พบรายการวัดผลนี้ในกลุ่มการเรียน (อาจถูกลบไปแล้ว กรุณาโหลดหน้าใหม่)", "item_missing")
 
 
 def _run_save(params: dict):
@@ -345,12 +381,15 @@ def score_save(
             raise _out_of_range(item, student) from error
     if row is None:  # the section itself is gone (sections with scores are protected)
         raise _invalid("section", "ไม่พบกลุ่มการเรียนนี้", "missing")
-    status, registered, score_id, value, mark, version, updated_at, others, held, missed, absent, read_at = row
+    (status, registered, item_here, score_id, value, mark, version, updated_at) = row[:8]
+    others, held, missed, absent, read_at, stamp = row[8:]
     if status != ResultStatus.DRAFT:
         section.result_status = status
         ensure_section_editable(section)
     if not registered:
         raise _not_registered(student)
+    if not item_here:
+        raise _item_missing()
     if score_id is None:
         current = Score.objects.select_related("updated_by").filter(item_id=item.pk, student_id=student.pk).first()
         decision = _decide(current, wanted, expected_version)
@@ -362,7 +401,7 @@ def score_save(
     saved = StoredCell(item, student, value, mark, version, by, updated_at)
     cells = {int(item_id): RowCell(int(item_id), _decimal(v), m) for item_id, v, m in others}
     cells[item.pk] = RowCell(item.pk, value, mark)
-    facts = RowFacts(cells, Decimal(held), Decimal(missed), absent, read_at)
+    facts = RowFacts(cells, Decimal(held), Decimal(missed), absent, read_at, stamp)
     return SaveResult("saved", saved, wanted, facts)
 
 
@@ -502,8 +541,11 @@ MAX_ITEM_SCORE = Decimal("999.99")
 
 
 def _editable_section(section: CourseSection) -> CourseSection:
+    """Lock a section whose plan or items are about to change, refuse it unless a draft, and
+    drop the cached copy the cell saves compute with (`grid.grading_context`)."""
     section = lock_section(section.pk)
     ensure_section_editable(section)
+    forget_grading_context(section)
     return section
 
 
