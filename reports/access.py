@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from qinfo.access import get_visible_or_404
 from reports.models import IssuedDocument, ReportJob
 from schools.access.organisation import scope_for
-from schools.models import StaffMembership
+from schools.models import School, StaffMembership
 from students.models import Classroom, Student
 
 Role = StaffMembership.Role
@@ -56,3 +56,22 @@ def documents_visible_to(user) -> QuerySet[IssuedDocument]:
 
 def access_document(user, code) -> IssuedDocument:
     return get_visible_or_404(documents_visible_to(user).select_related("student"), code=code)
+
+
+# The school's document settings (signing certificate, printer offset, calibration page): its
+# admin and its registrar.
+SETTINGS_ROLES = (Role.ADMIN, Role.REGISTRAR)
+
+
+def document_settings_school_ids(user) -> frozenset[int]:
+    if not user.is_authenticated:
+        return frozenset()
+    return scope_for(user).school_ids_with(*SETTINGS_ROLES)
+
+
+def schools_with_document_settings_for(user) -> QuerySet[School]:
+    return School.objects.filter(pk__in=document_settings_school_ids(user))
+
+
+def access_school_document_settings(user, code) -> School:
+    return get_visible_or_404(schools_with_document_settings_for(user), code=code)

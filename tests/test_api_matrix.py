@@ -705,6 +705,10 @@ PAGE_ROWS = [
     ("get", "/documents/jobs/{report_job}/download/", None),
     ("post", "/documents/jobs/{report_job}/retry/", {}),
     ("get", "/documents/{document}/download/", None),
+    ("get", "/documents/schools/{school}/settings/", None),
+    ("post", "/documents/schools/{school}/certificate/", {"password": "x"}),
+    ("post", "/documents/schools/{school}/printer-offset/", {"x_mm": "1", "y_mm": "1"}),
+    ("get", "/documents/schools/{school}/calibration.pdf", None),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 
