@@ -63,6 +63,8 @@ def pages(world) -> list[str]:
         "/health/school/",
         "/documents/",
         f"/documents/classrooms/{world.class_a.code}/",
+        f"/documents/students/{world.student_a.code}/",
+        f"/documents/schools/{world.school_a.code}/settings/",
         "/verify/AAAAAAAAAAAA",
         "/api/docs/",
     ]
