@@ -224,3 +224,26 @@ def test_a_school_admin_may_upload_the_certificate(records, media, demo_certific
     )
     assert response.status_code == 302
     assert SigningCertificate.objects.get(school=world.school_a).uploaded_by == school_admin
+
+
+def test_the_settings_page_has_a_fixed_number_of_queries(records, media, demo_certificate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.services.signing import printer_offset_set
+
+    world = records
+    client = client_for(world, "registrar")
+    url = f"/documents/schools/{world.school_a.code}/settings/"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    bundle, _root = demo_certificate
+    signing_certificate_upload(school=world.school_a, data=bundle, password=PASSWORD, by=world.user("registrar"))
+    printer_offset_set(school=world.school_a, x_mm="1", y_mm="-1", by=world.user("registrar"))
+    signing_certificate_upload(school=world.school_a, data=bundle, password=PASSWORD, by=world.user("registrar"))
+    assert count() == before
