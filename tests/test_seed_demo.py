@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test import override_settings
 
 from conftest import SUITE_CLOCK
 from schools.models import CalendarEvent, EducationArea, School, StaffMembership, User
@@ -18,11 +19,14 @@ SEED = ("--areas", "2", "--schools", "1", "--students-per-school", "120", "--see
 
 
 @pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
+def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo seeded once for the module (on the suite's clock, as a test would), in a
     transaction rolled back when the module is done; each test runs in a savepoint of it, so
     what one test changes is gone before the next, as with a seed per test."""
     outer = transaction.atomic()
+    # The files the seed stores (the schools' demo certificates) go to a temporary media root.
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    media.enable()
     with django_db_blocker.unblock(), time_machine.travel(SUITE_CLOCK, tick=True):
         outer.__enter__()
         try:
@@ -32,6 +36,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
             connection.check_constraints()
         except BaseException:
             outer.__exit__(*sys.exc_info())
+            media.disable()
             raise
     try:
         yield
@@ -39,6 +44,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+        media.disable()
 
 
 @pytest.fixture
@@ -202,3 +208,21 @@ def test_some_students_are_at_risk_for_real_reasons(seeded):
     assert flags, "the demo has no student at risk"
     assert {flag.dimension for flag in flags} >= {"attendance"}
     assert all(flag.reasons and flag.reasons[0]["text"] for flag in flags)
+
+
+def test_every_school_gets_a_demo_signing_certificate_that_opens(seeded):
+    from django.conf import settings
+
+    from reports import signing
+    from reports.models import SigningCertificate
+
+    schools = School.objects.count()
+    certificates = list(SigningCertificate.objects.select_related("school"))
+    assert len(certificates) == schools
+    for certificate in certificates:
+        with certificate.bundle.open("rb") as handle:
+            info = signing.read_pkcs12(
+                handle.read(), signing.unseal(certificate.password_sealed, secret=settings.SECRET_KEY)
+            )
+        assert info.fingerprint == certificate.fingerprint
+        assert info.issuer.startswith("Q-Info Demo Root CA")
