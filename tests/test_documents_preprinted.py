@@ -262,3 +262,22 @@ def test_the_page_asks_for_the_sheet_numbers_and_shows_the_error_at_the_field(re
     # Plain paper stays the default: a post without options asks for the whole form.
     assert client.post(url, {}).status_code == 302
     assert ReportJob.objects.order_by("-created_at").first().parameters["print_mode"] == "plain"
+
+
+def test_the_command_issues_on_preprinted_sheets_and_refuses_a_bad_number(records, media, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    world = records
+    out = tmp_path / "sheet.pdf"
+    base = ["documents", "render", "--student", str(world.student_a.code), "--print-mode", "preprinted"]
+    call_command(*base, "--output", str(out))
+    (page,) = png_pages(out.read_bytes(), tmp_path / "cli", dpi=DPI)
+    assert ink_box(page, 60, 10, 80, 12) is None  # data only: no form title
+    with pytest.raises(CommandError, match="ชุดที่ต้องเป็นตัวเลข"):
+        call_command(
+            *base, "--output", str(out), "--issue", "--by", "registrar", "--form-set", "x", "--form-first-number", "1"
+        )
+    call_command(
+        *base, "--output", str(out), "--issue", "--by", "registrar", "--form-set", "3", "--form-first-number", "41"
+    )
+    assert IssuedDocument.objects.get().printed_number == "ชุดที่ 3 เลขที่ 41"
