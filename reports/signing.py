@@ -215,7 +215,7 @@ def demo_pkcs12(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "TH"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, _short(school_name)),
-            x509.NameAttribute(NameOID.COMMON_NAME, _short(f"{school_name} (demo)")),
+            x509.NameAttribute(NameOID.COMMON_NAME, _short(school_name, 57) + " (demo)"),
         ]
     )
     start = now - dt.timedelta(days=1)
