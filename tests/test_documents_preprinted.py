@@ -281,3 +281,25 @@ def test_the_command_issues_on_preprinted_sheets_and_refuses_a_bad_number(record
         *base, "--output", str(out), "--issue", "--by", "registrar", "--form-set", "3", "--form-first-number", "41"
     )
     assert IssuedDocument.objects.get().printed_number == "ชุดที่ 3 เลขที่ 41"
+
+
+def test_the_api_requests_a_preprinted_batch_and_names_a_bad_field_in_thai(records, media):
+    from rest_framework.test import APIClient
+
+    world = records
+    client = APIClient()
+    client.force_authenticate(world.user("registrar"))
+    body = {
+        "classroom": str(world.class_a.code),
+        "print_mode": "preprinted",
+        "form_set": "9",
+        "form_first_number": "x1",
+    }
+    response = client.post("/api/v1/report-jobs/", body, format="json")
+    assert response.status_code == 400
+    assert "เลขที่แผ่นแรกต้องเป็นตัวเลขเท่านั้น" in str(response.json())
+    body["form_first_number"] = "0050"
+    response = client.post("/api/v1/report-jobs/", body, format="json")
+    assert response.status_code == 202
+    job = ReportJob.objects.get(code=response.json()["code"])
+    assert (job.parameters["print_mode"], job.parameters["form_numbers"]) == ("preprinted", ["0050", "0051"])
