@@ -303,3 +303,15 @@ def test_the_api_requests_a_preprinted_batch_and_names_a_bad_field_in_thai(recor
     assert response.status_code == 202
     job = ReportJob.objects.get(code=response.json()["code"])
     assert (job.parameters["print_mode"], job.parameters["form_numbers"]) == ("preprinted", ["0050", "0051"])
+
+
+def test_the_job_page_lists_each_document_by_its_sheet_number(records, media):
+    world = records
+    job = run_now(
+        services.report_job_request(
+            school=world.school_a, students=[world.student_a, world.student_a2], classroom=world.class_a,
+            by=world.user("registrar"), print_mode=PrintMode.PREPRINTED, form_set="4", form_first_number="17",
+        )
+    )  # fmt: skip
+    panel = client_for(world, "registrar").get(f"/documents/jobs/{job.code}/").content.decode()
+    assert "ชุดที่ 4 เลขที่ 17" in panel and "ชุดที่ 4 เลขที่ 18" in panel and "ไม่ได้ลงนาม" in panel
