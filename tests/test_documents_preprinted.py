@@ -315,3 +315,16 @@ def test_the_job_page_lists_each_document_by_its_sheet_number(records, media):
     )  # fmt: skip
     panel = client_for(world, "registrar").get(f"/documents/jobs/{job.code}/").content.decode()
     assert "ชุดที่ 4 เลขที่ 17" in panel and "ชุดที่ 4 เลขที่ 18" in panel and "ไม่ได้ลงนาม" in panel
+
+
+def test_a_sheet_taken_by_another_request_while_queued_fails_the_job_in_thai(records, media):
+    world = records
+    registrar = world.user("registrar")
+    options = {"print_mode": PrintMode.PREPRINTED, "form_set": "8", "form_first_number": "30"}
+    first = services.report_job_request(school=world.school_a, students=[world.student_a], by=registrar, **options)
+    second = services.report_job_request(school=world.school_a, students=[world.student_a2], by=registrar, **options)
+    assert run_now(second).status == ReportJob.Status.DONE
+    first = run_now(first)
+    assert first.status == ReportJob.Status.FAILED
+    assert "แบบพิมพ์ชุดที่ 8 เลขที่ 30 ถูกใช้ออกเอกสารฉบับอื่นไปแล้ว" in first.error
+    assert IssuedDocument.objects.filter(form_set="8", form_number="30").count() == 1

@@ -47,6 +47,10 @@ REISSUE_REASON = "ออกฉบับใหม่แทน ({number})"  # the 
 FAILED_MESSAGE = (
     "สร้างเอกสารไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดในระบบ ยังไม่ได้ออกเอกสารที่เหลือ กด “ลองอีกครั้ง” หากยังไม่สำเร็จโปรดแจ้งผู้ดูแลระบบ"
 )
+SHEET_TAKEN_MESSAGE = (
+    "แบบพิมพ์ชุดที่ {form_set} เลขที่ {form_number} ถูกใช้ออกเอกสารฉบับอื่นไปแล้วระหว่างรอคิว "
+    "เอกสารที่ออกก่อนหน้านี้ยังอยู่ครบ โปรดขอออกเอกสารใหม่โดยระบุเลขที่แผ่นแรกที่ยังไม่ได้ใช้"
+)
 WORKER_LOST_MESSAGE = (
     "การสร้างเอกสารหยุดกลางคันเพราะเครื่องประมวลผลงานเบื้องหลังหยุดทำงานซ้ำหลายครั้ง "
     "เอกสารที่ออกแล้วยังอยู่ครบ กด “ลองอีกครั้ง” เพื่อสร้างส่วนที่เหลือ"
@@ -248,21 +252,33 @@ def report_job_retry(*, job: ReportJob, by: User) -> ReportJob:
 
 def _reserve(job: ReportJob, student_id: int, *, year: int) -> IssuedDocument:
     """The (job, student) row with its serial: found when a killed run reserved it already."""
+    sheet = _sheet_of(job, student_id)
     with transaction.atomic():
         existing = IssuedDocument.objects.filter(job=job, student_id=student_id).first()
         if existing is not None:
             return existing
+        # The serial's advisory lock (school, type, year) also serialises the sheet check.
+        number = _next_number(job.school_id, job.type, year)
+        if (
+            sheet
+            and IssuedDocument.objects.filter(
+                school_id=job.school_id, type=job.type, form_set=sheet["form_set"], form_number=sheet["form_number"]
+            ).exists()
+        ):
+            # Another request took this sheet after this one was checked (the unique
+            # constraint backs this): stop, in Thai, rather than print on a used sheet.
+            raise selectors.NoDocument(SHEET_TAKEN_MESSAGE.format(**sheet))
         with audited(job.requested_by, "จองเลขที่เอกสาร"):
             return IssuedDocument.objects.create(
                 school_id=job.school_id,
                 student_id=student_id,
                 type=job.type,
                 year=year,
-                number=_next_number(job.school_id, job.type, year),
+                number=number,
                 verification_code=new_verification_code(),
                 job=job,
                 issued_by=job.requested_by,
-                **_sheet_of(job, student_id),
+                **sheet,
             )
 
 
