@@ -13,7 +13,7 @@ from academics.models import CourseSection
 from qinfo.access import get_visible_or_404
 from reports.models import DocumentType, IssuedDocument, ReportJob
 from schools.access.organisation import scope_for
-from schools.models import StaffMembership
+from schools.models import School, StaffMembership
 from students import disclosure
 from students.access import access_student, guardian_student_ids, homeroom_classrooms, homeroom_student_ids
 from students.models import Classroom, Student
@@ -148,3 +148,22 @@ def may_open_overview(user, student: Student) -> bool:
 def may_download_document(user, document: IssuedDocument) -> bool:
     """The same people as `documents_visible_to`, for a document already read."""
     return document.issued_at is not None and document.school_id in issuing_school_ids(user)
+
+
+# The school's document settings (signing certificate, printer offset, calibration page): its
+# admin and its registrar.
+SETTINGS_ROLES = (Role.ADMIN, Role.REGISTRAR)
+
+
+def document_settings_school_ids(user) -> frozenset[int]:
+    if not user.is_authenticated:
+        return frozenset()
+    return scope_for(user).school_ids_with(*SETTINGS_ROLES)
+
+
+def schools_with_document_settings_for(user) -> QuerySet[School]:
+    return School.objects.filter(pk__in=document_settings_school_ids(user))
+
+
+def access_school_document_settings(user, code) -> School:
+    return get_visible_or_404(schools_with_document_settings_for(user), code=code)

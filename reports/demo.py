@@ -1,16 +1,42 @@
-"""Demo documents: one ปพ.6 per classroom of the current year (its first student, and every
-child of a demo parent account), issued through the report jobs by the homeroom teacher, so
-that the parent home, the ปพ.6 pages and the job list have something to show. ปพ.5 needs no
-seed: any demo section prints it."""
+"""Demo documents. Each demo school gets a signing certificate issued by a demo root CA made now
+(nothing committed), so the documents the demo issues are signed; then one ปพ.6 per classroom of
+the current year (its first student, and every child of a demo parent account), issued through
+the report jobs by the homeroom teacher, so that the parent home, the ปพ.6 pages and the job list
+have something to show. ปพ.5 needs no seed: any demo section prints it."""
 
 from __future__ import annotations
 
+import secrets
+
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from reports import signing
 from reports.models import DocumentType
 from reports.services import documents as services
+from reports.services.signing import signing_certificate_upload
+from reports.storage import private_storage
 from schools.models import StaffMembership, Term
 from students.models import Classroom, Enrolment, GradeLevel, Student
+
+DEMO_ROOT_NAME = "reports/signing/demo-root-ca.pem"
+
+
+def seed_signing_certificates(org) -> str:
+    """A demo certificate per school, uploaded as its registrar would. Returns where the demo
+    root certificate (the one to trust when validating demo documents) was stored."""
+    from cryptography.hazmat.primitives import serialization
+
+    now = timezone.now()
+    root = signing.demo_root(now=now)
+    for plan in org.schools:
+        password = secrets.token_urlsafe(12)
+        bundle, _root = signing.demo_pkcs12(plan.school.name, password=password, now=now, root=root)
+        signing_certificate_upload(school=plan.school, data=bundle, password=password, by=plan.registrar)
+    storage = private_storage()
+    if storage.exists(DEMO_ROOT_NAME):
+        storage.delete(DEMO_ROOT_NAME)
+    return storage.save(DEMO_ROOT_NAME, ContentFile(root.certificate.public_bytes(serialization.Encoding.PEM)))
 
 
 def _report_term(school, today) -> Term | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from reports.models import PrintMode
+
 from .roles import LOGIN_ROLE_CHOICES, ROLE_LABELS, roles_held
 
 
@@ -34,3 +36,49 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(
                 self.error_messages["role_not_held"], code="role_not_held", params={"role": ROLE_LABELS[wanted]}
             )
+
+
+class DocumentRequestForm(forms.Form):
+    """How a ปพ.1 request is printed; the sheet numbers are checked by the service."""
+
+    print_mode = forms.ChoiceField(
+        label="รูปแบบการพิมพ์",
+        choices=PrintMode.choices,
+        initial=PrintMode.PLAIN,
+        required=False,  # plain paper when not given
+        widget=forms.RadioSelect,
+    )
+    form_set = forms.CharField(label="ชุดที่ของแบบพิมพ์", max_length=20, required=False)
+    form_first_number = forms.CharField(label="เลขที่ของแผ่นแรกในเครื่องพิมพ์", max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["print_mode"].error_messages["invalid_choice"] = "โปรดเลือกรูปแบบการพิมพ์ที่มีให้เลือก"
+        for name in ("form_set", "form_first_number"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def request_options(self) -> dict:
+        """The print options for `report_job_request` (the sheet numbers only when pre-printed)."""
+        mode = self.cleaned_data.get("print_mode") or PrintMode.PLAIN
+        if mode != PrintMode.PREPRINTED:
+            return {"print_mode": mode}
+        return {
+            "print_mode": mode,
+            "form_set": self.cleaned_data.get("form_set", ""),
+            "form_first_number": self.cleaned_data.get("form_first_number", ""),
+        }
+
+
+class SigningCertificateForm(forms.Form):
+    bundle = forms.FileField(label="ไฟล์ใบรับรอง (.p12 หรือ .pfx)")
+    password = forms.CharField(label="รหัสผ่านของไฟล์ใบรับรอง", required=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bundle"].error_messages["required"] = "กรุณาเลือกไฟล์ใบรับรอง (.p12 หรือ .pfx)"
+        self.fields["bundle"].error_messages["empty"] = "ไฟล์ใบรับรองว่างเปล่า"
+
+
+class PrinterOffsetForm(forms.Form):
+    x_mm = forms.CharField(label="เลื่อนแนวนอน (มม., บวก = ไปทางขวา)", max_length=10, required=False)
+    y_mm = forms.CharField(label="เลื่อนแนวตั้ง (มม., บวก = ลงล่าง)", max_length=10, required=False)

@@ -28,6 +28,14 @@ PER_TERM_TYPES = frozenset({DocumentType.PP6})
 PER_SECTION_TYPES = frozenset({DocumentType.PP5})
 
 
+class PrintMode(models.TextChoices):
+    """How a ปพ.1 is printed: the whole form on plain paper (numbered by the system serial), or
+    only the data on the Ministry's pre-printed sheet (numbered by the sheet's ชุดที่/เลขที่)."""
+
+    PLAIN = "plain", "กระดาษเปล่า (พิมพ์ทั้งแบบฟอร์ม)"
+    PREPRINTED = "preprinted", "แบบพิมพ์ ปพ.1 ของกระทรวง (พิมพ์เฉพาะข้อมูล)"
+
+
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(condition=pghistory.AnyChange("status", "file", "error", "finished_at")),
@@ -120,6 +128,12 @@ class IssuedDocument(models.Model):
     )
     voided_at = models.DateTimeField("ยกเลิกเมื่อ", null=True, blank=True)
     void_reason = models.CharField("เหตุที่ยกเลิก", max_length=200, blank=True)
+    print_mode = models.CharField("รูปแบบการพิมพ์", max_length=12, choices=PrintMode.choices, default=PrintMode.PLAIN)
+    # The Ministry sheet's own numbers, in pre-printed mode (digits as printed, leading zeros kept).
+    form_set = models.CharField("ชุดที่ของแบบพิมพ์", max_length=10, blank=True)
+    form_number = models.CharField("เลขที่ของแบบพิมพ์", max_length=10, blank=True)
+    # SHA-256 of the certificate that signed the file (PAdES); empty when issued unsigned.
+    signer_fingerprint = models.CharField("ใบรับรองที่ใช้ลงนาม", max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -135,6 +149,17 @@ class IssuedDocument(models.Model):
                 condition=Q(is_void=False) | (Q(voided_at__isnull=False) & ~Q(void_reason="")),
                 name="issued_document_void_has_reason",
             ),
+            # A sheet of the Ministry's form is used once, even when its document is voided later.
+            models.UniqueConstraint(
+                fields=["school", "type", "form_set", "form_number"],
+                condition=~Q(form_number=""),
+                name="issued_document_form_sheet_unique",
+            ),
+            models.CheckConstraint(
+                condition=(Q(print_mode="preprinted") & ~Q(form_set="") & ~Q(form_number=""))
+                | (~Q(print_mode="preprinted") & Q(form_set="") & Q(form_number="")),
+                name="issued_document_sheet_number_iff_preprinted",
+            ),
         ]
         indexes = [models.Index(fields=["school", "student", "type"], name="issued_document_student")]
 
@@ -147,5 +172,77 @@ class IssuedDocument(models.Model):
         return f"{self.number:06d}/{self.year}"
 
     @property
+    def printed_number(self) -> str:
+        """The number the paper carries: the sheet's ชุดที่/เลขที่, or the system serial."""
+        if self.form_number:
+            return f"ชุดที่ {self.form_set} เลขที่ {self.form_number}"
+        return f"เลขที่ {self.serial}"
+
+    @property
     def issued(self) -> bool:
         return bool(self.file) and self.issued_at is not None
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["password_sealed"])
+class SigningCertificate(models.Model):
+    """A school's document-signing certificate: the PKCS#12 bundle its admin or registrar
+    uploaded, kept in private storage (no URL), its password encrypted (reports.signing.seal).
+    Replacing it keeps the row (and history); documents signed before keep their signature."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.OneToOneField(
+        School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="signing_certificate"
+    )
+    bundle = models.FileField("ไฟล์ใบรับรอง", storage=private_storage, upload_to="reports/signing/")
+    password_sealed = models.TextField("รหัสผ่าน (เข้ารหัสแล้ว)")
+    subject = models.CharField("ออกให้แก่", max_length=200)
+    issuer = models.CharField("ผู้ออกใบรับรอง", max_length=200)
+    serial = models.CharField("หมายเลขใบรับรอง", max_length=80)
+    fingerprint = models.CharField("ลายนิ้วมือ SHA-256", max_length=64)
+    not_before = models.DateTimeField("ใช้ได้ตั้งแต่")
+    not_after = models.DateTimeField("ใช้ได้ถึง")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้อัปโหลด", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("อัปโหลดเมื่อ")
+
+    class Meta:
+        verbose_name = "ใบรับรองสำหรับลงนามเอกสาร"
+        verbose_name_plural = "ใบรับรองสำหรับลงนามเอกสาร"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(not_before__lt=models.F("not_after")), name="signing_certificate_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.school})"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class PrinterOffset(models.Model):
+    """How far the school's printer shifts a page, corrected when printing on the Ministry's
+    pre-printed ปพ.1: positive x moves the data right, positive y down (millimetres)."""
+
+    school = models.OneToOneField(
+        School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="printer_offset"
+    )
+    x_mm = models.DecimalField("เลื่อนแนวนอน (มม.)", max_digits=4, decimal_places=1, default=0)
+    y_mm = models.DecimalField("เลื่อนแนวตั้ง (มม.)", max_digits=4, decimal_places=1, default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ผู้ตั้งค่า", on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("ตั้งค่าเมื่อ", auto_now=True)
+
+    class Meta:
+        verbose_name = "ค่าชดเชยเครื่องพิมพ์"
+        verbose_name_plural = "ค่าชดเชยเครื่องพิมพ์"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(x_mm__gte=-30) & Q(x_mm__lte=30) & Q(y_mm__gte=-30) & Q(y_mm__lte=30),
+                name="printer_offset_within_30mm",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school}: x {self.x_mm} มม. y {self.y_mm} มม."

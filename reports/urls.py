@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reports.views import document_settings as views_settings
 from reports.views import documents as views_documents
 from reports.views import overview as views_overview
 from reports.views import pdf as views_pdf
@@ -28,6 +29,12 @@ urlpatterns = [
     path("documents/jobs/<uuid:code>/download/", views_documents.report_job_download, name="report_job_download"),
     path("documents/jobs/<uuid:code>/retry/", views_documents.report_job_retry, name="report_job_retry"),
     path("documents/<uuid:code>/download/", views_documents.document_download, name="document_download"),
+    path("documents/schools/<uuid:code>/settings/", views_settings.document_settings, name="documents_settings"),
+    path("documents/schools/<uuid:code>/certificate/", views_settings.certificate_upload, name="documents_certificate"),
+    path(
+        "documents/schools/<uuid:code>/printer-offset/", views_settings.printer_offset, name="documents_printer_offset"
+    ),
+    path("documents/schools/<uuid:code>/calibration.pdf", views_settings.calibration_pdf, name="documents_calibration"),
     path("verify/<str:code>", views_documents.verify, name="verify"),
     path(
         "reports/timetable/classrooms/<uuid:code>.pdf",

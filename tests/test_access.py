@@ -33,6 +33,10 @@ WRITE = {
     "school_c_staff": {"admin"},
     "school_a_manage": {"registrar", "admin"},
     "school_c_manage": {"admin"},
+    # The document settings (signing certificate, printer offset): the school's admin and
+    # registrar memberships only, not the system admin nor the principal.
+    "school_a_documents": {"registrar"},
+    "school_c_documents": set(),
 }
 
 
@@ -117,6 +121,12 @@ SCHOOL_WRITES = [
     ("school_c", "staff", "get", "/schools/{code}/staff/"),
     ("school_c", "staff", "get", "/schools/{code}/history/"),
     ("school_c", "manage", "post", "/schools/{code}/years/"),
+    ("school_a", "documents", "get", "/documents/schools/{code}/settings/"),
+    ("school_a", "documents", "post", "/documents/schools/{code}/certificate/"),
+    ("school_a", "documents", "post", "/documents/schools/{code}/printer-offset/"),
+    ("school_a", "documents", "get", "/documents/schools/{code}/calibration.pdf"),
+    ("school_c", "documents", "get", "/documents/schools/{code}/settings/"),
+    ("school_c", "documents", "post", "/documents/schools/{code}/certificate/"),
 ]
 
 

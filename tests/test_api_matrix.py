@@ -794,6 +794,10 @@ PAGE_ROWS = [
     ("get", "/alerts/deliveries/?school={school}", None),
     ("post", "/alerts/deliveries/?school={school}", {"webhook_url": "https://evil.example/"}),
     ("post", "/alerts/deliveries/{delivery}/retry/", {}),
+    ("get", "/documents/schools/{school}/settings/", None),
+    ("post", "/documents/schools/{school}/certificate/", {"password": "x"}),
+    ("post", "/documents/schools/{school}/printer-offset/", {"x_mm": "1", "y_mm": "1"}),
+    ("get", "/documents/schools/{school}/calibration.pdf", None),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 

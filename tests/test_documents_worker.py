@@ -129,3 +129,51 @@ def test_killing_the_worker_mid_batch_completes_the_job_with_no_serial_twice(med
     with job.file.open("rb") as handle:
         merged = zipfile.ZipFile(io.BytesIO(handle.read())).read("รวมทุกคน.pdf")
     assert len(PdfReader(io.BytesIO(merged)).pages) == len(students)
+
+
+def test_a_signed_preprinted_batch_survives_a_killed_worker_with_no_serial_or_sheet_twice(
+    media, world, settings, start_worker
+):
+    """Signing and the pre-printed sheets keep the SIGKILL guarantees: every document signed
+    and valid, each serial and each sheet number once, in the students' order."""
+    from django.utils import timezone
+
+    from reports import signing
+    from reports.services.signing import signing_certificate_upload
+
+    settings.JOB_LEASE_SECONDS = 4
+    settings.JOB_HEARTBEAT_SECONDS = 1
+    bundle, root = signing.demo_pkcs12(world.school_a.name, password="pw", now=timezone.now())
+    signing_certificate_upload(school=world.school_a, data=bundle, password="pw", by=world.user("registrar"))
+    students = classroom_with_records(world, 10)
+    worker = start_worker(pool="prefork", concurrency=1, env=FAST_LEASES)
+    start_worker(beat=True, env=FAST_LEASES)
+    client = Client()
+    client.force_login(world.user("registrar"))
+    response = client.post(
+        f"/documents/classrooms/{world.class_a.code}/",
+        {"print_mode": "preprinted", "form_set": "0007", "form_first_number": "000120"},
+    )
+    assert response.status_code == 302
+    job = ReportJob.objects.get(code=response.url.split("/")[-2])
+
+    def mid_batch():
+        job.refresh_from_db()
+        return 2 <= job.progress_done < len(students)
+
+    wait_for(mid_batch, timeout=120, interval=0.05)
+    for pid in worker.children():
+        os.kill(pid, signal.SIGKILL)
+    job = wait_for(lambda: finished(job), timeout=180)
+    assert job.status == ReportJob.Status.DONE, job.error
+    assert job.attempts == 2
+    documents = list(IssuedDocument.objects.filter(school=world.school_a).order_by("form_number"))
+    assert len(documents) == len(students)
+    assert len({d.number for d in documents}) == len(students)
+    assert [d.form_number for d in documents] == [f"{n:06d}" for n in range(120, 120 + len(students))]
+    by_student = {d.student_id: d.form_number for d in documents}
+    assert [by_student[s.pk] for s in students] == [f"{n:06d}" for n in range(120, 120 + len(students))]
+    for document in documents:
+        with document.file.open("rb") as handle:
+            assert signing.validate(handle.read(), trust_roots=[root])["bottom_line"] is True, document.form_number
+        assert document.signer_fingerprint and not document.is_void

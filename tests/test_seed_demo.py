@@ -9,6 +9,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F
+from django.test import override_settings
 
 from conftest import SUITE_CLOCK
 from schools.models import CalendarEvent, EducationArea, School, StaffMembership, User
@@ -19,11 +20,14 @@ SEED = ("--areas", "2", "--schools", "1", "--students-per-school", "120", "--see
 
 
 @pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
+def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo seeded once for the module (on the suite's clock, as a test would), in a
     transaction rolled back when the module is done; each test runs in a savepoint of it, so
     what one test changes is gone before the next, as with a seed per test."""
     outer = transaction.atomic()
+    # The files the seed stores (the schools' demo certificates) go to a temporary media root.
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    media.enable()
     with django_db_blocker.unblock(), time_machine.travel(SUITE_CLOCK, tick=True):
         outer.__enter__()
         try:
@@ -33,6 +37,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
             connection.check_constraints()
         except BaseException:
             outer.__exit__(*sys.exc_info())
+            media.disable()
             raise
     try:
         yield
@@ -40,6 +45,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+        media.disable()
 
 
 @pytest.fixture
@@ -255,3 +261,21 @@ def test_some_flags_get_interventions_open_closed_and_a_referral_and_some_are_le
     assert any(i.kind == "referral" and i.referred_to for i in interventions)
     states = {row.follow_up.state for school in School.objects.all() for row in follow_up_list(school=school)}
     assert {"overdue", "open", "closed"} <= states
+
+
+def test_every_school_gets_a_demo_signing_certificate_that_opens(seeded):
+    from django.conf import settings
+
+    from reports import signing
+    from reports.models import SigningCertificate
+
+    schools = School.objects.count()
+    certificates = list(SigningCertificate.objects.select_related("school"))
+    assert len(certificates) == schools
+    for certificate in certificates:
+        with certificate.bundle.open("rb") as handle:
+            info = signing.read_pkcs12(
+                handle.read(), signing.unseal(certificate.password_sealed, secret=settings.SECRET_KEY)
+            )
+        assert info.fingerprint == certificate.fingerprint
+        assert info.issuer.startswith("Q-Info Demo Root CA")

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
 from reports import access
-from reports.models import DocumentType, ReportJob
+from reports.models import DocumentType, PrintMode, ReportJob
 from reports.selectors import documents as selectors
 from reports.services import documents as services
 
@@ -42,6 +42,11 @@ class ReportJobListApi(APIView):
         students = serializers.ListField(
             child=serializers.UUIDField(), required=False, max_length=500, help_text="students' codes"
         )
+        print_mode = serializers.ChoiceField(choices=PrintMode.choices, default=PrintMode.PLAIN)
+        form_set = serializers.CharField(required=False, default="", max_length=20, help_text="ชุดที่ (preprinted)")
+        form_first_number = serializers.CharField(
+            required=False, default="", max_length=20, help_text="เลขที่ of the first sheet (preprinted)"
+        )
 
         def validate(self, data):
             if bool(data.get("classroom")) == bool(data.get("students")):
@@ -68,7 +73,14 @@ class ReportJobListApi(APIView):
             school = students[0].school
         try:
             job = services.report_job_request(
-                school=school, students=students, classroom=classroom, doc_type=data["type"], by=request.user
+                school=school,
+                students=students,
+                classroom=classroom,
+                doc_type=data["type"],
+                by=request.user,
+                print_mode=data["print_mode"],
+                form_set=data["form_set"],
+                form_first_number=data["form_first_number"],
             )
         except DjangoValidationError as error:
             raise exceptions.ValidationError(error.message_dict) from None

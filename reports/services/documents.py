@@ -29,9 +29,12 @@ from django.utils import timezone
 from academics.models import CourseSection
 from qinfo import jobs
 from qinfo.audit import audited
-from reports.models import PER_SECTION_TYPES, PER_TERM_TYPES, DocumentType, IssuedDocument, ReportJob
+from reports import preprinted, signing
+from reports.models import PER_SECTION_TYPES, PER_TERM_TYPES, DocumentType, IssuedDocument, PrintMode, ReportJob
 from reports.pdf import render_pdf
 from reports.selectors import documents as selectors
+from reports.selectors import preprinted as preprinted_selectors
+from reports.selectors import signing as signing_selectors
 from schools.models import School, Term, User
 from students.models import Classroom, Student
 
@@ -41,9 +44,13 @@ pdpa_log = logging.getLogger("qinfo.pdpa")
 # No 0/O, 1/I/L: read aloud or typed from paper without mistakes. 32^12 = 2^60 codes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
-REISSUE_REASON = "ออกฉบับใหม่แทน (เลขที่ {serial})"
+REISSUE_REASON = "ออกฉบับใหม่แทน ({number})"  # the printed number: เลขที่ 000123/2569, or the sheet's
 FAILED_MESSAGE = (
     "สร้างเอกสารไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดในระบบ ยังไม่ได้ออกเอกสารที่เหลือ กด “ลองอีกครั้ง” หากยังไม่สำเร็จโปรดแจ้งผู้ดูแลระบบ"
+)
+SHEET_TAKEN_MESSAGE = (
+    "แบบพิมพ์ชุดที่ {form_set} เลขที่ {form_number} ถูกใช้ออกเอกสารฉบับอื่นไปแล้วระหว่างรอคิว "
+    "เอกสารที่ออกก่อนหน้านี้ยังอยู่ครบ โปรดขอออกเอกสารใหม่โดยระบุเลขที่แผ่นแรกที่ยังไม่ได้ใช้"
 )
 WORKER_LOST_MESSAGE = (
     "การสร้างเอกสารหยุดกลางคันเพราะเครื่องประมวลผลงานเบื้องหลังหยุดทำงานซ้ำหลายครั้ง "
@@ -100,10 +107,23 @@ def log_download(*, user: User, what: str, job: ReportJob | None = None, documen
 
 
 def render_student_pdf(
-    student: Student, *, document: IssuedDocument | None, issued_on: date, registrar: str = ""
+    student: Student,
+    *,
+    document: IssuedDocument | None,
+    issued_on: date,
+    registrar: str = "",
+    print_mode: str = PrintMode.PLAIN,
+    offset=None,
 ) -> bytes:
-    """A ปพ.1 of one student as PDF bytes (a specimen without serial when `document` is None)."""
+    """A ปพ.1 of one student as PDF bytes (a specimen without serial when `document` is None):
+    the whole form on plain paper, or only the data at the pre-printed sheet's positions shifted
+    by `offset` (x, y mm; the school's printer offset when not given)."""
     context = selectors.pp1_context(student, document=document, issued_on=issued_on, registrar=registrar)
+    if print_mode == PrintMode.PREPRINTED:
+        if offset is None:
+            offset = preprinted_selectors.printer_offset(student.school)
+        context = preprinted_selectors.preprinted_context(context, offset=offset)
+        return render_pdf(preprinted_selectors.PREPRINTED_TEMPLATE, context)
     return render_pdf(selectors.PP1_TEMPLATE, context)
 
 
@@ -119,11 +139,34 @@ def render_pp5_pdf(section: CourseSection, *, issued_on: date) -> bytes:
 
 
 def _render_for(
-    job: ReportJob, student: Student, *, document: IssuedDocument, issued_on: date, registrar: str, term: Term | None
+    job: ReportJob,
+    student: Student,
+    *,
+    document: IssuedDocument,
+    issued_on: date,
+    registrar: str,
+    term: Term | None,
+    offset=None,
 ) -> bytes:
     if job.type == DocumentType.PP6:
         return render_pp6_pdf(student, term, document=document, issued_on=issued_on)
-    return render_student_pdf(student, document=document, issued_on=issued_on, registrar=registrar)
+    return render_student_pdf(
+        student,
+        document=document,
+        issued_on=issued_on,
+        registrar=registrar,
+        print_mode=document.print_mode,
+        offset=offset,
+    )
+
+
+def render_calibration_pdf(school: School, *, offset=None) -> bytes:
+    """The test page a registrar prints to measure the printer's offset (reports.preprinted)."""
+    if offset is None:
+        offset = preprinted_selectors.printer_offset(school)
+    return render_pdf(
+        preprinted_selectors.CALIBRATION_TEMPLATE, preprinted_selectors.calibration_context(school, offset=offset)
+    )
 
 
 # --- Requests -----------------------------------------------------------------------------------
@@ -153,9 +196,15 @@ def report_job_request(
     classroom: Classroom | None = None,
     term: Term | None = None,
     section: CourseSection | None = None,
+    print_mode: str = PrintMode.PLAIN,
+    form_set: str = "",
+    form_first_number: str = "",
 ) -> ReportJob:
     """Ask for one document per student (ปพ.6 for `term`), or for the ปพ.5 of `section`; the
-    worker renders them. Returns at once."""
+    worker renders them. Returns at once.
+
+    On the Ministry's pre-printed ปพ.1 (`print_mode` PREPRINTED) the registrar gives the
+    ชุดที่ and the เลขที่ of the first sheet in the printer; student i gets sheet first + i."""
     if doc_type in PER_SECTION_TYPES:
         if section is None or section.school_id != school.pk:
             raise ValidationError({"section": "ไม่พบกลุ่มการเรียนที่จะพิมพ์ ปพ.5 ในโรงเรียนนี้"})
@@ -178,6 +227,7 @@ def report_job_request(
         parameters["label"] = f"ภาคเรียนที่ {term.number}/{term.academic_year.year}"
     if classroom is not None:
         parameters["classroom"] = str(classroom.code)
+    parameters.update(_print_parameters(school, doc_type, print_mode, form_set, form_first_number, len(students)))
     with audited(by, "ขอออกเอกสาร"):
         job = ReportJob(
             school=school,
@@ -193,6 +243,46 @@ def report_job_request(
     job_id = job.pk
     transaction.on_commit(lambda: _send_after_commit(job_id))
     return job
+
+
+def _print_parameters(school: School, doc_type: str, print_mode: str, form_set: str, first: str, count: int) -> dict:
+    """The job parameters of the print mode, checked: the sheets exist as numbers and none of
+    them was used before by this school (a sheet is used once, even if its document was voided)."""
+    if print_mode not in PrintMode.values:
+        raise ValidationError({"print_mode": "โปรดเลือกรูปแบบการพิมพ์: กระดาษเปล่าหรือแบบพิมพ์ของกระทรวง"})
+    if print_mode == PrintMode.PLAIN:
+        return {"print_mode": PrintMode.PLAIN}
+    if doc_type != DocumentType.PP1:
+        raise ValidationError({"print_mode": "พิมพ์ลงแบบพิมพ์ของกระทรวงได้เฉพาะ ปพ.1"})
+    try:
+        set_text, numbers = preprinted.sheet_numbers(form_set, first, count)
+    except preprinted.SheetNumberError as error:
+        raise ValidationError({error.field: str(error)}) from error
+    used = sorted(
+        IssuedDocument.objects.filter(
+            school=school, type=doc_type, form_set=set_text, form_number__in=numbers
+        ).values_list("form_number", flat=True)
+    )
+    if used:
+        shown = ", ".join(used[:5]) + (" …" if len(used) > 5 else "")
+        raise ValidationError(
+            {"form_first_number": f"แบบพิมพ์ชุดที่ {set_text} เลขที่ {shown} เคยใช้ออกเอกสารแล้ว โปรดตรวจเลขที่แผ่นแรกในเครื่องพิมพ์"}
+        )
+    return {"print_mode": PrintMode.PREPRINTED, "form_set": set_text, "form_numbers": numbers}
+
+
+def _sheet_of(job: ReportJob, student_id: int) -> dict:
+    """The pre-printed sheet a job's student is printed on: fixed by the student's place in the
+    job, so a resumed job prints the same sheet numbers."""
+    parameters = job.parameters
+    if parameters.get("print_mode") != PrintMode.PREPRINTED:
+        return {}
+    index = job.student_ids.index(student_id)
+    return {
+        "print_mode": PrintMode.PREPRINTED,
+        "form_set": parameters["form_set"],
+        "form_number": parameters["form_numbers"][index],
+    }
 
 
 def report_job_retry(*, job: ReportJob, by: User) -> ReportJob:
@@ -214,25 +304,38 @@ def report_job_retry(*, job: ReportJob, by: User) -> ReportJob:
 
 def _reserve(job: ReportJob, student_id: int, *, year: int) -> IssuedDocument:
     """The (job, student) row with its serial: found when a killed run reserved it already."""
+    sheet = _sheet_of(job, student_id)
     with transaction.atomic():
         existing = IssuedDocument.objects.filter(job=job, student_id=student_id).first()
         if existing is not None:
             return existing
+        # The serial's advisory lock (school, type, year) also serialises the sheet check.
+        number = _next_number(job.school_id, job.type, year)
+        if (
+            sheet
+            and IssuedDocument.objects.filter(
+                school_id=job.school_id, type=job.type, form_set=sheet["form_set"], form_number=sheet["form_number"]
+            ).exists()
+        ):
+            # Another request took this sheet after this one was checked (the unique
+            # constraint backs this): stop, in Thai, rather than print on a used sheet.
+            raise selectors.NoDocument(SHEET_TAKEN_MESSAGE.format(**sheet))
         with audited(job.requested_by, "จองเลขที่เอกสาร"):
             return IssuedDocument.objects.create(
                 school_id=job.school_id,
                 student_id=student_id,
                 type=job.type,
                 year=year,
-                number=_next_number(job.school_id, job.type, year),
+                number=number,
                 verification_code=new_verification_code(),
                 job=job,
                 issued_by=job.requested_by,
                 term_id=job.parameters.get("term") if job.type in PER_TERM_TYPES else None,
+                **sheet,
             )
 
 
-def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str) -> None:
+def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str, signer_fingerprint: str = "") -> None:
     """Store the file, mark the document issued, void the student's earlier copy, count it."""
     from pypdf import PdfReader
 
@@ -243,7 +346,8 @@ def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str) 
         document.file.save(f"{document.type}-{document.year}-{document.number:06d}.pdf", ContentFile(pdf), save=False)
         document.issued_at = timezone.now()
         document.pages = pages
-        document.save(update_fields=["file", "issued_at", "pages"])
+        document.signer_fingerprint = signer_fingerprint
+        document.save(update_fields=["file", "issued_at", "pages", "signer_fingerprint"])
         IssuedDocument.objects.filter(
             school_id=document.school_id,
             student_id=document.student_id,
@@ -255,7 +359,7 @@ def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str) 
             is_void=True,
             voided_by=job.requested_by,
             voided_at=timezone.now(),
-            void_reason=REISSUE_REASON.format(serial=document.serial),
+            void_reason=REISSUE_REASON.format(number=document.printed_number),
         )
         done = IssuedDocument.objects.filter(job=job, issued_at__isnull=False).count()
         ReportJob.objects.filter(pk=job.pk).update(progress_done=done)
@@ -323,12 +427,19 @@ def _work(job_id: int, owner: str) -> None:
     today = timezone.localdate()
     registrar = job.requested_by.get_full_name()
     term = Term.objects.get(pk=job.parameters["term"]) if job.type in PER_TERM_TYPES else None
+    # Every issued document is signed with the school's certificate, when it has one.
+    signer = signing_selectors.school_signer(job.school)
+    offset = preprinted_selectors.printer_offset(job.school)
     for student in students:
         document = _reserve(job, student.pk, year=_be_year(today))
         if document.issued:
             continue
-        pdf = _render_for(job, student, document=document, issued_on=today, registrar=registrar, term=term)
-        _store(job, document, pdf, owner=owner)
+        pdf = _render_for(
+            job, student, document=document, issued_on=today, registrar=registrar, term=term, offset=offset
+        )
+        if signer is not None:
+            pdf = signer.sign(pdf, reason=f"{document.get_type_display()} {document.printed_number}")
+        _store(job, document, pdf, owner=owner, signer_fingerprint=signer.fingerprint if signer else "")
         _log_issue(document, student, job.requested_by)
     data, extension = _bundle(job, students)
     with transaction.atomic(), audited(job.requested_by, "สร้างเอกสารเสร็จ"):
@@ -359,7 +470,7 @@ def report_job_run(*, job_id: int) -> str:
     except jobs.LeaseLost:
         logger.warning("report job %s was taken over by another worker", job_id)
         return "lost"
-    except selectors.NoDocument as refusal:
+    except (selectors.NoDocument, signing.CertificateError) as refusal:
         _mark_failed(job_id, str(refusal), owner=owner)
         return "refused"
     except Exception:

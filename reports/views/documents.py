@@ -13,8 +13,10 @@ from django.views.decorators.http import require_POST
 from qinfo import jobs
 from qinfo.ratelimit import client_ip, hit
 from reports import access
+from reports.forms import DocumentRequestForm
 from reports.models import IssuedDocument, ReportJob
 from reports.selectors import documents as selectors
+from reports.selectors import signing as signing_selectors
 from reports.services import documents as services
 from schools.models import School
 from schools.selectors.organisation import current_academic_year
@@ -43,22 +45,46 @@ def documents_home(request):
         .select_related("classroom__grade_level", "requested_by")
         .order_by("-created_at")[:20]
     )
-    return render(request, "reports/documents/home.html", {"classrooms": classrooms, "jobs": recent})
+    settings_schools = list(access.schools_with_document_settings_for(request.user).order_by("name"))
+    return render(
+        request,
+        "reports/documents/home.html",
+        {"classrooms": classrooms, "jobs": recent, "settings_schools": settings_schools},
+    )
+
+
+def _request_from_form(request, form: DocumentRequestForm, **request_kwargs) -> ReportJob | None:
+    """The job the posted form asks for, or None with the errors put on the form's fields."""
+    if not form.is_valid():
+        return None
+    try:
+        return services.report_job_request(by=request.user, **request_kwargs, **form.request_options())
+    except ValidationError as error:
+        for field, texts in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, texts)
+        return None
+
+
+def _request_context(request, school: School, form: DocumentRequestForm, button: str) -> dict:
+    """The print options and whether the documents will be signed (said on the page)."""
+    return {
+        "form": form,
+        "certificate": signing_selectors.school_certificate(school),
+        "school": school,
+        "can_configure": school.pk in access.document_settings_school_ids(request.user),
+        "request_button": button,
+    }
 
 
 @login_required
 def classroom_documents(request, code):
     classroom = access.access_classroom_documents(request.user, code)
     students = selectors.classroom_students(classroom)
+    form = DocumentRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        try:
-            job = services.report_job_request(
-                school=classroom.school, students=students, classroom=classroom, by=request.user
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("reports:documents_classroom", code=classroom.code)
-        return redirect("reports:report_job", code=job.code)
+        job = _request_from_form(request, form, school=classroom.school, students=students, classroom=classroom)
+        if job is not None:
+            return redirect("reports:report_job", code=job.code)
     recent = list(
         access.report_jobs_visible_to(request.user)
         .filter(classroom=classroom)
@@ -66,24 +92,39 @@ def classroom_documents(request, code):
         .order_by("-created_at")[:10]
     )
     return render(
-        request, "reports/documents/classroom.html", {"classroom": classroom, "students": students, "jobs": recent}
+        request,
+        "reports/documents/classroom.html",
+        {
+            "classroom": classroom,
+            "students": students,
+            "jobs": recent,
+            "no_students": not students,
+            **_request_context(request, classroom.school, form, f"ออก ปพ.1 ทั้งห้อง ({len(students)} คน)"),
+        },
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
 def student_documents(request, code):
     student = access.access_student_documents(request.user, code)
+    form = DocumentRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        try:
-            job = services.report_job_request(school=student.school, students=[student], by=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("reports:documents_student", code=student.code)
-        return redirect("reports:report_job", code=job.code)
+        job = _request_from_form(request, form, school=student.school, students=[student])
+        if job is not None:
+            return redirect("reports:report_job", code=job.code)
+    documents = selectors.student_documents(student)
     return render(
         request,
         "reports/documents/student.html",
-        {"student": student, "documents": selectors.student_documents(student)},
+        {
+            "student": student,
+            "documents": documents,
+            **_request_context(
+                request, student.school, form, "ออก ปพ.1 ฉบับใหม่ (ยกเลิกฉบับเดิม)" if documents else "ออก ปพ.1"
+            ),
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -65,6 +65,8 @@ def pages(world) -> list[str]:
         f"/documents/classrooms/{world.class_a.code}/",
         f"/documents/pp6/classrooms/{world.class_a.code}/",
         f"/documents/sections/{section.code}/pp5/",
+        f"/documents/students/{world.student_a.code}/",
+        f"/documents/schools/{world.school_a.code}/settings/",
         "/verify/AAAAAAAAAAAA",
         "/api/docs/",
         "/alerts/",

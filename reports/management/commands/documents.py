@@ -5,18 +5,21 @@
 
 A specimen by default: the same layout and figures, but no serial and no QR, and nothing is
 recorded. With `--issue --by <username>` the documents are issued as a job (serial, QR,
-IssuedDocument rows, earlier copies voided) and run here, not in a worker."""
+IssuedDocument rows, earlier copies voided) and run here, not in a worker. `--print-mode
+preprinted` prints only the data for the Ministry's sheet (with --issue, give `--form-set` and
+`--form-first-number`)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from academics.models import CourseSection
-from reports.models import DocumentType, IssuedDocument, ReportJob
+from reports.models import DocumentType, IssuedDocument, PrintMode, ReportJob
 from reports.selectors import documents as selectors
 from reports.services import documents as services
 from schools.models import User
@@ -38,6 +41,14 @@ class Command(BaseCommand):
         render.add_argument("--output", required=True, help="a .pdf file for a student, a directory for a classroom")
         render.add_argument("--issue", action="store_true", help="issue them (serials, QR, records)")
         render.add_argument("--by", help="username of the issuer (with --issue)")
+        render.add_argument(
+            "--print-mode",
+            default=PrintMode.PLAIN,
+            choices=PrintMode.values,
+            help="plain paper or the pre-printed sheet",
+        )
+        render.add_argument("--form-set", default="", help="ชุดที่ of the pre-printed sheets (with --issue)")
+        render.add_argument("--form-first-number", default="", help="เลขที่ of the first sheet (with --issue)")
 
     def handle(self, *args, **options):
         if options["type"] == DocumentType.PP5 or options["section"]:
@@ -58,7 +69,7 @@ class Command(BaseCommand):
         if options["issue"]:
             self._issue(students, classroom, output, options)
         else:
-            self._specimens(students, classroom, output)
+            self._specimens(students, classroom, output, print_mode=options["print_mode"])
         seconds = time.monotonic() - started
         self.stdout.write(f"{len(students)} document(s) in {seconds:.2f} s")
 
@@ -91,14 +102,14 @@ class Command(BaseCommand):
         output.mkdir(parents=True, exist_ok=True)
         return output / f"{index:02d}-{student.student_number}.pdf"
 
-    def _specimens(self, students, classroom, output: Path) -> None:
+    def _specimens(self, students, classroom, output: Path, *, print_mode: str) -> None:
         today = timezone.localdate()
         for index, student in enumerate(students, start=1):
             try:
                 if self.term is not None:
                     pdf = services.render_pp6_pdf(student, self.term, document=None, issued_on=today)
                 else:
-                    pdf = services.render_student_pdf(student, document=None, issued_on=today)
+                    pdf = services.render_student_pdf(student, document=None, issued_on=today, print_mode=print_mode)
             except selectors.NoDocument as refusal:
                 raise CommandError(f"{student.student_number}: {refusal}") from refusal
             path = self._target(output, student, index, classroom is None)
@@ -109,14 +120,20 @@ class Command(BaseCommand):
         if not options["by"]:
             raise CommandError("--issue needs --by <username>")
         by = User.objects.get(username=options["by"])
-        job = services.report_job_request(
-            school=students[0].school if students else None,
-            students=students,
-            classroom=classroom,
-            by=by,
-            doc_type=options["type"],
-            term=self.term,
-        )
+        try:
+            job = services.report_job_request(
+                school=students[0].school if students else None,
+                students=students,
+                classroom=classroom,
+                by=by,
+                doc_type=options["type"],
+                term=self.term,
+                print_mode=options["print_mode"],
+                form_set=options["form_set"],
+                form_first_number=options["form_first_number"],
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         outcome = services.report_job_run(job_id=job.pk)
         job.refresh_from_db()
         if job.status != ReportJob.Status.DONE:
@@ -126,4 +143,4 @@ class Command(BaseCommand):
             path = self._target(output, student, index, classroom is None)
             with documents[student.pk].file.open("rb") as handle:
                 path.write_bytes(handle.read())
-            self.stdout.write(f"{path} {documents[student.pk].serial}")
+            self.stdout.write(f"{path} {documents[student.pk].printed_number}")

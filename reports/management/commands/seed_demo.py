@@ -18,7 +18,7 @@ from earlywarning.demo import seed_interventions
 from earlywarning.services.status import recompute_all
 from qinfo import thaidate
 from qinfo.bulk import without_history
-from reports.demo import seed_documents
+from reports.demo import seed_documents, seed_signing_certificates
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
@@ -104,6 +104,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  เยี่ยมบ้าน {visits:,} ครั้ง คัดกรองนักเรียนยากจน {screenings:,} คน แบบประเมิน SDQ {forms:,} ฉบับ")
         measured = seed_measurements(rng, [plan.school for plan in org.schools])
         self.stdout.write(f"  น้ำหนักส่วนสูงสองรอบ {measured:,} รายการ")
+        root = seed_signing_certificates(org)
+        self.stdout.write(f"  ใบรับรองตัวอย่างสำหรับลงนามเอกสารของทุกโรงเรียน (ใบรับรองหลักตัวอย่าง: {root})")
         # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
         risk = recompute_all()
         self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
