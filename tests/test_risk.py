@@ -28,7 +28,16 @@ from earlywarning.services import rules as rule_services
 from earlywarning.services import status as services
 from qinfo import dirty
 from schools.selectors.organisation import school_days
-from students.models import DailyAttendance, Student, TransferRequest
+from students.models import (
+    DailyAttendance,
+    HomeVisit,
+    Measurement,
+    MeasurementRound,
+    PovertyScreening,
+    SdqAssessment,
+    Student,
+    TransferRequest,
+)
 from students.services import attendance as attendance_services
 
 from . import factories as f
@@ -119,7 +128,44 @@ def oracle_figures(student: Student) -> dict | None:
             missed_percent=fig.missed_percent(missed, len(marks)),
             absence_streak=fig.absence_streak(marks),
         )
+    figures.update(care_figures(student, year))
     return figures
+
+
+def care_figures(student: Student, year) -> dict:
+    """Health, economic and family figures from the year's records at the student's school: the
+    latest measurement, the screening, the latest home visit, the latest form of each informant."""
+    scope = {"student": student, "school_id": student.school_id}
+    out = {}
+    measured = sorted(
+        (m for m in Measurement.objects.filter(**scope, round__academic_year=year).select_related("round")
+         if m.measured_on <= TODAY),
+        key=lambda m: (m.measured_on, m.round.start_date, m.pk),
+    )  # fmt: skip
+    if measured:
+        latest = measured[-1]
+        headline = latest.wfh_code or latest.bfa_code
+        if headline:
+            out["nutrition_thin"] = int(headline in ("thin", "bmi_thinness", "bmi_severe_thinness"))
+            out["nutrition_obese"] = int(headline in ("obese", "bmi_obese"))
+        if latest.hfa_code:
+            out["nutrition_short"] = int(latest.hfa_code == "short")
+    screening = PovertyScreening.objects.filter(**scope, academic_year=year).first()
+    if screening:
+        out["poverty_eligible"] = int(screening.eligible)
+    visits = sorted(
+        HomeVisit.objects.filter(**scope, academic_year=year), key=lambda v: (v.visited_on, v.created_at, v.pk)
+    )
+    if visits:
+        out["home_visit_risks"] = len(set(visits[-1].risks))
+    latest_form = {}
+    for form in sorted(
+        SdqAssessment.objects.filter(**scope, academic_year=year), key=lambda a: (a.filled_on, a.created_at, a.pk)
+    ):
+        latest_form[form.informant] = form.status
+    if latest_form:
+        out["sdq_band"] = max({"normal": 0, "risk": 1, "problem": 2}[s] for s in latest_form.values())
+    return out
 
 
 def oracle(students) -> dict:
@@ -231,6 +277,56 @@ RESULT = st.tuples(
     st.integers(0, 2), st.integers(0, 1), st.sampled_from(["4", "2", "1", "0", "ร", "มส"]), st.booleans()
 )
 
+# Care records: (who, round or day, codes…). Measurements: (who, round, day, wfh, hfa, bfa);
+# screenings: (who, eligible); home visits: (who, day, risks); SDQ forms: (who, informant, day, status).
+MEASURE = st.tuples(
+    st.integers(0, 2), st.integers(0, 1), st.integers(0, 20),
+    st.sampled_from(["", "thin", "slightly_thin", "proportional", "overweight", "obese"]),
+    st.sampled_from(["", "short", "slightly_short", "normal_height"]),
+    st.sampled_from(["", "bmi_severe_thinness", "bmi_thinness", "bmi_normal", "bmi_overweight", "bmi_obese"]),
+)  # fmt: skip
+SCREEN = st.tuples(st.integers(0, 2), st.booleans())
+VISIT = st.tuples(st.integers(0, 2), st.integers(0, 20), st.lists(st.sampled_from(HomeVisit.Risk.values), max_size=3))
+SDQ = st.tuples(
+    st.integers(0, 2), st.sampled_from(SdqAssessment.Informant.values), st.integers(0, 20),
+    st.sampled_from(SdqAssessment.Status.values),
+)  # fmt: skip
+
+
+def care_records(world, students, classrooms, measures, screenings, visits, forms) -> None:
+    """Rows as the care services store them (their scoring is tested in test_care/test_measurements)."""
+    year = world.class_a.academic_year
+    teacher = world.user("teacher_a")
+    rounds = [
+        MeasurementRound.objects.create(school=world.school_a, academic_year=year, name=name, start_date=start)
+        for name, start in (("รอบ 1", date(2026, 6, 1)), ("รอบ 2", date(2026, 11, 2)))
+    ]
+    seen = set()
+    for who, round_, day, wfh, hfa, bfa in measures:
+        if (who, round_) in seen:
+            continue
+        seen.add((who, round_))
+        Measurement.objects.create(
+            school=world.school_a, round=rounds[round_], student=students[who], classroom=classrooms[who],
+            measured_on=rounds[round_].start_date + timedelta(days=day), weight_kg=D("40"), height_cm=D("150"),
+            wfh_code=wfh, hfa_code=hfa, bfa_code=bfa,
+        )  # fmt: skip
+    for who, eligible in dict(screenings).items():
+        PovertyScreening.objects.create(
+            school=world.school_a, student=students[who], academic_year=year, income_per_person=D("1000"),
+            eligible=eligible, reason="ทดสอบ", screened_by=teacher,
+        )  # fmt: skip
+    for who, day, risks in visits:
+        HomeVisit.objects.create(
+            school=world.school_a, student=students[who], academic_year=year, visited_on=TODAY - timedelta(days=day),
+            visitor=teacher, met_whom="mother", housing="rent", family="together", risks=sorted(set(risks)),
+        )  # fmt: skip
+    for who, informant, day, status in forms:
+        SdqAssessment.objects.create(
+            school=world.school_a, student=students[who], academic_year=year, informant=informant, answers=[0] * 25,
+            total_difficulties=0, prosocial=0, status=status, filled_on=TODAY - timedelta(days=day), filled_by=teacher,
+        )  # fmt: skip
+
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
@@ -238,15 +334,28 @@ RESULT = st.tuples(
     results=st.lists(RESULT, max_size=10),
     births=st.lists(st.sampled_from([date(2013, 6, 1), date(2012, 1, 1), date(2010, 3, 3)]), min_size=3, max_size=3),
     pending=st.booleans(),
+    measures=st.lists(MEASURE, max_size=5),
+    screenings=st.lists(SCREEN, max_size=3),
+    visits=st.lists(VISIT, max_size=4),
+    forms=st.lists(SDQ, max_size=6),
 )
-# A run of three, four 0 grades, มส in a draft, ร approved, over-age, a transfer, a Saturday mark.
+# A run of three, four 0 grades, มส in a draft, ร approved, over-age, a transfer, a Saturday mark;
+# a thin child measured again as obese (the latest counts), a short one, an eligible screening, a
+# visit with risks followed by one without, a teacher's problem form superseded by a normal one
+# while the parent's says risk.
 @example(
     marks=[(0, 11, "ข"), (0, 12, "ข"), (0, 13, "ป"), (1, 13, "/"), (2, 14, "ข"), (2, 13, "ข")],
     results=[(0, 0, "0", True)] * 4 + [(1, 1, "มส", False), (2, 0, "ร", True), (1, 0, "1", True)],
     births=[date(2013, 6, 1), date(2010, 3, 3), date(2012, 1, 1)],
     pending=True,
+    measures=[(0, 0, 0, "thin", "", ""), (0, 1, 0, "", "normal_height", "bmi_obese"), (1, 1, 3, "", "short", "")],
+    screenings=[(2, True), (1, False)],
+    visits=[(1, 10, ["drugs", "games"]), (1, 2, []), (2, 5, ["economy"])],
+    forms=[(0, "teacher", 9, "problem"), (0, "teacher", 1, "normal"), (0, "parent", 4, "risk")],
 )
-def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(world, marks, results, births, pending):
+def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(
+    world, marks, results, births, pending, measures, screenings, visits, forms
+):
     students = [world.student_a, world.student_a2, world.student_b]
     classrooms = [world.class_a, world.class_a, world.class_b]
     days = [*days_up_to_today(world, 14), date(2026, 11, 28)]
@@ -274,11 +383,19 @@ def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(wo
                 school=world.school_c, from_school=world.school_a, student=world.student_b, student_number="9",
                 academic_year=world.class_c.academic_year, grade_level=f.grade("M1"), requested_by=world.user("admin"),
             )  # fmt: skip
+        care_records(world, students, classrooms, measures, screenings, visits, forms)
         gpa.recompute([s.pk for s in students])
         services.recompute_all()
         assert statuses() == oracle([*students, world.student_c])
         if marks and marks[0] == (0, 11, "ข"):  # the example above: every dimension flagged
-            assert {d for _s, d in statuses()} == {"academic", "attendance", "status"}
+            found = statuses()
+            assert {d for _s, d in found} == {"academic", "attendance", "status", "health", "economic", "family"}
+            assert found[(world.student_a.pk, "health")] == ("at_risk", ["ภาวะโภชนาการ: อ้วน"])
+            assert found[(world.student_a2.pk, "health")] == ("at_risk", ["ภาวะโภชนาการ: เตี้ย"])
+            assert found[(world.student_b.pk, "economic")] == ("at_risk", ["ผ่านเกณฑ์คัดกรองนักเรียนยากจน (กสศ.01)"])
+            assert found[(world.student_b.pk, "family")] == ("at_risk", ["การเยี่ยมบ้านพบความเสี่ยง 1 ด้าน"])
+            assert found[(world.student_a.pk, "family")] == ("at_risk", ["ผลประเมิน SDQ อยู่ในกลุ่มเสี่ยง"])
+            assert (world.student_a2.pk, "family") not in found  # the latest visit found nothing
         services.recompute([s.pk for s in students])
         assert statuses() == oracle([*students, world.student_c])
         # The risk benchmark's one-statement baseline agrees too (it is the bench's yardstick).
