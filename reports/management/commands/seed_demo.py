@@ -104,9 +104,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  เยี่ยมบ้าน {visits:,} ครั้ง คัดกรองนักเรียนยากจน {screenings:,} คน แบบประเมิน SDQ {forms:,} ฉบับ")
         measured = seed_measurements(rng, [plan.school for plan in org.schools])
         self.stdout.write(f"  น้ำหนักส่วนสูงสองรอบ {measured:,} รายการ")
-        # Last: the risk status reads the GPAs, results and rolls above, as the nightly run does.
+        # Last: the risk status reads the GPAs, results, rolls, measurements and care records above, as
+        # the nightly run does.
         risk = recompute_all()
-        self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (จากผลการเรียนและการมาเรียนข้างต้น)")
+        self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (ทุกด้าน จากข้อมูลข้างต้น)")
         documents = seed_documents([plan.school for plan in org.schools])
         self.stdout.write(f"  ปพ.6 ที่ออกแล้ว {documents:,} ฉบับ (ห้องละหนึ่งคน และบุตรหลานของบัญชีผู้ปกครองทดลอง)")
         made, overdue = seed_interventions(rng)
