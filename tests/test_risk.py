@@ -1013,3 +1013,39 @@ def access_module():
     from earlywarning import access
 
     return access
+
+
+def test_the_recompute_takes_the_same_statements_however_many_students_have_care_records(world):
+    def statements() -> int:
+        RiskStatus.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            services.recompute_all()
+        return len(queries)
+
+    students = [world.student_a, world.student_a2, world.student_b]
+    classrooms = [world.class_a, world.class_a, world.class_b]
+    care_records(world, students, classrooms, [(0, 0, 0, "thin", "", "")], [(1, True)], [(2, 0, ["drugs"])], [])
+    few = statements()
+    more = []
+    for index in range(8):
+        student = f.StudentFactory(school=world.school_a)
+        f.enrol(student, world.class_a, 20 + index)
+        more.append(student)
+    PovertyScreening.objects.bulk_create(
+        PovertyScreening(
+            school=world.school_a, student=s, academic_year=world.class_a.academic_year, income_per_person=D("900"),
+            eligible=True, reason="ทดสอบ", screened_by=world.user("teacher_a"),
+        )
+        for s in more
+    )  # fmt: skip
+    SdqAssessment.objects.bulk_create(
+        SdqAssessment(
+            school=world.school_a, student=s, academic_year=world.class_a.academic_year, informant=informant,
+            answers=[0] * 25, total_difficulties=0, prosocial=0, status="risk", filled_on=TODAY,
+            filled_by=world.user("teacher_a"),
+        )
+        for s in more
+        for informant in ("teacher", "student")
+    )  # fmt: skip
+    assert statements() == few
+    assert RiskStatus.objects.filter(dimension="family").count() == 9
