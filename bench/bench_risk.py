@@ -2,14 +2,17 @@
 
 The figure is `earlywarning.services.status.recompute_all()`, the Celery task's body: the
 population's figures in one grouped statement per indicator source (status, academic,
-attendance), the rules applied in bulk by the pure module (earlywarning.rules), and only the
-changed statuses written with their history rows. It is timed on the first night (every status
-to write: the table emptied first) and with nothing changed (every night after).
+attendance, nutrition, poverty, home visit, SDQ), the rules applied in bulk by the pure module
+(earlywarning.rules), and only the changed statuses written with their history rows. It is timed
+on the first night (every status to write: the table emptied first) and with nothing changed
+(every night after).
 
 The baseline is one SQL statement over the same inputs that computes every student's status
 per dimension with the install's default thresholds written into it as CASE expressions:
 GPAX, latest term GPA, 0 grades this year, ร/มส outstanding, มส this year, days missed of days
-recorded on school days and the run up to the latest, over-age and a pending transfer out. It
+recorded on school days and the run up to the latest, over-age and a pending transfer out, the
+latest measurement's ผอม/อ้วน/เตี้ย, the year's poverty screening, the risks of the latest home
+visit and the worst of the latest SDQ form of each informant. It
 writes nothing and gives no reasons, so the ratio is the price of the reasons, the rules as data
 and the writes. It assumes no school has edited its rules (true of the seeded data); then the
 two must agree on every (student, dimension, status), and the count that agree is printed.
@@ -81,18 +84,51 @@ term_gpa AS (
     FROM academics_gparecord g JOIN pop p ON p.student_id = g.student_id JOIN schools_term t ON t.id = g.term_id
     WHERE g.scope = 'term' AND g.gpa IS NOT NULL ORDER BY g.student_id, t.start_date DESC
 ),
+meas AS (
+    SELECT DISTINCT ON (m.student_id) m.student_id,
+           COALESCE(NULLIF(m.wfh_code, ''), NULLIF(m.bfa_code, '')) AS headline, m.hfa_code
+    FROM students_measurement m JOIN pop p ON p.student_id = m.student_id AND p.school_id = m.school_id
+    JOIN students_measurementround r ON r.id = m.round_id AND r.academic_year_id = p.academic_year_id
+    WHERE m.measured_on <= p.until
+    ORDER BY m.student_id, m.measured_on DESC, r.start_date DESC, m.id DESC
+),
+pov AS (
+    SELECT ps.student_id, bool_or(ps.eligible) AS eligible
+    FROM students_povertyscreening ps JOIN pop p ON p.student_id = ps.student_id AND p.school_id = ps.school_id
+         AND ps.academic_year_id = p.academic_year_id
+    GROUP BY ps.student_id
+),
+visit AS (
+    SELECT DISTINCT ON (v.student_id) v.student_id, cardinality(v.risks) AS risks
+    FROM students_homevisit v JOIN pop p ON p.student_id = v.student_id AND p.school_id = v.school_id
+         AND v.academic_year_id = p.academic_year_id
+    ORDER BY v.student_id, v.visited_on DESC, v.created_at DESC, v.id DESC
+),
+sdq AS (
+    SELECT student_id, max(CASE status WHEN 'problem' THEN 2 WHEN 'risk' THEN 1 ELSE 0 END) AS band
+    FROM (SELECT DISTINCT ON (a.student_id, a.informant) a.student_id, a.status
+          FROM students_sdqassessment a JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id
+               AND a.academic_year_id = p.academic_year_id
+          ORDER BY a.student_id, a.informant, a.filled_on DESC, a.created_at DESC, a.id DESC) latest
+    GROUP BY student_id
+),
 figures AS (
     SELECT p.student_id, gx.gpa AS gpax, tg.gpa AS term_gpa, COALESCE(res.zeros, 0) AS zeros,
            COALESCE(res.unresolved, 0) AS unresolved, COALESCE(res.ms, 0) AS ms,
            att.recorded, att.missed, att.streak,
            date_part('year', age(p.year_start, p.birth_date)) - (p.grade_order + 2) AS over_age,
            EXISTS (SELECT 1 FROM students_transferrequest tr WHERE tr.student_id = p.student_id
-                   AND tr.from_school_id = p.school_id AND tr.status = 'pending') AS pending
+                   AND tr.from_school_id = p.school_id AND tr.status = 'pending') AS pending,
+           meas.headline, meas.hfa_code, pov.eligible, visit.risks AS visit_risks, sdq.band AS sdq
     FROM pop p
     LEFT JOIN academics_gparecord gx ON gx.student_id = p.student_id AND gx.scope = 'cumulative'
     LEFT JOIN term_gpa tg ON tg.student_id = p.student_id
     LEFT JOIN res ON res.student_id = p.student_id
     LEFT JOIN att ON att.student_id = p.student_id
+    LEFT JOIN meas ON meas.student_id = p.student_id
+    LEFT JOIN pov ON pov.student_id = p.student_id
+    LEFT JOIN visit ON visit.student_id = p.student_id
+    LEFT JOIN sdq ON sdq.student_id = p.student_id
 ),
 flags AS (
     SELECT student_id, 'academic' AS dimension,
@@ -106,6 +142,17 @@ flags AS (
     FROM figures
     UNION ALL
     SELECT student_id, 'status', CASE WHEN over_age >= 2 OR pending THEN 'at_risk' END FROM figures
+    UNION ALL
+    SELECT student_id, 'health',
+           CASE WHEN headline IN ('thin', 'bmi_thinness', 'bmi_severe_thinness', 'obese', 'bmi_obese')
+                     OR hfa_code = 'short' THEN 'at_risk' END
+    FROM figures
+    UNION ALL
+    SELECT student_id, 'economic', CASE WHEN eligible THEN 'at_risk' END FROM figures
+    UNION ALL
+    SELECT student_id, 'family',
+           CASE WHEN sdq >= 2 THEN 'problem' WHEN sdq >= 1 OR visit_risks >= 1 THEN 'at_risk' END
+    FROM figures
 )
 SELECT student_id, dimension, status FROM flags WHERE status IS NOT NULL
 """

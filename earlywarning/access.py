@@ -12,9 +12,15 @@ people who care for the child, as the home visits are (students.access care rule
 homeroom teachers of the child's classroom, the school's counsellors and principal, and a system
 admin. The principal's follow-up list (flags left without action) is theirs school-wide; the
 number of days it allows is set by the school's admin, registrar or principal.
+
+The reasons of a flag that quote a care record (the poverty screen, a home visit, an SDQ form:
+rules.CARE_INDICATORS) are shown only to those who may read the child's care records; the
+registrar or a school admin sees the flag with one neutral line instead (`hide_care_reasons`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -130,6 +136,48 @@ def rule_school_for(user, code: str | None, *, write: bool = False) -> School:
     if school is None:
         raise Http404("ไม่พบโรงเรียน")
     return school
+
+
+# --- Reasons from care records ----------------------------------------------------------------
+
+CARE_REASON_HIDDEN = (
+    "มีเหตุผลจากข้อมูลการดูแลนักเรียน (การเยี่ยมบ้าน การคัดกรองนักเรียนยากจน หรือ SDQ) "
+    "ซึ่งเห็นได้เฉพาะครูประจำชั้น ครูแนะแนว และผู้บริหารโรงเรียน"
+)
+_SEVERITY_RANK = {"at_risk": 1, "problem": 2}
+
+
+def care_reader(user) -> Callable[[int, int], bool]:
+    """(student id, school id) -> whether the user reads that child's care records
+    (students.access care rules), decided without a query per child."""
+    if not user.is_authenticated:
+        return lambda _student, _school: False
+    schools = care_school_ids(user)
+    if schools is None:
+        return lambda _student, _school: True
+    homeroom = homeroom_student_ids(user)
+    return lambda student_id, school_id: school_id in schools or student_id in homeroom
+
+
+def shown_reasons(reasons: list[dict], *, reads_care: bool) -> list[dict]:
+    """The reasons as the reader may see them: the care ones folded into one neutral line."""
+    hidden = [r for r in reasons if r.get("care")]
+    if reads_care or not hidden:
+        return reasons
+    worst = max((r.get("severity", "at_risk") for r in hidden), key=lambda s: _SEVERITY_RANK.get(s, 0))
+    kept = [r for r in reasons if not r.get("care")]
+    return [*kept, {"rule": "care", "severity": worst, "text": CARE_REASON_HIDDEN, "value": "–", "care": True}]
+
+
+def hide_care_reasons(user, rows: Iterable):
+    """Rows with `student_id`, `school_id` and `reasons` (flags, their history, alerts), their
+    care reasons hidden in memory (never saved) where the user may not read care records."""
+    rows = list(rows)
+    reads = care_reader(user)
+    for row in rows:
+        if not reads(row.student_id, row.school_id):
+            row.reasons = shown_reasons(row.reasons, reads_care=False)
+    return rows
 
 
 # --- Interventions ------------------------------------------------------------------------------

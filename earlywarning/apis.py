@@ -113,7 +113,7 @@ class FilterSerializer(serializers.Serializer):
 
 def _page(view, request, queryset):
     paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page = access.hide_care_reasons(request.user, paginator.paginate_queryset(queryset, request, view=view))
     return paginator.get_paginated_response(RiskStatusOutputSerializer(page, many=True).data)
 
 
@@ -171,7 +171,7 @@ class StudentRiskApi(APIView):
     @extend_schema(responses=StudentRiskOutputSerializer, summary="สถานะความเสี่ยงและประวัติของนักเรียน")
     def get(self, request, code):
         student = access.access_student_risk(request.user, code)
-        risk = selectors.student_risk(student)
+        risk = selectors.student_risk(student, user=request.user)
         dimensions = [
             {
                 "dimension": dimension,

@@ -4,8 +4,9 @@ Each row: key, dimension, indicator, comparison, threshold, severity, Thai reaso
 figures in braces), enabled. Sources: Q-Info's reported outcomes (GPAX < 1.5, more than three 0
 grades in a year — Phuket City); AIR EWIMS (GPA ≤ 2.0, a failed course); Balfanz et al. 2007
 (chronic absence ≥ 10 % of days). The run of absences (3 days) and over-age (2 years) are [U]
-defaults, kept editable. Health, economic and family rules are shipped disabled until their data
-exists (their indicators are registered by the care features when they land).
+defaults, kept editable. Health, economic and family rules name the figures of the care records
+(earlywarning.indicators: the latest measurement, poverty screening, home visit and SDQ forms of
+the year); shipped disabled at first, enabled by the migration 0005_enable_care_rules.
 """
 
 from __future__ import annotations
@@ -34,15 +35,15 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          "อายุ {age} ปี สูงกว่าเกณฑ์ของชั้น {grade} ({years_over_age} ปี)", True),
     Rule("transfer_out_pending", "transfer_out_pending", "ge", D("1"), AT_RISK, "status",
          "มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ", True),
-    # Shipped disabled: their figures come from the care features being built (measurements,
-    # the EEF screen, home visits, SDQ). Enable them once those indicators are registered.
-    Rule("thin", "nutrition_thin", "ge", D("1"), AT_RISK, "health", "ภาวะโภชนาการ: ผอม", False),
-    Rule("short", "nutrition_short", "ge", D("1"), AT_RISK, "health", "ภาวะโภชนาการ: เตี้ย", False),
-    Rule("obese", "nutrition_obese", "ge", D("1"), AT_RISK, "health", "ภาวะโภชนาการ: อ้วน", False),
+    # From the care records (measurements, the EEF screen, home visits, SDQ). The reasons of the
+    # economic and family rules come from care records: rules.CARE_INDICATORS.
+    Rule("thin", "nutrition_thin", "ge", D("1"), AT_RISK, "health", "ภาวะโภชนาการ: ผอม", True),
+    Rule("short", "nutrition_short", "ge", D("1"), AT_RISK, "health", "ภาวะโภชนาการ: เตี้ย", True),
+    Rule("obese", "nutrition_obese", "ge", D("1"), AT_RISK, "health", "ภาวะโภชนาการ: อ้วน", True),
     Rule("poverty_eligible", "poverty_eligible", "ge", D("1"), AT_RISK, "economic",
-         "ผ่านเกณฑ์คัดกรองนักเรียนยากจน (กสศ.01)", False),
+         "ผ่านเกณฑ์คัดกรองนักเรียนยากจน (กสศ.01)", True),
     Rule("home_visit_risk", "home_visit_risks", "ge", D("1"), AT_RISK, "family",
-         "การเยี่ยมบ้านพบความเสี่ยง {home_visit_risks} ด้าน", False),
-    Rule("sdq_risk", "sdq_band", "ge", D("1"), AT_RISK, "family", "ผลประเมิน SDQ อยู่ในกลุ่มเสี่ยง", False),
-    Rule("sdq_problem", "sdq_band", "ge", D("2"), PROBLEM, "family", "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา", False),
+         "การเยี่ยมบ้านพบความเสี่ยง {home_visit_risks} ด้าน", True),
+    Rule("sdq_risk", "sdq_band", "ge", D("1"), AT_RISK, "family", "ผลประเมิน SDQ อยู่ในกลุ่มเสี่ยง", True),
+    Rule("sdq_problem", "sdq_band", "ge", D("2"), PROBLEM, "family", "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา", True),
 )  # fmt: skip

@@ -39,3 +39,33 @@ def absence_streak(marks: list[tuple[date, bool]]) -> int:
             break
         streak += 1
     return streak
+
+
+# Nutrition (DOMAIN.md §6): the codes students.nutrition stores on a measurement. The status a
+# report leads with is weight-for-height where the reference has it, else BMI-for-age
+# (students.models.Measurement.headline_code); stunting is height-for-age.
+THIN_CODES = frozenset({"thin", "bmi_thinness", "bmi_severe_thinness"})  # ผอม (and BMI ผอมมาก)
+OBESE_CODES = frozenset({"obese", "bmi_obese"})  # อ้วน (not ท้วม/เริ่มอ้วน/น้ำหนักเกิน)
+SHORT_CODES = frozenset({"short"})  # เตี้ย
+
+
+def nutrition_flags(wfh_code: str | None, hfa_code: str | None, bfa_code: str | None) -> dict[str, int | None]:
+    """1/0 per nutrition figure from the latest measurement's codes; None where the measurement
+    has no status for it (no reference covered the child): no flag, never a guess."""
+    headline = wfh_code or bfa_code or None
+    return {
+        "nutrition_thin": None if headline is None else int(headline in THIN_CODES),
+        "nutrition_obese": None if headline is None else int(headline in OBESE_CODES),
+        "nutrition_short": None if not hfa_code else int(hfa_code in SHORT_CODES),
+    }
+
+
+# SDQ (DOMAIN.md §7): a form's status, as a band a rule compares.
+SDQ_BANDS = {"normal": 0, "risk": 1, "problem": 2}
+
+
+def sdq_band(statuses) -> int | None:
+    """The worst band over the forms given (the latest of each informant): 0 ปกติ, 1 เสี่ยง,
+    2 มีปัญหา; None with no form."""
+    bands = [SDQ_BANDS[s] for s in statuses or () if s in SDQ_BANDS]
+    return max(bands) if bands else None

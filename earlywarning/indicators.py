@@ -6,9 +6,11 @@ and a `derive(row)` that turns the row into named figures (the pure helpers of f
 recompute runs every registered source once, merges the figures per student and applies the
 rules (rules.evaluate) in bulk: no query per student, whatever the population.
 
-A new dimension (health, economic, family — built on other branches) plugs in by registering a
-Source here with its figures and enabling the rules that name them; the rule engine, the
-recompute and the pages do not change.
+A new dimension plugs in by registering a Source here with its figures and enabling the rules
+that name them; the rule engine, the recompute and the pages do not change. Health, economic and
+family figures come from the records of the student's current school and academic year, as the
+care pages show them (students.selectors.care): the latest measurement, the year's poverty
+screening, the latest home visit, the latest SDQ form of each informant.
 """
 
 from __future__ import annotations
@@ -201,5 +203,89 @@ FROM marks m JOIN last_attended l ON l.student_id = m.student_id
 GROUP BY m.student_id""",  # noqa: S608 — constants only
         derive=_attendance,
         figures=("recorded_days", "missed_days", "missed_percent", "absence_streak"),
+    )
+)
+
+
+def _nutrition(row) -> dict:
+    _id, wfh_code, hfa_code, bfa_code = row
+    return fig.nutrition_flags(wfh_code, hfa_code, bfa_code)
+
+
+# The latest measurement of the year (every stored measurement is confirmed: a figure that
+# raised a question is saved only once the teacher confirms it, students.services.measurements).
+register(
+    Source(
+        name="nutrition",
+        sql="""
+SELECT DISTINCT ON (m.student_id) m.student_id, m.wfh_code, m.hfa_code, m.bfa_code
+FROM students_measurement m
+JOIN pop p ON p.student_id = m.student_id AND p.school_id = m.school_id
+JOIN students_measurementround r ON r.id = m.round_id AND r.academic_year_id = p.academic_year_id
+WHERE m.measured_on <= p.until
+ORDER BY m.student_id, m.measured_on DESC, r.start_date DESC, m.id DESC""",
+        derive=_nutrition,
+        figures=("nutrition_thin", "nutrition_short", "nutrition_obese"),
+    )
+)
+
+
+def _poverty(row) -> dict:
+    _id, eligible = row
+    return {"poverty_eligible": int(bool(eligible))}
+
+
+register(
+    Source(
+        name="poverty",
+        sql="""
+SELECT DISTINCT ON (ps.student_id) ps.student_id, ps.eligible
+FROM students_povertyscreening ps
+JOIN pop p ON p.student_id = ps.student_id AND p.school_id = ps.school_id
+     AND ps.academic_year_id = p.academic_year_id
+ORDER BY ps.student_id, ps.updated_at DESC, ps.id DESC""",
+        derive=_poverty,
+        figures=("poverty_eligible",),
+    )
+)
+
+
+def _home_visit(row) -> dict:
+    _id, risks = row
+    return {"home_visit_risks": len(set(risks or ()))}
+
+
+register(
+    Source(
+        name="home_visit",
+        sql="""
+SELECT DISTINCT ON (v.student_id) v.student_id, v.risks
+FROM students_homevisit v
+JOIN pop p ON p.student_id = v.student_id AND p.school_id = v.school_id AND v.academic_year_id = p.academic_year_id
+ORDER BY v.student_id, v.visited_on DESC, v.created_at DESC, v.id DESC""",
+        derive=_home_visit,
+        figures=("home_visit_risks",),
+    )
+)
+
+
+def _sdq(row) -> dict:
+    _id, statuses = row
+    return {"sdq_band": fig.sdq_band(statuses)}
+
+
+register(
+    Source(
+        name="sdq",
+        sql="""
+, latest_sdq AS (
+    SELECT DISTINCT ON (a.student_id, a.informant) a.student_id, a.status
+    FROM students_sdqassessment a
+    JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id AND a.academic_year_id = p.academic_year_id
+    ORDER BY a.student_id, a.informant, a.filled_on DESC, a.created_at DESC, a.id DESC
+)
+SELECT student_id, array_agg(status ORDER BY status) FROM latest_sdq GROUP BY student_id""",
+        derive=_sdq,
+        figures=("sdq_band",),
     )
 )

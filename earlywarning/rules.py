@@ -43,6 +43,10 @@ COMPARISONS = {
 
 # Never inputs of a rule: a figures dict carrying any of them is refused.
 DEMOGRAPHIC = frozenset({"sex", "ethnicity", "nationality", "religion"})
+# Figures read from care records (the EEF poverty screen, home visits, SDQ: students.access care
+# rules). A reason quoting one is marked `"care": True`, and is shown only to those who may read
+# the child's care records (earlywarning.access.hide_care_reasons).
+CARE_INDICATORS = frozenset({"poverty_eligible", "home_visit_risks", "sdq_band"})
 # Figures whose name ends so are percentages, shown with the one rounding rule of qinfo.numbers.
 PERCENT_SUFFIX = "_percent"
 
@@ -118,14 +122,15 @@ def evaluate(figures: Mapping[str, object], rules: Iterable[Rule]) -> dict[str, 
         status = out.setdefault(rule.dimension, DimensionStatus(rule.dimension))
         if not rule.holds(figures):
             continue
-        status.reasons.append(
-            {
-                "rule": rule.key,
-                "severity": rule.severity,
-                "text": reason_text(rule, figures),
-                "value": format_figure(figures.get(rule.indicator), rule.indicator),
-            }
-        )
+        reason = {
+            "rule": rule.key,
+            "severity": rule.severity,
+            "text": reason_text(rule, figures),
+            "value": format_figure(figures.get(rule.indicator), rule.indicator),
+        }
+        if rule.indicator in CARE_INDICATORS:
+            reason["care"] = True
+        status.reasons.append(reason)
         if _RANK[rule.severity] > _RANK[status.status]:
             status.status = rule.severity
     return out

@@ -15,6 +15,7 @@ from . import followup
 from .access import (
     alerts_visible_to,
     deliveries_visible_to,
+    hide_care_reasons,
     may_record_interventions,
     risk_statuses_visible_to,
     summary_school_ids,
@@ -66,17 +67,17 @@ class StudentRisk:
 
     @property
     def by_dimension(self) -> list[tuple[str, str, RiskStatus | None]]:
-        """Every dimension that has data today, ปกติ where there is no flag."""
+        """Every dimension, ปกติ where there is no flag."""
         flags = {s.dimension: s for s in self.statuses}
-        shown = [Dimension.ACADEMIC, Dimension.ATTENDANCE, Dimension.STATUS]
-        shown += [d for d in flags if d not in shown]
-        return [(d, Dimension(d).label, flags.get(d)) for d in shown]
+        return [(d, label, flags.get(d)) for d, label in Dimension.choices]
 
 
-def student_risk(student) -> StudentRisk:
+def student_risk(student, *, user) -> StudentRisk:
+    """The student's flags and their history, as `user` may read them (care reasons hidden from
+    those who do not read the child's care records: access.hide_care_reasons)."""
     return StudentRisk(
-        statuses=list(RiskStatus.objects.filter(student=student).order_by("dimension")),
-        changes=list(RiskStatusChange.objects.filter(student=student).order_by("-at", "-id")[:100]),
+        statuses=hide_care_reasons(user, RiskStatus.objects.filter(student=student).order_by("dimension")),
+        changes=hide_care_reasons(user, RiskStatusChange.objects.filter(student=student).order_by("-at", "-id")[:100]),
     )
 
 

@@ -78,7 +78,7 @@ def risk_list(request):
             student_id__in=access.homeroom_student_ids(request.user)
         )[:500]
     )
-    rows = [(flag, selectors.classroom_of(flag)) for flag in flags]
+    rows = [(flag, selectors.classroom_of(flag)) for flag in access.hide_care_reasons(request.user, flags)]
     return render(
         request,
         "earlywarning/risk_list.html",
@@ -102,7 +102,7 @@ def _student_page(request, student, *, key: str = "", errors=None, status: int =
     return render(
         request,
         "earlywarning/student_risk.html",
-        {"student": student, "risk": selectors.student_risk(student), "panel": panel},
+        {"student": student, "risk": selectors.student_risk(student, user=request.user), "panel": panel},
         status=status,
     )
 

@@ -198,6 +198,10 @@ def _seed_school(rng, plan: SchoolPlan, levels, ids: _Ids, now, total: int, pass
                 status = Student.Status.DROPPED_OUT
             code_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
             birth = None if rng.random() < 0.004 else _birth_date(rng, level, current_year.year)
+            if birth is not None and level.order >= 5 and running % 89 == 0:
+                # A child who started late or repeated two grades (ซ้ำชั้น): over-age for the grade.
+                # Chosen by position, not by the generator, so the rest of the demo stays as it was.
+                birth = birth.replace(year=birth.year - 2, day=min(birth.day, 28))
             entry = date(thaidate.ce_year(current_year.year - level_index), 5, 16)
             student_rows.append(
                 (

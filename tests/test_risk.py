@@ -28,7 +28,16 @@ from earlywarning.services import rules as rule_services
 from earlywarning.services import status as services
 from qinfo import dirty
 from schools.selectors.organisation import school_days
-from students.models import DailyAttendance, Student, TransferRequest
+from students.models import (
+    DailyAttendance,
+    HomeVisit,
+    Measurement,
+    MeasurementRound,
+    PovertyScreening,
+    SdqAssessment,
+    Student,
+    TransferRequest,
+)
 from students.services import attendance as attendance_services
 
 from . import factories as f
@@ -119,7 +128,44 @@ def oracle_figures(student: Student) -> dict | None:
             missed_percent=fig.missed_percent(missed, len(marks)),
             absence_streak=fig.absence_streak(marks),
         )
+    figures.update(care_figures(student, year))
     return figures
+
+
+def care_figures(student: Student, year) -> dict:
+    """Health, economic and family figures from the year's records at the student's school: the
+    latest measurement, the screening, the latest home visit, the latest form of each informant."""
+    scope = {"student": student, "school_id": student.school_id}
+    out = {}
+    measured = sorted(
+        (m for m in Measurement.objects.filter(**scope, round__academic_year=year).select_related("round")
+         if m.measured_on <= TODAY),
+        key=lambda m: (m.measured_on, m.round.start_date, m.pk),
+    )  # fmt: skip
+    if measured:
+        latest = measured[-1]
+        headline = latest.wfh_code or latest.bfa_code
+        if headline:
+            out["nutrition_thin"] = int(headline in ("thin", "bmi_thinness", "bmi_severe_thinness"))
+            out["nutrition_obese"] = int(headline in ("obese", "bmi_obese"))
+        if latest.hfa_code:
+            out["nutrition_short"] = int(latest.hfa_code == "short")
+    screening = PovertyScreening.objects.filter(**scope, academic_year=year).first()
+    if screening:
+        out["poverty_eligible"] = int(screening.eligible)
+    visits = sorted(
+        HomeVisit.objects.filter(**scope, academic_year=year), key=lambda v: (v.visited_on, v.created_at, v.pk)
+    )
+    if visits:
+        out["home_visit_risks"] = len(set(visits[-1].risks))
+    latest_form = {}
+    for form in sorted(
+        SdqAssessment.objects.filter(**scope, academic_year=year), key=lambda a: (a.filled_on, a.created_at, a.pk)
+    ):
+        latest_form[form.informant] = form.status
+    if latest_form:
+        out["sdq_band"] = max({"normal": 0, "risk": 1, "problem": 2}[s] for s in latest_form.values())
+    return out
 
 
 def oracle(students) -> dict:
@@ -216,8 +262,14 @@ def test_over_age_and_a_pending_transfer_out_are_status_flags(world, registrar_c
 def test_sex_ethnicity_nationality_and_religion_change_no_status(world):
     GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.3"))
     absent(world, world.student_a2, days_up_to_today(world, 4))
+    care_records(
+        world, [world.student_a, world.student_a2, world.student_b], [world.class_a, world.class_a, world.class_b],
+        measures=[(0, 1, 0, "", "short", "bmi_obese")], screenings=[(1, True)], visits=[(2, 0, ["drugs"])],
+        forms=[(0, "teacher", 0, "problem")],
+    )  # fmt: skip
     services.recompute_all()
     before = statuses()
+    assert {d for _s, d in before} == {"academic", "attendance", "health", "economic", "family"}
     for sex, religion, nationality, ethnicity in (("F", "อิสลาม", "เมียนมา", "มอญ"), ("M", "คริสต์", "ลาว", "ม้ง")):
         Student.objects.update(sex=sex, religion=religion, nationality=nationality, ethnicity=ethnicity)
         assert services.recompute_all().written == 0
@@ -231,6 +283,56 @@ RESULT = st.tuples(
     st.integers(0, 2), st.integers(0, 1), st.sampled_from(["4", "2", "1", "0", "ร", "มส"]), st.booleans()
 )
 
+# Care records: (who, round or day, codes…). Measurements: (who, round, day, wfh, hfa, bfa);
+# screenings: (who, eligible); home visits: (who, day, risks); SDQ forms: (who, informant, day, status).
+MEASURE = st.tuples(
+    st.integers(0, 2), st.integers(0, 1), st.integers(0, 20),
+    st.sampled_from(["", "thin", "slightly_thin", "proportional", "overweight", "obese"]),
+    st.sampled_from(["", "short", "slightly_short", "normal_height"]),
+    st.sampled_from(["", "bmi_severe_thinness", "bmi_thinness", "bmi_normal", "bmi_overweight", "bmi_obese"]),
+)  # fmt: skip
+SCREEN = st.tuples(st.integers(0, 2), st.booleans())
+VISIT = st.tuples(st.integers(0, 2), st.integers(0, 20), st.lists(st.sampled_from(HomeVisit.Risk.values), max_size=3))
+SDQ = st.tuples(
+    st.integers(0, 2), st.sampled_from(SdqAssessment.Informant.values), st.integers(0, 20),
+    st.sampled_from(SdqAssessment.Status.values),
+)  # fmt: skip
+
+
+def care_records(world, students, classrooms, measures, screenings, visits, forms) -> None:
+    """Rows as the care services store them (their scoring is tested in test_care/test_measurements)."""
+    year = world.class_a.academic_year
+    teacher = world.user("teacher_a")
+    rounds = [
+        MeasurementRound.objects.create(school=world.school_a, academic_year=year, name=name, start_date=start)
+        for name, start in (("รอบ 1", date(2026, 6, 1)), ("รอบ 2", date(2026, 11, 2)))
+    ]
+    seen = set()
+    for who, round_, day, wfh, hfa, bfa in measures:
+        if (who, round_) in seen:
+            continue
+        seen.add((who, round_))
+        Measurement.objects.create(
+            school=world.school_a, round=rounds[round_], student=students[who], classroom=classrooms[who],
+            measured_on=rounds[round_].start_date + timedelta(days=day), weight_kg=D("40"), height_cm=D("150"),
+            wfh_code=wfh, hfa_code=hfa, bfa_code=bfa,
+        )  # fmt: skip
+    for who, eligible in dict(screenings).items():
+        PovertyScreening.objects.create(
+            school=world.school_a, student=students[who], academic_year=year, income_per_person=D("1000"),
+            eligible=eligible, reason="ทดสอบ", screened_by=teacher,
+        )  # fmt: skip
+    for who, day, risks in visits:
+        HomeVisit.objects.create(
+            school=world.school_a, student=students[who], academic_year=year, visited_on=TODAY - timedelta(days=day),
+            visitor=teacher, met_whom="mother", housing="rent", family="together", risks=sorted(set(risks)),
+        )  # fmt: skip
+    for who, informant, day, status in forms:
+        SdqAssessment.objects.create(
+            school=world.school_a, student=students[who], academic_year=year, informant=informant, answers=[0] * 25,
+            total_difficulties=0, prosocial=0, status=status, filled_on=TODAY - timedelta(days=day), filled_by=teacher,
+        )  # fmt: skip
+
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
@@ -238,15 +340,28 @@ RESULT = st.tuples(
     results=st.lists(RESULT, max_size=10),
     births=st.lists(st.sampled_from([date(2013, 6, 1), date(2012, 1, 1), date(2010, 3, 3)]), min_size=3, max_size=3),
     pending=st.booleans(),
+    measures=st.lists(MEASURE, max_size=5),
+    screenings=st.lists(SCREEN, max_size=3),
+    visits=st.lists(VISIT, max_size=4),
+    forms=st.lists(SDQ, max_size=6),
 )
-# A run of three, four 0 grades, มส in a draft, ร approved, over-age, a transfer, a Saturday mark.
+# A run of three, four 0 grades, มส in a draft, ร approved, over-age, a transfer, a Saturday mark;
+# a thin child measured again as obese (the latest counts), a short one, an eligible screening, a
+# visit with risks followed by one without, a teacher's problem form superseded by a normal one
+# while the parent's says risk.
 @example(
     marks=[(0, 11, "ข"), (0, 12, "ข"), (0, 13, "ป"), (1, 13, "/"), (2, 14, "ข"), (2, 13, "ข")],
     results=[(0, 0, "0", True)] * 4 + [(1, 1, "มส", False), (2, 0, "ร", True), (1, 0, "1", True)],
     births=[date(2013, 6, 1), date(2010, 3, 3), date(2012, 1, 1)],
     pending=True,
+    measures=[(0, 0, 0, "thin", "", ""), (0, 1, 0, "", "normal_height", "bmi_obese"), (1, 1, 3, "", "short", "")],
+    screenings=[(2, True), (1, False)],
+    visits=[(1, 10, ["drugs", "games"]), (1, 2, []), (2, 5, ["economy"])],
+    forms=[(0, "teacher", 9, "problem"), (0, "teacher", 1, "normal"), (0, "parent", 4, "risk")],
 )
-def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(world, marks, results, births, pending):
+def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(
+    world, marks, results, births, pending, measures, screenings, visits, forms
+):
     students = [world.student_a, world.student_a2, world.student_b]
     classrooms = [world.class_a, world.class_a, world.class_b]
     days = [*days_up_to_today(world, 14), date(2026, 11, 28)]
@@ -274,11 +389,19 @@ def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(wo
                 school=world.school_c, from_school=world.school_a, student=world.student_b, student_number="9",
                 academic_year=world.class_c.academic_year, grade_level=f.grade("M1"), requested_by=world.user("admin"),
             )  # fmt: skip
+        care_records(world, students, classrooms, measures, screenings, visits, forms)
         gpa.recompute([s.pk for s in students])
         services.recompute_all()
         assert statuses() == oracle([*students, world.student_c])
         if marks and marks[0] == (0, 11, "ข"):  # the example above: every dimension flagged
-            assert {d for _s, d in statuses()} == {"academic", "attendance", "status"}
+            found = statuses()
+            assert {d for _s, d in found} == {"academic", "attendance", "status", "health", "economic", "family"}
+            assert found[(world.student_a.pk, "health")] == ("at_risk", ["ภาวะโภชนาการ: อ้วน"])
+            assert found[(world.student_a2.pk, "health")] == ("at_risk", ["ภาวะโภชนาการ: เตี้ย"])
+            assert found[(world.student_b.pk, "economic")] == ("at_risk", ["ผ่านเกณฑ์คัดกรองนักเรียนยากจน (กสศ.01)"])
+            assert found[(world.student_b.pk, "family")] == ("at_risk", ["การเยี่ยมบ้านพบความเสี่ยง 1 ด้าน"])
+            assert found[(world.student_a.pk, "family")] == ("at_risk", ["ผลประเมิน SDQ อยู่ในกลุ่มเสี่ยง"])
+            assert (world.student_a2.pk, "family") not in found  # the latest visit found nothing
         services.recompute([s.pk for s in students])
         assert statuses() == oracle([*students, world.student_c])
         # The risk benchmark's one-statement baseline agrees too (it is the bench's yardstick).
@@ -681,3 +804,248 @@ def test_the_risk_benchmark_runs_and_finds_both_ways_agree(flagged):
     agreement = results[-1]
     assert agreement.note.startswith("all agree"), agreement.note
     assert agreement.figure == agreement.baseline == 4  # three low GPAX (school C too), one run of absences
+
+
+# --- Health, economic and family: the record saved through its service raises the flag --------
+
+POOR_MEMBERS = [
+    {"monthly_income": "4000", "age": 40},
+    {"monthly_income": "0", "age": 12, "student": True},
+    {"monthly_income": "0", "age": 70},
+]
+POOR_HOUSEHOLD = {"tenure": "rent", "dilapidated": True, "has_toilet": True, "farms": False, "water": "tap"}
+
+
+def _saved_then_recomputed(world, save, django_capture_on_commit_callbacks, monkeypatch) -> dict:
+    """Save through the service, check it queued the student's recompute, run it: the flags."""
+    queued = []
+    monkeypatch.setattr(tasks.recompute_students_risk, "apply_async", lambda args, **kw: queued.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        save()
+    assert dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+    assert queued == [[world.student_a.pk]]
+    tasks.recompute_students_risk(queued[0])
+    return {d: v for (s, d), v in statuses().items() if s == world.student_a.pk}
+
+
+def test_a_thin_measurement_raises_the_health_flag(world, django_capture_on_commit_callbacks, monkeypatch):
+    from students.services import measurements
+
+    Student.objects.filter(pk=world.student_a.pk).update(birth_date=date(2014, 1, 15), sex="M")
+    world.student_a.refresh_from_db()
+    round_ = measurements.measurement_round_create(
+        school=world.school_a, academic_year=world.class_a.academic_year, name="ภาคเรียนที่ 2",
+        start_date=date(2026, 11, 16), by=world.user("registrar"),
+    )  # fmt: skip
+
+    def save():
+        row = measurements.measurement_save(
+            round=round_, student=world.student_a, weight_kg="28", height_cm="152", expected_version=0,
+            confirm=True, by=world.user("teacher_a"),
+        )  # fmt: skip
+        assert row.bfa_code in ("bmi_thinness", "bmi_severe_thinness")
+
+    flags = _saved_then_recomputed(world, save, django_capture_on_commit_callbacks, monkeypatch)
+    assert flags == {"health": ("at_risk", ["ภาวะโภชนาการ: ผอม"])}
+
+
+def test_an_eligible_poverty_screening_raises_the_economic_flag(world, django_capture_on_commit_callbacks, monkeypatch):
+    from students.services import care
+
+    def save():
+        care.poverty_screening_save(
+            student=world.student_a, members=POOR_MEMBERS, household=POOR_HOUSEHOLD, by=world.user("teacher_a")
+        )
+
+    flags = _saved_then_recomputed(world, save, django_capture_on_commit_callbacks, monkeypatch)
+    assert flags == {"economic": ("at_risk", ["ผ่านเกณฑ์คัดกรองนักเรียนยากจน (กสศ.01)"])}
+
+
+def test_a_home_visit_that_found_risks_raises_the_family_flag(world, django_capture_on_commit_callbacks, monkeypatch):
+    from students.services import care
+
+    def save():
+        care.home_visit_create(
+            student=world.student_a, visited_on=date(2026, 11, 20), met_whom="mother", housing="rent",
+            family="separated", risks=["drugs", "games"], by=world.user("teacher_a"),
+        )  # fmt: skip
+
+    flags = _saved_then_recomputed(world, save, django_capture_on_commit_callbacks, monkeypatch)
+    assert flags == {"family": ("at_risk", ["การเยี่ยมบ้านพบความเสี่ยง 2 ด้าน"])}
+
+
+def test_an_sdq_form_in_the_problem_band_makes_the_family_a_problem(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    from students.services import care
+
+    def save():
+        care.sdq_assessment_create(
+            student=world.student_a, informant="teacher", answers=[2] * 25, by=world.user("teacher_a")
+        )
+
+    flags = _saved_then_recomputed(world, save, django_capture_on_commit_callbacks, monkeypatch)
+    assert flags == {"family": ("problem", ["ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา", "ผลประเมิน SDQ อยู่ในกลุ่มเสี่ยง"])}
+
+
+def test_records_of_another_year_or_school_raise_no_flag(world):
+    year_c = world.class_c.academic_year
+    PovertyScreening.objects.create(
+        school=world.school_c, student=world.student_a, academic_year=year_c, income_per_person=D("100"),
+        eligible=True, reason="ทดสอบ", screened_by=world.user("teacher_c"),
+    )  # fmt: skip
+    SdqAssessment.objects.create(
+        school=world.school_c, student=world.student_a, academic_year=year_c, informant="teacher", answers=[2] * 25,
+        total_difficulties=30, prosocial=10, status="problem", filled_on=TODAY, filled_by=world.user("teacher_c"),
+    )  # fmt: skip
+    services.recompute_all()
+    assert not RiskStatus.objects.filter(student=world.student_a).exists()
+
+
+def test_the_migration_enables_the_install_defaults_only_and_bumps_their_version(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("earlywarning.migrations.0005_enable_care_rules")
+    RiskRule.objects.filter(school__isnull=True, area__isnull=True, key__in=migration.CARE_RULES).update(enabled=False)
+    own = RiskRule.objects.get(school__isnull=True, area__isnull=True, key="sdq_risk")
+    RiskRule.objects.create(
+        school=world.school_a, key="sdq_risk", indicator=own.indicator, comparison=own.comparison,
+        threshold=own.threshold, severity=own.severity, dimension=own.dimension, template=own.template,
+        enabled=False, version=3,
+    )  # fmt: skip
+    before = dict(RiskRule.objects.filter(school__isnull=True, area__isnull=True).values_list("key", "version"))
+    migration.enable(apps, None)
+    after = {r.key: r for r in RiskRule.objects.filter(school__isnull=True, area__isnull=True)}
+    assert all(after[key].enabled and after[key].version == before[key] + 1 for key in migration.CARE_RULES)
+    assert after["gpax_low"].version == before["gpax_low"]
+    school_copy = RiskRule.objects.get(school=world.school_a, key="sdq_risk")
+    assert (school_copy.enabled, school_copy.version) == (False, 3)
+    assert Events.objects.filter(pgh_model="earlywarning.RiskRuleEvent", pgh_obj_id=after["thin"].pk).exists()
+    migration.enable(apps, None)  # a second run changes nothing
+    assert RiskRule.objects.get(pk=after["thin"].pk).version == before["thin"] + 1
+
+
+# --- Reasons from care records: only for those who read the child's care records ---------------
+
+
+@pytest.fixture
+def cared(world):
+    """student_a with a poverty screening, an SDQ problem form and a low GPAX."""
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.25"))
+    PovertyScreening.objects.create(
+        school=world.school_a, student=world.student_a, academic_year=world.class_a.academic_year,
+        income_per_person=D("900"), eligible=True, reason="ทดสอบ", screened_by=world.user("teacher_a"),
+    )  # fmt: skip
+    SdqAssessment.objects.create(
+        school=world.school_a, student=world.student_a, academic_year=world.class_a.academic_year,
+        informant="teacher", answers=[2] * 25, total_difficulties=30, prosocial=10, status="problem",
+        filled_on=TODAY, filled_by=world.user("teacher_a"),
+    )  # fmt: skip
+    services.recompute_all()
+    return world
+
+
+CARE_TEXTS = ("ผ่านเกณฑ์คัดกรองนักเรียนยากจน", "ผลประเมิน SDQ")
+
+
+@pytest.mark.parametrize(
+    ("persona", "reads_care"), [("teacher_a", True), ("principal", True), ("admin", True), ("registrar", False)]
+)
+def test_care_reasons_are_shown_only_to_those_who_read_care_records(cared, persona, reads_care):
+    client = client_for(cared.user(persona))
+    page = client.get(f"/risk/students/{cared.student_a.code}/").content.decode()
+    api = client.get(f"/api/v1/students/{cared.student_a.code}/risk/").json()
+    listed = client.get(f"/api/v1/classrooms/{cared.class_a.code}/risk-statuses/").json()["results"]
+    reasons = {d["dimension"]: [r["text"] for r in d["reasons"]] for d in api["dimensions"]}
+    history = " ".join(r["text"] for change in api["history"] for r in change["reasons"])
+    from_list = " ".join(r["text"] for row in listed for r in row["reasons"])
+    # The flags and the other reasons are everyone's who sees the flags.
+    assert "ผลการเรียนเฉลี่ยสะสม 1.25" in page and reasons["academic"] == ["ผลการเรียนเฉลี่ยสะสม 1.25"]
+    assert {d["dimension"]: d["status"] for d in api["dimensions"]}["family"] == "problem"
+    for text in CARE_TEXTS:
+        assert (text in page, text in " ".join(reasons["economic"] + reasons["family"])) == (reads_care, reads_care)
+        assert (text in history, text in from_list) == (reads_care, reads_care)
+    hidden = access_module().CARE_REASON_HIDDEN
+    assert (reasons["family"] == [hidden]) == (not reads_care)
+    assert (hidden in page) == (not reads_care)
+    # The stored flag keeps its reasons.
+    stored = RiskStatus.objects.get(student=cared.student_a, dimension="family")
+    assert "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา" in [r["text"] for r in stored.reasons]
+
+
+def test_the_registrars_school_list_hides_care_reasons(cared):
+    client = client_for(cared.user("registrar"))
+    body = client.get("/risk/").content.decode()
+    assert cared.student_a.full_name in body and "ผลการเรียนเฉลี่ยสะสม 1.25" in body
+    assert not any(text in body for text in CARE_TEXTS)
+    rows = client.get(f"/api/v1/schools/{cared.school_a.code}/risk-statuses/").json()["results"]
+    assert not any(text in r["text"] for row in rows for r in row["reasons"] for text in CARE_TEXTS)
+    principal = client_for(cared.user("principal")).get("/risk/").content.decode()
+    assert all(text in principal for text in CARE_TEXTS)
+    # Student 360 (page and API) shows the risk part the same way.
+    page = client.get(f"/students/{cared.student_a.code}/360/").content.decode()
+    overview = client.get(f"/api/v1/students/{cared.student_a.code}/overview/").json()
+    shown = " ".join(r["text"] for d in overview["risk"]["dimensions"] for r in d["reasons"])
+    assert "ผลการเรียนเฉลี่ยสะสม 1.25" in page and "ผลการเรียนเฉลี่ยสะสม 1.25" in shown
+    assert not any(text in page or text in shown for text in CARE_TEXTS)
+    principal_360 = client_for(cared.user("principal")).get(f"/students/{cared.student_a.code}/360/").content.decode()
+    assert all(text in principal_360 for text in CARE_TEXTS)
+
+
+def test_a_parents_alert_does_not_quote_care_records(cared):
+    from earlywarning.models import Alert
+
+    parent_alerts = Alert.objects.filter(
+        student=cared.student_a, audience="parent", dimension__in=["economic", "family"]
+    )
+    staff_alerts = Alert.objects.filter(student=cared.student_a, audience="staff", dimension="family")
+    if not parent_alerts.exists():
+        pytest.skip("the parent of student A has no activated account in this world")
+    for alert in parent_alerts:
+        assert not any(text in alert.body for text in CARE_TEXTS)
+        assert not any(text in r["text"] for r in alert.reasons for text in CARE_TEXTS)
+    assert any("ผลประเมิน SDQ" in alert.body for alert in staff_alerts)
+
+
+def access_module():
+    from earlywarning import access
+
+    return access
+
+
+def test_the_recompute_takes_the_same_statements_however_many_students_have_care_records(world):
+    def statements() -> int:
+        RiskStatus.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            services.recompute_all()
+        return len(queries)
+
+    students = [world.student_a, world.student_a2, world.student_b]
+    classrooms = [world.class_a, world.class_a, world.class_b]
+    care_records(world, students, classrooms, [(0, 0, 0, "thin", "", "")], [(1, True)], [(2, 0, ["drugs"])], [])
+    few = statements()
+    more = []
+    for index in range(8):
+        student = f.StudentFactory(school=world.school_a)
+        f.enrol(student, world.class_a, 20 + index)
+        more.append(student)
+    PovertyScreening.objects.bulk_create(
+        PovertyScreening(
+            school=world.school_a, student=s, academic_year=world.class_a.academic_year, income_per_person=D("900"),
+            eligible=True, reason="ทดสอบ", screened_by=world.user("teacher_a"),
+        )
+        for s in more
+    )  # fmt: skip
+    SdqAssessment.objects.bulk_create(
+        SdqAssessment(
+            school=world.school_a, student=s, academic_year=world.class_a.academic_year, informant=informant,
+            answers=[0] * 25, total_difficulties=0, prosocial=0, status="risk", filled_on=TODAY,
+            filled_by=world.user("teacher_a"),
+        )
+        for s in more
+        for informant in ("teacher", "student")
+    )  # fmt: skip
+    assert statements() == few
+    assert RiskStatus.objects.filter(dimension="family").count() == 9

@@ -226,6 +226,37 @@ def test_some_students_are_at_risk_for_real_reasons(seeded):
     assert all(flag.reasons and flag.reasons[0]["text"] for flag in flags)
 
 
+def test_every_dimension_has_a_flag_drawn_from_the_seeded_records(seeded):
+    from earlywarning.models import RiskStatus
+    from earlywarning.rules import DIMENSIONS
+    from earlywarning.services.status import population_figures
+    from students.models import HomeVisit, Measurement, PovertyScreening, SdqAssessment
+
+    flags = list(RiskStatus.objects.all())
+    by_dimension = {}
+    for flag in flags:
+        by_dimension.setdefault(flag.dimension, []).append(flag)
+    assert set(by_dimension) == set(DIMENSIONS), set(by_dimension)
+    ids = [flag.student_id for d in ("health", "economic", "family") for flag in by_dimension[d]]
+    _schools, figures = population_figures(ids)
+    for flag in by_dimension["health"]:
+        row = Measurement.objects.filter(student_id=flag.student_id).order_by("-measured_on").first()
+        assert row is not None and {row.wfh_code or row.bfa_code, row.hfa_code} & {
+            "thin", "bmi_thinness", "bmi_severe_thinness", "obese", "bmi_obese", "short",
+        }  # fmt: skip
+    assert any("สูงกว่าเกณฑ์ของชั้น" in r["text"] for flag in by_dimension["status"] for r in flag.reasons)
+    for flag in by_dimension["economic"]:
+        assert PovertyScreening.objects.get(student_id=flag.student_id, academic_year__year=2569).eligible
+        assert figures[flag.student_id]["poverty_eligible"] == 1
+    for flag in by_dimension["family"]:
+        texts = " ".join(r["text"] for r in flag.reasons)
+        if "เยี่ยมบ้าน" in texts:
+            latest = HomeVisit.objects.filter(student_id=flag.student_id).order_by("-visited_on", "-created_at").first()
+            assert latest.risks and figures[flag.student_id]["home_visit_risks"] == len(latest.risks)
+        if "SDQ" in texts:
+            assert SdqAssessment.objects.filter(student_id=flag.student_id, status__in=["risk", "problem"]).exists()
+
+
 def test_every_current_classroom_has_an_issued_pp6_and_demo_parents_see_their_childrens(seeded):
     from reports.models import DocumentType, IssuedDocument, ReportJob
 

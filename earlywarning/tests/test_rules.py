@@ -32,6 +32,12 @@ BOUNDARIES = [
     ("ms_courses", "attendance", 0, 1, 2, N, P, P),
     ("years_over_age", "status", 1, 2, 3, N, R, R),
     ("transfer_out_pending", "status", 0, 1, 2, N, R, R),
+    ("nutrition_thin", "health", 0, 1, 2, N, R, R),
+    ("nutrition_short", "health", 0, 1, 2, N, R, R),
+    ("nutrition_obese", "health", 0, 1, 2, N, R, R),
+    ("poverty_eligible", "economic", 0, 1, 2, N, R, R),
+    ("home_visit_risks", "family", 0, 1, 2, N, R, R),
+    ("sdq_band", "family", 0, 1, 2, N, R, P),
 ]
 
 
@@ -85,11 +91,52 @@ def test_a_missing_figure_raises_no_flag():
     assert {status.status for status in out.values()} == {N}
 
 
-def test_rules_of_the_dimensions_without_data_are_shipped_disabled():
-    assert {r.dimension for r in DEFAULT_RULES if not r.enabled} == {"health", "economic", "family"}
-    figures = {"nutrition_thin": 1, "poverty_eligible": 1, "sdq_band": 2, "home_visit_risks": 3}
+def test_the_health_economic_and_family_rules_are_shipped_enabled_with_their_thai_reasons():
+    assert all(rule.enabled for rule in DEFAULT_RULES)
+    figures = {"nutrition_thin": 1, "nutrition_short": 1, "poverty_eligible": 1, "sdq_band": 2, "home_visit_risks": 3}
     out = rules.evaluate(figures, DEFAULT_RULES)
-    assert {out[d].status for d in ("health", "economic", "family")} == {N}
+    assert (out["health"].status, [r["text"] for r in out["health"].reasons]) == (
+        R, ["ภาวะโภชนาการ: ผอม", "ภาวะโภชนาการ: เตี้ย"],
+    )  # fmt: skip
+    assert (out["economic"].status, out["economic"].reasons[0]["text"]) == (R, "ผ่านเกณฑ์คัดกรองนักเรียนยากจน (กสศ.01)")
+    assert out["family"].status == P
+    assert [r["text"] for r in out["family"].reasons] == [
+        "การเยี่ยมบ้านพบความเสี่ยง 3 ด้าน",
+        "ผลประเมิน SDQ อยู่ในกลุ่มเสี่ยง",
+        "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา",
+    ]
+    # Reasons quoting a care record are marked, so pages can hide them from non-carers.
+    assert [r.get("care", False) for r in out["family"].reasons] == [True, True, True]
+    assert out["economic"].reasons[0]["care"] is True
+    assert "care" not in out["health"].reasons[0]
+
+
+def test_nutrition_figures_follow_the_headline_status_and_height_for_age():
+    from students import nutrition
+
+    # The codes are students.nutrition's: ผอม (weight-for-height or BMI), อ้วน, เตี้ย.
+    assert {nutrition.THIN.code, nutrition.THINNESS.code, nutrition.SEVERE_THINNESS.code} == fig.THIN_CODES
+    assert {nutrition.OBESE.code, nutrition.BMI_OBESE.code} == fig.OBESE_CODES
+    assert {nutrition.SHORT.code} == fig.SHORT_CODES
+    # Weight-for-height leads where it exists; BMI-for-age otherwise.
+    assert fig.nutrition_flags("thin", "short", "bmi_obese") == {
+        "nutrition_thin": 1, "nutrition_obese": 0, "nutrition_short": 1,
+    }  # fmt: skip
+    assert fig.nutrition_flags("", "normal_height", "bmi_obese") == {
+        "nutrition_thin": 0, "nutrition_obese": 1, "nutrition_short": 0,
+    }  # fmt: skip
+    # ค่อนข้างผอม, เริ่มอ้วน, ค่อนข้างเตี้ย are not flags.
+    assert set(fig.nutrition_flags("slightly_thin", "slightly_short", "").values()) == {0}
+    assert set(fig.nutrition_flags("overweight", "", "").values()) == {0, None}
+    # No status computed (no reference covered the child): no figure, no flag.
+    assert fig.nutrition_flags("", "", "") == {"nutrition_thin": None, "nutrition_obese": None, "nutrition_short": None}
+
+
+def test_the_sdq_band_is_the_worst_latest_form():
+    assert fig.sdq_band([]) is None
+    assert fig.sdq_band(["normal"]) == 0
+    assert fig.sdq_band(["normal", "risk"]) == 1
+    assert fig.sdq_band(["risk", "problem", "normal"]) == 2
 
 
 def test_the_highest_severity_wins_and_every_reason_is_kept():

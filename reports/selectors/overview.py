@@ -206,5 +206,5 @@ def student_overview(*, user, student: Student) -> StudentOverview:
         overview.measurements = measurement_services.student_measurements(student)
     overview.care = _care(user, student)
     if _readable(risk_access.access_student_risk, user, student):
-        overview.risk = risk_selectors.student_risk(student)
+        overview.risk = risk_selectors.student_risk(student, user=user)
     return overview

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from qinfo import thaidate
+from qinfo import hooks, thaidate
 from qinfo.audit import audited
 from qinfo.text import has_control_characters
 from schools.models import AcademicYear, School
@@ -242,6 +242,7 @@ def home_visit_create(
         for photo in stored:
             photo.file.storage.delete(photo.file.name)
         raise
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # the family flags (earlywarning)
     return visit
 
 
@@ -432,6 +433,7 @@ def poverty_screening_save(
     screening.full_clean(validate_unique=False)
     with audited(by=by, reason="คัดกรองนักเรียนยากจน (นร./กสศ.01)"):
         screening.save()
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # the economic flag (earlywarning)
     return screening
 
 
@@ -534,4 +536,5 @@ def sdq_assessment_create(
     assessment.full_clean()
     with audited(by=by, reason=f"บันทึกแบบประเมิน SDQ ฉบับ{result.informant.label}"):
         assessment.save()
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # the family flags (earlywarning)
     return assessment

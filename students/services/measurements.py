@@ -30,7 +30,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from qinfo import thaidate
+from qinfo import hooks, thaidate
 from qinfo.audit import audited
 from qinfo.text import has_control_characters
 from schools.models import AcademicYear, School
@@ -384,6 +384,7 @@ def measurement_save(
     why = "บันทึกน้ำหนักส่วนสูง" + (" (ยืนยันค่าผิดปกติ)" if confirmed else "")
     with audited(by=by, reason=why, round=str(round_.code)):
         row.save()
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # the health flags (earlywarning)
     return row
 
 
