@@ -371,6 +371,12 @@ def nutrition_school_ids(user) -> frozenset[int] | None:
     return scope.school_ids_with(*SCHOOL_WIDE_ROLES)
 
 
+def guardian_health_student_ids(user) -> frozenset[int]:
+    """The children whose nutrition status (STATUS_ONLY, never the figures) the user reads as
+    their activated guardian."""
+    return guardian_student_ids(user)
+
+
 def access_student_health(user, code) -> tuple[Student, str]:
     """A student whose health record the user may read, and how much of it: FULL (figures and
     status) for the homeroom teachers and school-wide staff, STATUS_ONLY for the activated
@@ -378,7 +384,7 @@ def access_student_health(user, code) -> tuple[Student, str]:
     schools = nutrition_school_ids(user)
     queryset = Student.objects.select_related("school")
     if schools is not None:
-        condition = Q(pk__in=homeroom_student_ids(user) | guardian_student_ids(user))
+        condition = Q(pk__in=homeroom_student_ids(user) | guardian_health_student_ids(user))
         if schools:
             condition |= Q(school_id__in=schools)
         queryset = queryset.filter(condition)

@@ -252,6 +252,8 @@ def _module_world(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         _SharedRows.open()
+        # A transactional test of an earlier module may have flushed them after its reload.
+        load_reference_rows()
         with time_machine.travel(SUITE_CLOCK, tick=False):
             shared = build_world()
     yield shared

@@ -325,6 +325,39 @@ def test_a_parent_of_another_child_and_a_voided_copy_get_404_on_a_pp6(world, pp5
     assert client_for(world, "registrar").get(url).status_code == 200
 
 
+def test_a_parent_of_another_child_sees_nothing_of_this_childs_gpax_or_nutrition(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from . import factories as f
+    from .test_query_counts import parent_figures
+
+    parent_figures(world, [world.student_a], timezone.localdate() - timedelta(days=7))  # GPAX 2.10
+    other_parent = f.UserFactory(username="parent_a2")
+    f.guardian_of(world.student_a2, other_parent)
+    other = Client()
+    other.force_login(other_parent)
+    page = other.get("/").content.decode()
+    assert world.student_a2.full_name in page
+    assert world.student_a.full_name not in page and str(world.student_a.code) not in page
+    assert "2.10" not in page and "nbadge" not in page  # the other child: no GPAX, no weighing
+    assert "ยังไม่มีการชั่งน้ำหนักวัดส่วนสูง" in page
+    own = client_for(world, "parent").get("/").content.decode()
+    assert "2.10" in own and '<span class="nbadge bmi_normal">ปกติ</span>' in own
+    # A kindergarten child shows no GPAX, even with a stored figure.
+    kindergarten = f.ClassroomFactory(school=world.school_a, academic_year=world.class_a.academic_year,
+                                      grade_level=f.grade("K3"))  # fmt: skip
+    child = f.StudentFactory(school=world.school_a, first_name="ปันปัน")
+    f.enrol(child, kindergarten)
+    f.guardian_of(child, other_parent)
+    from academics.models import GPARecord
+
+    GPARecord.objects.create(school=world.school_a, student=child, scope="cumulative", gpa="3.00")
+    page = other.get("/").content.decode()
+    assert page.count("data-child-gpax") == 1 and "3.00" not in page  # only the ม.1 child's line
+
+
 # Student 360 (/students/{code}/360/ and its API): the staff who work with the child today, not the
 # child's parent (their own portal) and nobody of another class, school or area. Which parts each
 # of them sees, with a subject teacher and a counsellor besides: tests/test_student_360.py.

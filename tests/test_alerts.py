@@ -666,3 +666,13 @@ def test_the_delivery_page_takes_the_same_queries_however_many_deliveries_and_th
     receiver.statuses = [200]
     assert tasks.send_due_deliveries() == 22
     assert "ไม่มีรายการค้างส่ง" in client.get(url).content.decode()
+
+
+def test_a_staff_alert_links_to_the_students_360_and_a_parent_alert_does_not(world):
+    absent_before_today(world, world.student_a)
+    mark_absent_today_and_recompute(world)
+    link = f'href="/students/{world.student_a.code}/360/"'
+    staff = Alert.objects.get(recipient=world.user("teacher_a"))
+    assert link in client_for(world.user("teacher_a")).get(f"/alerts/{staff.code}/").content.decode()
+    parent = Alert.objects.filter(recipient=world.user("parent")).first()
+    assert link not in client_for(world.user("parent")).get(f"/alerts/{parent.code}/").content.decode()

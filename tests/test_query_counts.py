@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -62,6 +64,56 @@ def test_list_pages_do_not_grow_with_rows(world, persona, url):
     add_students(world, 12)
     many = count_queries(client, url)
     assert many == few, f"{url}: {few} queries with few rows, {many} with more"
+
+
+def parent_figures(world, students, weighed_on) -> None:
+    """A stored GPAX and a weighing in this year's round for each of `students` (class A)."""
+    from academics.models import GPARecord
+    from students.models import MeasurementRound
+    from students.services import measurements
+
+    round_ = MeasurementRound.objects.filter(school=world.school_a, name="ภาคเรียนที่ 2").first()
+    if round_ is None:
+        round_ = measurements.measurement_round_create(
+            school=world.school_a, academic_year=world.class_a.academic_year, name="ภาคเรียนที่ 2",
+            start_date=weighed_on, by=world.user("registrar"),
+        )  # fmt: skip
+    for index, student in enumerate(students):
+        GPARecord.objects.create(school=world.school_a, student=student, scope="cumulative", gpa=f"2.{index + 10}")
+        measurements.measurement_save(
+            round=round_, student=student, weight_kg="40", height_cm="150", expected_version=None,
+            by=world.user("teacher_a"), measured_on=weighed_on,
+        )  # fmt: skip
+
+
+def more_children(world, n: int) -> list:
+    children = []
+    for _ in range(n):
+        child = f.StudentFactory(school=world.school_a)
+        f.enrol(child, world.class_a)
+        f.guardian_of(child, world.user("parent"))
+        children.append(child)
+    return children
+
+
+def test_the_parent_home_shows_each_childs_gpax_and_nutrition_in_queries_that_do_not_grow(world):
+    from django.utils import timezone
+
+    from students.models import SensitiveRead
+
+    weighed_on = timezone.localdate() - timedelta(days=7)
+    client = Client()
+    client.force_login(world.user("parent"))
+    parent_figures(world, [world.student_a, *more_children(world, 1)], weighed_on)
+    page = client.get("/").content.decode()
+    assert page.count("data-child-gpax") == 2 and "2.10" in page and "2.11" in page
+    assert page.count('<span class="nbadge bmi_normal">ปกติ</span> <span class="nbadge normal_height">') == 2
+    assert SensitiveRead.objects.filter(user=world.user("parent"), via="parent_home").count() == 2
+    few = count_queries(client, "/")
+    parent_figures(world, more_children(world, 6), weighed_on)
+    many = count_queries(client, "/")
+    assert many == few, f"{few} queries for two children, {many} for eight"
+    assert client.get("/").content.decode().count('<span class="nbadge bmi_normal">ปกติ</span>') == 8
 
 
 def test_the_student_page_and_history_do_not_grow_with_enrolments(world):

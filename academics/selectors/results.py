@@ -322,6 +322,15 @@ STANDING_FLAGS = {
 }
 
 
+def cumulative_gpax(students) -> dict[int, Decimal]:
+    """The stored GPAX of each of `students` that has one (student id -> GPAX). One query."""
+    return dict(
+        GPARecord.objects.filter(student__in=students, scope=GPARecord.Scope.CUMULATIVE, gpa__isnull=False).values_list(
+            "student_id", "gpa"
+        )
+    )
+
+
 def school_gpax(school) -> QuerySet[GPARecord]:
     """The cumulative GPAX records of a school's students that have a figure."""
     return GPARecord.objects.filter(school=school, scope=GPARecord.Scope.CUMULATIVE, gpa__isnull=False)

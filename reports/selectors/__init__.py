@@ -120,7 +120,10 @@ def area_schools(school_ids) -> list[School]:
 
 
 def parent_children(user) -> list[Student]:
-    """A parent's children with this year's class and homeroom teachers."""
+    """A parent's children with this year's class and homeroom teachers, today's and the year's
+    attendance, ปพ.6 documents, alerts, the GPAX (None in kindergarten) and the latest
+    nutrition status (for the children whose status the parent may read). A fixed number of
+    queries whatever the number of children."""
     students = list(
         Student.objects.filter(guardians__user=user, guardians__activated_at__isnull=False)
         .select_related("school")
@@ -147,10 +150,22 @@ def parent_children(user) -> list[Student]:
 
     documents = child_pp6_documents(students)
     alerts = parent_alerts_by_child(user)
+    from academics.selectors.results import cumulative_gpax
+    from students.access import guardian_health_student_ids
+    from students.services.measurements import latest_measurements
+
+    gpax = cumulative_gpax(students)
+    health_ids = guardian_health_student_ids(user)
+    nutrition = latest_measurements([s for s in students if s.pk in health_ids])
     for student in students:
         student.attendance = figures.get(student.pk)
         student.pp6_documents = documents.get(student.pk, [])
         student.recent_alerts = alerts.get(student.pk, [])
+        enrolment = student.current_enrolment
+        kindergarten = enrolment is not None and enrolment.grade_level.stage == GradeLevel.Stage.KINDERGARTEN
+        student.gpax = None if kindergarten else gpax.get(student.pk)
+        student.kindergarten = kindergarten
+        student.nutrition = nutrition.get(student.pk)
     return students
 
 

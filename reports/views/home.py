@@ -15,7 +15,8 @@ from reports.forms import LoginForm
 from reports.roles import PARENT, activate_role, active_role
 from schools.access.organisation import schools_visible_to, scope_for
 from schools.models import EducationArea, School, StaffMembership
-from students.models import Student
+from students.models import SensitiveRead, Student
+from students.services.care import sensitive_read_log
 
 Role = StaffMembership.Role
 
@@ -50,7 +51,15 @@ def home(request):
     if role is None:
         return render(request, "reports/home_no_role.html", status=403)
     if role.role == PARENT:
-        return render(request, "reports/home_parent.html", {"children": selectors.parent_children(request.user)})
+        children = selectors.parent_children(request.user)
+        # The nutrition status shown is health data: its read is logged, as on the child's page.
+        sensitive_read_log(
+            user=request.user,
+            students=[child for child in children if child.nutrition is not None],
+            kind=SensitiveRead.Kind.HEALTH,
+            via="parent_home",
+        )
+        return render(request, "reports/home_parent.html", {"children": children})
     if role.role == Role.ADMIN and role.school_id is None:
         return render(
             request,

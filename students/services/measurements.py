@@ -566,6 +566,16 @@ def student_measurements(student: Student) -> list[Measurement]:
     )
 
 
+def latest_measurements(students) -> dict[int, Measurement]:
+    """Each student's latest measurement (student id -> row), for those who have one. One query."""
+    rows = (
+        Measurement.objects.filter(student__in=students)
+        .order_by("student_id", "-measured_on", "-pk")
+        .distinct("student_id")
+    )
+    return {row.student_id: row for row in rows}
+
+
 # --- Import of a round from a file (DMC-style .xlsx or CSV) ----------------------------------------
 
 IMPORT_MAX_BYTES = 1024 * 1024

@@ -51,7 +51,7 @@ def test_the_homeroom_teacher_records_an_intervention_and_the_principal_sees_the
     context = phone(browser, live_server, world.user("teacher_a"))
     page = context.new_page()
     page.goto(f"{live_server.url}/risk/")
-    page.get_by_role("link", name=world.student_a.full_name).click()
+    page.get_by_role("link", name=world.student_a.full_name, exact=True).click()
     flag = page.locator("#flag-academic")
     expect(flag.locator("[data-follow-up]")).to_have_text("เกินกำหนด ยังไม่มีการช่วยเหลือ")
     flag.get_by_label("วิธีการช่วยเหลือ").select_option(label="ให้คำปรึกษา")
