@@ -798,6 +798,13 @@ PAGE_ROWS = [
     ("post", "/documents/schools/{school}/certificate/", {"password": "x"}),
     ("post", "/documents/schools/{school}/printer-offset/", {"x_mm": "1", "y_mm": "1"}),
     ("get", "/documents/schools/{school}/calibration.pdf", None),
+    ("get", "/students/{student}/360/", None),
+    ("get", "/documents/sections/{section}/pp5/", None),
+    ("post", "/documents/sections/{section}/pp5/", {}),
+    ("get", "/documents/pp6/classrooms/{class_a}/", None),
+    ("post", "/documents/pp6/classrooms/{class_a}/", {}),
+    ("post", "/documents/pp6/classrooms/{class_a}/students/{student}/", {}),
+    ("post", "/documents/pp6/classrooms/{class_a}/students/{student}/comment/", {"comment": "ตั้งใจเรียนดี"}),
 ]
 PAGE_OUTSIDERS = ("teacher_c", "officer_2", "parent_c", "no_role", "revoked", "anonymous")
 
