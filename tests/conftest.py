@@ -251,9 +251,11 @@ def _module_world(django_db_setup, django_db_blocker):
     from conftest import SUITE_CLOCK
 
     with django_db_blocker.unblock():
-        _SharedRows.open()
-        # A transactional test of an earlier module may have flushed them after its reload.
+        # A live-server test of an earlier module may have flushed them after its own reload
+        # (pytest-django's fixtures are torn down after ours); load them committed, then open.
+        _SharedRows.close()
         load_reference_rows()
+        _SharedRows.open()
         with time_machine.travel(SUITE_CLOCK, tick=False):
             shared = build_world()
     yield shared
