@@ -11,10 +11,12 @@ and a school certificate issued by it (ECDSA P-256). Nothing of it is committed.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -102,6 +104,18 @@ def signer_for(data: bytes, password: str):
     return signer
 
 
+def _outside_event_loop(function, /, *args, **kwargs):
+    """pyHanko's synchronous calls start their own asyncio loop, which Python refuses inside a
+    thread whose loop is running (a caller under Playwright's sync API, an async view): run them
+    in a thread of their own then."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def sign_pdf(pdf: bytes, signer, *, reason: str, location: str = "", name: str = "") -> bytes:
     """A PAdES baseline signature (an approval signature over the whole file, SHA-256)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -116,7 +130,7 @@ def sign_pdf(pdf: bytes, signer, *, reason: str, location: str = "", name: str =
         location=location or None,
         name=name or None,
     )
-    out = signers.sign_pdf(writer, metadata, signer=signer)
+    out = _outside_event_loop(signers.sign_pdf, writer, metadata, signer=signer)
     return out.getvalue()
 
 
@@ -139,7 +153,9 @@ def validate(pdf: bytes, *, trust_roots: list) -> dict:
     if not reader.embedded_signatures:
         return {"signed": False}
     embedded = reader.embedded_signatures[-1]
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=roots, allow_fetching=False))
+    status = _outside_event_loop(
+        validate_pdf_signature, embedded, ValidationContext(trust_roots=roots, allow_fetching=False)
+    )
     return {
         "signed": True,
         "intact": bool(status.intact),

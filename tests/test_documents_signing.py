@@ -247,3 +247,20 @@ def test_the_settings_page_has_a_fixed_number_of_queries(records, media, demo_ce
     printer_offset_set(school=world.school_a, x_mm="1", y_mm="-1", by=world.user("registrar"))
     signing_certificate_upload(school=world.school_a, data=bundle, password=PASSWORD, by=world.user("registrar"))
     assert count() == before
+
+
+def test_signing_and_validating_work_where_an_event_loop_runs_in_the_thread(records, media, demo_certificate):
+    """pyHanko's synchronous calls start a loop of their own; under a running loop (Playwright's
+    sync API in the same process, an async caller) they are run in a thread of their own."""
+    import asyncio
+
+    world = records
+    bundle, root = demo_certificate
+    signer = signing.signer_for(bundle, PASSWORD)
+    pdf = services.render_student_pdf(world.student_a, document=None, issued_on=timezone.localdate())
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(pdf, signer, reason="ปพ.1 ทดสอบ")
+        return signing.validate(signed, trust_roots=[root])
+
+    assert asyncio.run(inside_a_loop())["bottom_line"] is True

@@ -50,8 +50,8 @@ def test_a_homeroom_teacher_signs_in_and_sees_only_their_class(world, live_serve
 
     row.get_by_role("link", name="ม.1/1").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("ห้อง ม.1/1")
-    expect(page.get_by_role("link", name=world.student_a.full_name)).to_be_visible()
-    expect(page.get_by_role("link", name=world.student_a2.full_name)).to_be_visible()
+    expect(page.get_by_role("link", name=world.student_a.full_name, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=world.student_a2.full_name, exact=True)).to_be_visible()
     expect(page.locator("main")).not_to_contain_text(world.student_b.full_name)
     shot(page, "03-teacher-classroom")
 
@@ -80,7 +80,7 @@ def test_a_parent_sees_their_child_and_a_thai_404_for_another(world, live_server
     expect(page.locator("main")).not_to_contain_text(world.student_a2.full_name)
     shot(page, "05-parent-home")
 
-    card.get_by_role("link", name=world.student_a.full_name).click()
+    card.get_by_role("link", name=world.student_a.full_name, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(world.student_a.full_name)
     # A parent gets the masked national ID, not the full one, and no edit buttons.
     expect(page.locator("main")).not_to_contain_text(format_national_id(world.student_a.national_id))
@@ -370,7 +370,7 @@ def test_pages_fit_a_phone_and_the_menu_opens(world, live_server, new_context):
     assert not page_overflows(phone)
     shot(phone, "20-phone-student-list")
 
-    phone.get_by_role("link", name=world.student_a.full_name).click()
+    phone.get_by_role("link", name=world.student_a.full_name, exact=True).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(world.student_a.full_name)
     assert not page_overflows(phone)
     shot(phone, "21-phone-student-detail")
