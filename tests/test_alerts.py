@@ -156,7 +156,7 @@ def test_a_flag_raised_by_the_roll_alerts_the_homeroom_teacher_the_principal_and
     assert "ขาดเรียนติดต่อกัน 3 วัน" in staff.body  # the recompute's reason with its figure
     assert staff.reasons == RiskStatusChange.objects.get(student=world.student_a).reasons
     parent = Alert.objects.get(recipient=world.user("parent"), kind="parent_flag")
-    assert parent.title == f"โรงเรียนขอให้ช่วยดูแล{world.student_a.full_name} ด้านการมาเรียน"
+    assert parent.title == f"โรงเรียนขอให้ช่วยดูแล {world.student_a.full_name} ด้านการมาเรียน"
     absence = Alert.objects.get(recipient=world.user("parent"), kind="absence")
     assert absence.body.startswith(f"ครูประจำชั้นบันทึกว่า{world.student_a.full_name}ขาดเรียนวันที่ 2 ธันวาคม 2569")
 

@@ -124,11 +124,11 @@ def _flag_drafts(changes, students, staff, guardians, today: date) -> list[Draft
             Draft(user_id, school_id, student_id, Audience.STAFF, kind, dimension, title, body, reasons, key)
             for user_id in sorted(staff.get(student_id, ()))
         )
-        parent_title = f"โรงเรียนขอให้ช่วยดูแล{student.full_name} ด้าน{label}"
+        parent_title = f"โรงเรียนขอให้ช่วยดูแล {student.full_name} ด้าน{label}"
         # A guardian does not read the care records: their reasons stay with the staff.
         told = shown_reasons(reasons, reads_care=False)
         parent_body = (
-            f"ครูพบว่า{student.full_name}ควรได้รับการดูแลด้าน{label}: {_reason_text(told)} หากมีข้อสงสัย โปรดติดต่อครูประจำชั้น"
+            f"ครูพบว่า {student.full_name} ควรได้รับการดูแลด้าน{label}: {_reason_text(told)} หากมีข้อสงสัย โปรดติดต่อครูประจำชั้น"
         )
         drafts.extend(
             Draft(user_id, school_id, student_id, Audience.PARENT, Kind.PARENT_FLAG, dimension, parent_title,
