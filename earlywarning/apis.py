@@ -167,22 +167,27 @@ class StudentRiskOutputSerializer(serializers.Serializer):
     history = ChangeSerializer(many=True)
 
 
+def dimension_rows(by_dimension) -> list[dict]:
+    """The rows of a student's dimensions (ปกติ where no flag), as the risk and overview APIs give them."""
+    return [
+        {
+            "dimension": dimension,
+            "dimension_label": label,
+            "status": flag.status if flag else Level.NORMAL,
+            "status_label": flag.get_status_display() if flag else Level.NORMAL.label,
+            "reasons": flag.reasons if flag else [],
+            "since": flag.since if flag else None,
+        }
+        for dimension, label, flag in by_dimension
+    ]
+
+
 class StudentRiskApi(APIView):
     @extend_schema(responses=StudentRiskOutputSerializer, summary="สถานะความเสี่ยงและประวัติของนักเรียน")
     def get(self, request, code):
         student = access.access_student_risk(request.user, code)
         risk = selectors.student_risk(student, user=request.user)
-        dimensions = [
-            {
-                "dimension": dimension,
-                "dimension_label": label,
-                "status": flag.status if flag else Level.NORMAL,
-                "status_label": flag.get_status_display() if flag else Level.NORMAL.label,
-                "reasons": flag.reasons if flag else [],
-                "since": flag.since if flag else None,
-            }
-            for dimension, label, flag in risk.by_dimension
-        ]
+        dimensions = dimension_rows(risk.by_dimension)
         data = {"student": student.code, "dimensions": dimensions, "history": risk.changes}
         return Response(StudentRiskOutputSerializer(data).data)
 

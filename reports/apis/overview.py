@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from earlywarning.models import Level
+from earlywarning.apis import dimension_rows
 from reports import access
 from reports.selectors import overview as selectors
 from reports.services.overview import overview_reads_log
@@ -260,16 +260,6 @@ def _data(o: selectors.StudentOverview) -> dict:
         ]
         data["care"] = care
     if o.risk is not None:
-        dimensions = [
-            {
-                "dimension": dimension,
-                "dimension_label": label,
-                "status": flag.status if flag else Level.NORMAL,
-                "status_label": flag.get_status_display() if flag else Level.NORMAL.label,
-                "reasons": flag.reasons if flag else [],
-                "since": flag.since if flag else None,
-            }
-            for dimension, label, flag in o.risk.by_dimension
-        ]
+        dimensions = dimension_rows(o.risk.by_dimension)
         data["risk"] = {"dimensions": dimensions, "url": reverse("risk:student", args=[student.code])}
     return data
