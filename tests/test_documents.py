@@ -27,6 +27,7 @@ from reports.models import IssuedDocument, ReportJob
 from reports.selectors import documents as selectors
 from reports.services import documents as services
 from reports.views.documents import mask_name
+from students.models import Student
 
 from . import factories as f
 
@@ -271,6 +272,56 @@ def test_a_resumed_job_prints_the_serial_it_reserved_and_skips_what_it_stored(re
     assert documents.count() == 2
     assert documents.get(student=world.student_a2).number == reserved.number
     assert sorted(documents.values_list("number", flat=True)) == [1, 2]
+
+
+def test_the_done_job_page_says_every_requested_student_got_a_complete_document(records, media):
+    world = records
+    job = run_now(
+        services.report_job_request(
+            school=world.school_a, students=[world.student_a, world.student_a2], by=world.user("registrar")
+        )
+    )
+    assert job.status == ReportJob.Status.DONE
+    page = client_for(world, "registrar").get(f"/documents/jobs/{job.code}/").content.decode()
+    assert '<p id="job-complete">ตรวจแล้ว: นักเรียนที่ขอทั้ง 2 คนได้เอกสารครบทุกคน' in page
+    assert "รวม 2 หน้า" in page
+
+
+def test_a_job_short_of_a_requested_student_fails_in_thai_instead_of_a_short_batch(records, media):
+    """A requested student the job did not reach (here an id that no longer names a student)
+    must fail the job, naming how many are short, never give a batch that is silently short."""
+    world = records
+    job = services.report_job_request(
+        school=world.school_a, students=[world.student_a, world.student_a2], by=world.user("registrar")
+    )
+    gone = Student.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    ReportJob.objects.filter(pk=job.pk).update(
+        parameters={**job.parameters, "students": [*job.student_ids, gone]}, progress_total=3
+    )
+    job = run_now(job)
+    assert job.status == ReportJob.Status.FAILED
+    assert job.error.startswith("ออกเอกสารไม่ครบ: นักเรียน 1 คนจาก 3 คนที่ขอยังไม่ได้เอกสารฉบับสมบูรณ์ ")
+    assert not job.file
+    assert IssuedDocument.objects.filter(job=job, issued_at__isnull=False).count() == 2
+    page = client_for(world, "registrar").get(f"/documents/jobs/{job.code}/").content.decode()
+    assert job.error in page and "job-complete" not in page
+
+
+def test_a_job_whose_stored_file_was_lost_fails_naming_the_student(records, media):
+    """What a resumed job finds when a document it stored before the worker died has lost its
+    file: the student is named, and nothing is bundled."""
+    world = records
+    registrar = world.user("registrar")
+    job = run_now(
+        services.report_job_request(school=world.school_a, students=[world.student_a, world.student_a2], by=registrar)
+    )
+    lost = IssuedDocument.objects.get(job=job, student=world.student_a2)
+    lost.file.storage.delete(lost.file.name)
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.QUEUED, file="", lease_owner="")
+    job = run_now(job)
+    assert job.status == ReportJob.Status.FAILED
+    short = f"ออกเอกสารไม่ครบ: นักเรียน 1 คนจาก 2 คนที่ขอยังไม่ได้เอกสารฉบับสมบูรณ์ ({world.student_a2.full_name})"
+    assert job.error.startswith(short)
 
 
 def test_a_student_without_a_school_stage_fails_the_job_in_thai_and_retry_requeues(world, media):

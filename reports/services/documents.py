@@ -52,6 +52,10 @@ SHEET_TAKEN_MESSAGE = (
     "แบบพิมพ์ชุดที่ {form_set} เลขที่ {form_number} ถูกใช้ออกเอกสารฉบับอื่นไปแล้วระหว่างรอคิว "
     "เอกสารที่ออกก่อนหน้านี้ยังอยู่ครบ โปรดขอออกเอกสารใหม่โดยระบุเลขที่แผ่นแรกที่ยังไม่ได้ใช้"
 )
+INCOMPLETE_MESSAGE = (
+    "ออกเอกสารไม่ครบ: นักเรียน {short:,} คนจาก {total:,} คนที่ขอยังไม่ได้เอกสารฉบับสมบูรณ์{names} "
+    "ระบบจึงยังไม่ส่งไฟล์รวม เอกสารที่ออกแล้วยังอยู่ครบ กด “ลองอีกครั้ง” หากยังไม่ครบโปรดแจ้งผู้ดูแลระบบ"
+)
 WORKER_LOST_MESSAGE = (
     "การสร้างเอกสารหยุดกลางคันเพราะเครื่องประมวลผลงานเบื้องหลังหยุดทำงานซ้ำหลายครั้ง "
     "เอกสารที่ออกแล้วยังอยู่ครบ กด “ลองอีกครั้ง” เพื่อสร้างส่วนที่เหลือ"
@@ -365,6 +369,31 @@ def _store(job: ReportJob, document: IssuedDocument, pdf: bytes, *, owner: str, 
         ReportJob.objects.filter(pk=job.pk).update(progress_done=done)
 
 
+def _complete(document: IssuedDocument | None) -> bool:
+    """Issued, with pages, and its file in storage and not empty."""
+    if document is None or not document.pages or not document.file:
+        return False
+    try:
+        return document.file.storage.size(document.file.name) > 0
+    except OSError:
+        return False
+
+
+def _check_complete(job: ReportJob) -> None:
+    """Every student the job was asked for has a complete document, or the job stops with a
+    Thai message naming who is short (never a silently short batch, the peer systems'
+    failure): a requested student the loop did not reach, a document without pages, a file
+    lost from storage."""
+    documents = {d.student_id: d for d in IssuedDocument.objects.filter(job=job, issued_at__isnull=False)}
+    requested = job.student_ids
+    short = [pk for pk in requested if not _complete(documents.get(pk))]
+    if not short:
+        return
+    named = [s.full_name for s in Student.objects.filter(pk__in=short[:5]).order_by("student_number")]
+    names = f" ({', '.join(named)}{' …' if len(short) > len(named) else ''})" if named else ""
+    raise selectors.NoDocument(INCOMPLETE_MESSAGE.format(short=len(short), total=len(requested), names=names))
+
+
 def _file_name(index: int, student: Student) -> str:
     return f"{index:02d}-{student.student_number}-{student.first_name}-{student.last_name}.pdf"
 
@@ -441,6 +470,7 @@ def _work(job_id: int, owner: str) -> None:
             pdf = signer.sign(pdf, reason=f"{document.get_type_display()} {document.printed_number}")
         _store(job, document, pdf, owner=owner, signer_fingerprint=signer.fingerprint if signer else "")
         _log_issue(document, student, job.requested_by)
+    _check_complete(job)
     data, extension = _bundle(job, students)
     with transaction.atomic(), audited(job.requested_by, "สร้างเอกสารเสร็จ"):
         if not jobs.holds_lease(ReportJob, job_id, owner, running=ReportJob.Status.RUNNING):

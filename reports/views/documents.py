@@ -131,12 +131,16 @@ def student_documents(request, code):
 def _job_context(job: ReportJob) -> dict:
     running = job.status in (ReportJob.Status.QUEUED, ReportJob.Status.RUNNING)
     percent = round(job.progress_done * 100 / job.progress_total) if job.progress_total else 0
+    documents = selectors.job_documents(job) if job.status == ReportJob.Status.DONE else []
     return {
         "job": job,
         "running": running,
         "percent": percent,
         "worker_lost": jobs.lapsed(job, running=ReportJob.Status.RUNNING),
-        "documents": selectors.job_documents(job) if job.status == ReportJob.Status.DONE else [],
+        "documents": documents,
+        # Shown as checked: a job is marked done only after every requested student's
+        # document was found complete (services.documents._check_complete).
+        "pages": sum(d.pages for d in documents),
     }
 
 
