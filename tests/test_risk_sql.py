@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -157,6 +158,12 @@ def test_a_template_naming_figures_other_than_by_name_is_refused():
     odd = rules.Rule("odd", "gpax", "lt", D("1.5"), rules.PROBLEM, "academic", "GPAX {gpax:.1f}")
     with pytest.raises(ValueError, match="odd"):
         evaluation.compile_rules({1: [odd]})
+    for template in ("GPAX {gpax:.1f}", "{gpax!r}", "{grade.upper}", "{}", "GPAX {gpax"):
+        with pytest.raises(ValidationError) as refused:
+            RiskRule(key="odd", indicator="gpax", comparison="lt", threshold=D("1.5"), severity="problem",
+                     dimension="academic", template=template).clean()  # fmt: skip
+        assert "{ชื่อตัวชี้วัด}" in refused.value.message_dict["template"][0]
+    RiskRule(template="GPAX {gpax} {{ไม่ใช่ตัวเลข}} {threshold}").clean()
 
 
 # Random records at school A (area 1) with rules of the area and the school: the recompute's
