@@ -10,7 +10,7 @@ with their reasons in the rules' order. The reasons' Thai text is written in SQL
 rules.reason_text writes it: the template's literal text as parameters, each figure written as
 rules.format_figure does (a percentage to one decimal rounded half up, another decimal cut to its
 own one or two decimals, never rounded up past a threshold; a missing figure as a dash). Pure:
-SQL text and parameters, no Django; rules.evaluate is its oracle (earlywarning/tests).
+SQL text and parameters, no Django; rules.evaluate is its oracle (tests/test_risk_sql.py).
 
 `flagged` has one row per flagged (student, dimension): student_id, school_id, dimension, status,
 reasons (jsonb, as rules.evaluate's reasons).
