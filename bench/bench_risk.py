@@ -1,11 +1,12 @@
-"""Risk status for every student: the nightly recompute against one SQL aggregate pass.
+"""Risk status for every student: the nightly recompute against one SQL aggregate pass, the SQL
+evaluation against the pure rules, and one score's way to a student's flag through a worker.
 
-The figure is `earlywarning.services.status.recompute_all()`, the Celery task's body: the
-population's figures in one grouped statement per indicator source (status, academic,
-attendance, nutrition, poverty, home visit, SDQ), the rules applied in bulk by the pure module
-(earlywarning.rules), and only the changed statuses written with their history rows. It is timed
-on the first night (every status to write: the table emptied first) and with nothing changed
-(every night after).
+The figure is `earlywarning.services.status.recompute_all()`, the Celery task's body: one
+statement computes the population's figures (every indicator source: status, academic,
+attendance, nutrition, poverty, home visit, SDQ), evaluates the rules in force in each school over
+them (earlywarning.evaluation) and writes only the changed statuses with their history rows. It
+is timed on the first night (every status to write: the table emptied first) and with nothing
+changed (every night after).
 
 The baseline is one SQL statement over the same inputs that computes every student's status
 per dimension with the install's default thresholds written into it as CASE expressions:
@@ -16,22 +17,52 @@ visit and the worst of the latest SDQ form of each informant. It
 writes nothing and gives no reasons, so the ratio is the price of the reasons, the rules as data
 and the writes. It assumes no school has edited its rules (true of the seeded data); then the
 two must agree on every (student, dimension, status), and the count that agree is printed.
+
+The SQL evaluation is then checked against its oracle on the whole population: the pure rules
+(earlywarning.rules.evaluate) over the same figures, read into Python, must give every (student,
+dimension) the same status and reasons; the Python path's time is printed against the SQL's.
+
+Last, the incremental path: one score saved through the grid's service (score_save) that makes
+a student's course result 0, the section submitted, checked and approved by its teacher, the
+registrar and the principal (a GPAX counts approved results only), until the student's
+RiskStatus carries the GPAX rule. A real Celery worker, started here on the bench settings and
+broker, recomputes the GPA and then the risk; the risk task waits RISK_RECOMPUTE_DELAY (2 s)
+after the approval so that a burst of changes queues it once. Each run uses a new elective group
+of a 20-credit subject and a student whose GPAX is still at least 1.5 and drops below it with one
+0 in 20 credits; the median is printed.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from decimal import Decimal
+from pathlib import Path
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
+from academics import workflow
+from academics.models import AssessmentItem, GPARecord, Subject
+from academics.services import assessment as assessment_services
+from academics.services import structure as structure_services
 from earlywarning.indicators import POPULATION, population_params
 from earlywarning.models import RiskRule, RiskStatus, RiskStatusChange
+from earlywarning.services import status as status_services
 from earlywarning.services.status import recompute_all
 from qinfo.env import env_int
+from schools.models import StaffMembership
+from students.models import Enrolment, Student
 
 from .harness import Context, Result
+from .sections import ensure_sections
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BASELINE_SQL = (
     "WITH "
@@ -168,7 +199,8 @@ def _timed(action, runs: int) -> tuple[float, object]:
     return statistics.median(samples) * 1000, outcome
 
 
-def run(ctx: Context) -> list[Result]:
+def run(ctx: Context, *, incremental: bool = True) -> list[Result]:
+    """The lines of the table; `incremental=False` leaves out the worker's (tests/test_risk.py)."""
     runs = max(1, min(ctx.runs, env_int("BENCH_RISK_RUNS", default=3)))
 
     def baseline() -> set:
@@ -189,7 +221,7 @@ def run(ctx: Context) -> list[Result]:
     for _student, dimension, status in stored:
         by_dimension[(dimension, status)] = by_dimension.get((dimension, status), 0) + 1
     spread = ", ".join(f"{d} {s} {n:,}" for (d, s), n in sorted(by_dimension.items()))
-    return [
+    results = [
         Result(
             "Risk recompute, all students, every status to write vs one SQL aggregate pass",
             first,
@@ -211,3 +243,158 @@ def run(ctx: Context) -> list[Result]:
             f"{edited} edited rule(s); {spread}",
         ),
     ]
+    results.append(_against_the_oracle(runs))
+    if incremental:
+        results.append(_incremental(runs))
+    return results
+
+
+def _against_the_oracle(runs: int) -> Result:
+    """The SQL evaluation and the pure rules over the same figures, on the whole population."""
+
+    def python() -> dict:
+        schools, figures = status_services.population_figures(None)
+        flagged = status_services.evaluate_population(schools, figures)
+        return {key: (status.status, status.reasons) for key, status in flagged.items()}
+
+    python_ms, expected = _timed(python, runs)
+    sql_ms, found = _timed(lambda: status_services.evaluate_sql(None), runs)
+    agree = sum(1 for key, value in found.items() if expected.get(key) == value)
+    verdict = "all agree" if found == expected else "DISAGREE"
+    return Result(
+        "Risk SQL evaluation (status and reasons) vs figures read into Python and rules.evaluate",
+        sql_ms,
+        python_ms,
+        note=f"{verdict}: {agree:,} equal of {len(found):,} by SQL and {len(expected):,} by the pure rules",
+    )
+
+
+# --- One score to a flag, through a real worker ------------------------------------------------
+
+CREDITS = Decimal("20.0")
+
+
+def _incremental(runs: int) -> Result:
+    bench = ensure_sections()
+    school, term = bench.school, bench.term
+    principal = (
+        StaffMembership.objects.filter(school=school, role=StaffMembership.Role.PRINCIPAL, is_active=True)
+        .order_by("user_id")
+        .first()
+    )
+    if principal is None:
+        raise RuntimeError(f"{school} has no principal in the bench dataset")
+    students = _students_to_flag(school, term, runs)
+    worker = _start_worker()
+    samples, to_approve = [], []
+    try:
+        for index, student in enumerate(students):
+            section, final = _section_for(bench, term, student, index)
+            started = time.perf_counter()
+            assessment_services.score_save(
+                section=section, item=final, student=student, raw="0", expected_version=None, by=bench.teacher
+            )
+            workflow.section_transition(section=section, action="submit", by=bench.teacher)
+            workflow.section_transition(section=section, action="check", by=bench.registrar)
+            workflow.section_transition(section=section, action="approve", by=principal.user)
+            approved = time.perf_counter()
+            flagged = RiskStatus.objects.filter(
+                student=student, dimension="academic", reasons__contains=[{"rule": "gpax_low"}]
+            )
+            deadline = approved + 60
+            while not flagged.exists():
+                if time.perf_counter() > deadline or worker.poll() is not None:
+                    raise RuntimeError(f"student {student.pk} not flagged within 60 s:\n{_log(worker)}")
+                time.sleep(0.01)
+            samples.append(time.perf_counter() - started)
+            to_approve.append(approved - started)
+    finally:
+        _stop_worker(worker)
+    gpax = GPARecord.objects.filter(student__in=students, scope="cumulative").values_list("gpa", flat=True)
+    return Result(
+        f"Risk flag after one score (save, submit, check, approve; real worker), median of {len(samples)}",
+        statistics.median(samples) * 1000,
+        note=f"of which saving and the three steps {statistics.median(to_approve) * 1000:,.0f} ms; the risk "
+        f"task waits RISK_RECOMPUTE_DELAY (2 s) after the approval; GPAX now {', '.join(str(g) for g in gpax)}",
+    )
+
+
+def _students_to_flag(school, term, count: int) -> list[Student]:
+    """Studying students of the school's current year, not yet flagged for their GPAX, whose GPAX
+    is at least 1.5 and falls below 1.4 with a 0 in CREDITS more credits."""
+    enrolled = Enrolment.objects.filter(school=school, academic_year_id=term.academic_year_id).values("student_id")
+    already = RiskStatus.objects.filter(reasons__contains=[{"rule": "gpax_low"}]).values("student_id")
+    candidates = (
+        GPARecord.objects.filter(scope="cumulative", gpa__gte=Decimal("1.5"), student__in=enrolled)
+        .filter(student__status=Student.Status.STUDYING, student__school=school)
+        .exclude(student__in=already)
+        .filter(Q(attempted__gt=0))
+        .order_by("attempted", "student_id")
+    )
+    chosen = [r.student_id for r in candidates[: count * 5] if r.gpa * r.attempted / (r.attempted + CREDITS) < 1.4]
+    if len(chosen) < count:
+        raise RuntimeError(f"{school} has {len(chosen)} students a 0 in {CREDITS} credits would flag; {count} needed")
+    return list(Student.objects.filter(pk__in=chosen[:count]).order_by("pk"))
+
+
+def _section_for(bench, term, student, index: int):
+    """A new elective group of a 20-credit subject with the student alone in it, one component
+    scored 0 already and the final one left to save."""
+    code = "ว20290"
+    subject = Subject.objects.filter(school=bench.school, subject_code=code).first()
+    if subject is None:
+        subject = structure_services.subject_create(
+            school=bench.school, subject_code=code, name="วิชาทดสอบความเร็วเกณฑ์ความเสี่ยง", credits=CREDITS,
+            by=bench.registrar,
+        )  # fmt: skip
+    stamp = f"{int(time.time())}-{index}"
+    section = structure_services.section_create_group(
+        term=term, subject=subject, group_name=f"bench risk {stamp}", capacity=None, by=bench.registrar
+    )
+    structure_services.section_set_teachers(section=section, teachers=[bench.teacher], by=bench.registrar)
+    structure_services.section_add_students(section=section, students=[student], by=bench.registrar)
+    work = assessment_services.assessment_item_create(
+        section=section, name="งาน", kind=AssessmentItem.Kind.ASSIGNMENT, max_score="70", is_final=False,
+        by=bench.teacher,
+    )  # fmt: skip
+    final = assessment_services.assessment_item_create(
+        section=section, name="สอบปลายภาค", kind=AssessmentItem.Kind.FINAL, max_score="30", is_final=True,
+        by=bench.teacher,
+    )  # fmt: skip
+    assessment_services.score_save(
+        section=section, item=work, student=student, raw="0", expected_version=None, by=bench.teacher
+    )
+    return section, final
+
+
+def _start_worker() -> subprocess.Popen:
+    from qinfo.celery import app
+
+    app.control.purge()  # the bench broker's queue: nothing left from an earlier run
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-risk-worker-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [sys.executable, "-m", "celery", "-A", "qinfo", "worker", "--pool=solo", "--loglevel=INFO"]
+    command += [f"--hostname=bench-risk-{os.getpid()}@%h", "--without-mingle", "--without-gossip"]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "qinfo.settings.bench")}
+    worker = subprocess.Popen(command, cwd=ROOT, env={**env, "LOG_LEVEL": "INFO"}, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    worker.log_path = log.name
+    deadline = time.monotonic() + 60
+    while " ready." not in _log(worker):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            _stop_worker(worker)
+            raise RuntimeError(f"the Celery worker did not start:\n{_log(worker)}")
+        time.sleep(0.2)
+    return worker
+
+
+def _log(worker) -> str:
+    return Path(worker.log_path).read_text(errors="replace")
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=10)

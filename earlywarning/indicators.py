@@ -1,21 +1,22 @@
 """The indicator registry: where each figure a risk rule can name comes from.
 
 A source is one grouped SQL statement over the population (`pop`: the students studying in their
-school's current academic year, or the few being recomputed) that returns one row per student,
-and a `derive(row)` that turns the row into named figures (the pure helpers of figures.py). The
-recompute runs every registered source once, merges the figures per student and applies the
-rules (rules.evaluate) in bulk: no query per student, whatever the population.
+school's current academic year, or the few being recomputed) that returns one row per student
+with its figures, each derived in SQL the way the pure helpers of figures.py define them (the
+test oracle uses those). `figures_sql` joins every registered source into one relation `figs`,
+one row per student; the recompute evaluates the rules over it in the same statement
+(earlywarning.evaluation): no query per student, whatever the population.
 
-A new dimension plugs in by registering a Source here with its figures and enabling the rules
-that name them; the rule engine, the recompute and the pages do not change. Health, economic and
-family figures come from the records of the student's current school and academic year, as the
-care pages show them (students.selectors.care): the latest measurement, the year's poverty
-screening, the latest home visit, the latest SDQ form of each informant.
+A new dimension plugs in by registering a Source here with its figures (name and kind) and
+enabling the rules that name them; the rule engine, the recompute and the pages do not change.
+Health, economic and family figures come from the records of the student's current school and
+academic year, as the care pages show them (students.selectors.care): the latest measurement, the
+year's poverty screening, the latest home visit, the latest SDQ form of each informant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 
 from academics import grading
@@ -25,12 +26,25 @@ from . import figures as fig
 MISSED_SQL = "('ล', 'ป', 'ข')"  # students.models.DailyAttendance.MISSED
 
 
+# How a figure's value is typed, and so written in a reason (rules.format_figure).
+INT, DECIMAL, TEXT = "int", "decimal", "text"
+KINDS = frozenset({INT, DECIMAL, TEXT})
+
+
 @dataclass(frozen=True)
 class Source:
+    """One grouped statement: `select` returns student_id and then one column per figure, in
+    the order of `figures` ((name, kind) pairs), every figure derived in SQL; `ctes` are the
+    named subqueries it needs (", name AS (...)"), placed after the population's."""
+
     name: str
-    sql: str  # a SELECT after "WITH pop AS (...),": first column student_id
-    derive: Callable[[tuple], dict]
-    figures: tuple[str, ...]
+    select: str
+    figures: tuple[tuple[str, str], ...]
+    ctes: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _kind in self.figures)
 
 
 _sources: dict[str, Source] = {}
@@ -60,12 +74,27 @@ def label(indicator: str) -> str:
 
 
 def register(source: Source) -> Source:
+    names = [name for name, _kind in source.figures]
+    taken = {name for other in _sources.values() if other.name != source.name for name in other.names}
+    if taken & set(names) or len(set(names)) != len(names):
+        raise ValueError(f"figure named twice: {sorted(taken & set(names)) or names}")
+    bad = [name for name, kind in source.figures if kind not in KINDS or not _IDENTIFIER.fullmatch(name)]
+    if bad:
+        raise ValueError(f"figures need a lower-case name and a kind of {sorted(KINDS)}: {bad}")
     _sources[source.name] = source
     return source
 
 
 def sources() -> list[Source]:
     return list(_sources.values())
+
+
+def figure_kinds() -> dict[str, str]:
+    """Every registered figure with its kind, in registry order (the columns of `figs`)."""
+    return {name: kind for source in _sources.values() for name, kind in source.figures}
+
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 
 
 # The population: studying, enrolled in the current academic year of the school they belong to.
@@ -89,42 +118,51 @@ def population_params(today, student_ids=None) -> list:
     return [today, today, today] + ([student_ids] if student_ids is not None else [])
 
 
-def _status(row) -> dict:
-    _id, year, grade, grade_order, birth, year_start, pending = row
-    age, over = fig.years_over_age(birth, year_start, grade_order)
-    return {"year": year, "grade": grade, "age": age, "years_over_age": over, "transfer_out_pending": pending}
+def figures_sql(where: str = "") -> str:
+    """`WITH pop, …, figs`: one row per student of the population with every registered figure
+    as a column (NULL: no figure). Parameters: population_params."""
+    parts = ["WITH " + POPULATION.format(where=where)]
+    parts += [source.ctes for source in _sources.values() if source.ctes]
+    joins, columns = [], []
+    for source in _sources.values():
+        cte = f"src_{source.name}"
+        names = ", ".join(f'"{name}"' for name in source.names)
+        parts.append(f", {cte}(student_id, {names}) AS ({source.select}\n)")
+        joins.append(f"LEFT JOIN {cte} ON {cte}.student_id = p.student_id")
+        columns += [f'{cte}."{name}"' for name in source.names]
+    select = f"SELECT p.student_id, p.school_id, {', '.join(columns)}\n    FROM pop p\n    " + "\n    ".join(joins)  # noqa: S608 — registry names
+    parts.append(f", figs AS (\n    {select}\n)")
+    return "".join(parts)
 
+
+def _in(codes) -> str:
+    return "(" + ", ".join(f"'{code}'" for code in sorted(codes)) + ")"
+
+
+# Age at the start of the year as figures.age_on counts it, and years above the grade's usual age.
+_AGE = (
+    "(extract(year FROM p.year_start) - extract(year FROM p.birth_date)"
+    " - CASE WHEN (extract(month FROM p.year_start), extract(day FROM p.year_start))"
+    " < (extract(month FROM p.birth_date), extract(day FROM p.birth_date)) THEN 1 ELSE 0 END)::int"
+)
 
 register(
     Source(
         name="status",
-        sql="""
-SELECT p.student_id, p.year, p.grade, p.grade_order, p.birth_date, p.year_start,
+        select=f"""
+SELECT p.student_id, p.year, p.grade, {_AGE}, {_AGE} - (p.grade_order + {fig.ENTRY_AGE_OFFSET}),
        (SELECT count(*) FROM students_transferrequest tr
          WHERE tr.student_id = p.student_id AND tr.from_school_id = p.school_id AND tr.status = 'pending')::int
-FROM pop p""",
-        derive=_status,
-        figures=("year", "grade", "age", "years_over_age", "transfer_out_pending"),
+FROM pop p""",  # noqa: S608 — constants only
+        figures=(("year", INT), ("grade", TEXT), ("age", INT), ("years_over_age", INT), ("transfer_out_pending", INT)),
     )
 )
-
-
-def _academic(row) -> dict:
-    _id, gpax, term_gpa, term_number, term_year, zeros, unresolved, ms = row
-    return {
-        "gpax": gpax,
-        "term_gpa": term_gpa,
-        "term_label": f"{term_number}/{term_year}" if term_number else None,
-        "zeros_in_year": zeros,
-        "unresolved": unresolved,
-        "ms_courses": ms,
-    }
 
 
 register(
     Source(
         name="academic",
-        sql=f"""
+        ctes=f"""
 , latest_term AS (
     SELECT DISTINCT ON (g.student_id) g.student_id, g.gpa, t.number, y.year
     FROM academics_gparecord g JOIN pop p ON p.student_id = g.student_id
@@ -143,35 +181,34 @@ register(
     JOIN academics_subject sub ON sub.id = s.subject_id
     JOIN schools_term t ON t.id = s.term_id
     GROUP BY r.student_id
-)
-SELECT p.student_id, gx.gpa, lt.gpa, lt.number, lt.year,
+)""",  # noqa: S608 — constants only
+        select="""
+SELECT p.student_id, gx.gpa, lt.gpa,
+       CASE WHEN lt.number <> 0 THEN lt.number::text || '/' || lt.year::text END,
        COALESCE(res.zeros, 0)::int, COALESCE(res.unresolved, 0)::int, COALESCE(res.ms, 0)::int
 FROM pop p
 LEFT JOIN academics_gparecord gx ON gx.student_id = p.student_id AND gx.scope = 'cumulative'
 LEFT JOIN latest_term lt ON lt.student_id = p.student_id
-LEFT JOIN results res ON res.student_id = p.student_id""",  # noqa: S608 — constants only
-        derive=_academic,
-        figures=("gpax", "term_gpa", "term_label", "zeros_in_year", "unresolved", "ms_courses"),
+LEFT JOIN results res ON res.student_id = p.student_id""",
+        figures=(
+            ("gpax", DECIMAL),
+            ("term_gpa", DECIMAL),
+            ("term_label", TEXT),
+            ("zeros_in_year", INT),
+            ("unresolved", INT),
+            ("ms_courses", INT),
+        ),
     )
 )
 
 
-def _attendance(row) -> dict:
-    _id, recorded, missed, streak = row
-    return {
-        "recorded_days": recorded,
-        "missed_days": missed,
-        "missed_percent": fig.missed_percent(missed, recorded),
-        "absence_streak": streak,
-    }
-
-
 # School days as schools.selectors.organisation.school_days counts them: weekdays inside a term,
 # minus holidays, plus make-up days, never an emergency closure; marks on other days do not count.
+# The share missed is exact (figures.missed_percent: rules compare it unrounded).
 register(
     Source(
         name="attendance",
-        sql=f"""
+        ctes=f"""
 , years AS (SELECT DISTINCT school_id, year_start, until FROM pop),
 days AS (
     SELECT DISTINCT t.school_id, d::date AS day
@@ -197,96 +234,85 @@ marks AS (
     JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id
     JOIN days d ON d.school_id = a.school_id AND d.day = a.date
     WHERE a.date >= p.year_start AND a.date <= p.until
-)
-SELECT m.student_id, count(*)::int, (count(*) FILTER (WHERE m.missed))::int,
-       (count(*) FILTER (WHERE m.missed AND m.date > COALESCE(m.attended, '-infinity'::date)))::int
-FROM marks m
-GROUP BY m.student_id""",  # noqa: S608 — constants only
-        derive=_attendance,
-        figures=("recorded_days", "missed_days", "missed_percent", "absence_streak"),
+),
+marks_counted AS (
+    SELECT m.student_id, count(*)::int AS recorded, (count(*) FILTER (WHERE m.missed))::int AS missed,
+           (count(*) FILTER (WHERE m.missed AND m.date > COALESCE(m.attended, '-infinity'::date)))::int AS streak
+    FROM marks m
+    GROUP BY m.student_id
+)""",  # noqa: S608 — constants only
+        select="""
+SELECT student_id, recorded, missed, CASE WHEN recorded > 0 THEN (missed * 100)::numeric / recorded END, streak
+FROM marks_counted""",
+        figures=(("recorded_days", INT), ("missed_days", INT), ("missed_percent", DECIMAL), ("absence_streak", INT)),
     )
 )
 
 
-def _nutrition(row) -> dict:
-    _id, wfh_code, hfa_code, bfa_code = row
-    return fig.nutrition_flags(wfh_code, hfa_code, bfa_code)
-
-
 # The latest measurement of the year (every stored measurement is confirmed: a figure that
-# raised a question is saved only once the teacher confirms it, students.services.measurements).
+# raised a question is saved only once the teacher confirms it, students.services.measurements);
+# its flags as figures.nutrition_flags reads the codes.
+_HEADLINE = "COALESCE(NULLIF(m.wfh_code, ''), NULLIF(m.bfa_code, ''))"
 register(
     Source(
         name="nutrition",
-        sql="""
-SELECT DISTINCT ON (m.student_id) m.student_id, m.wfh_code, m.hfa_code, m.bfa_code
+        select=f"""
+SELECT DISTINCT ON (m.student_id) m.student_id,
+       CASE WHEN {_HEADLINE} IS NOT NULL THEN ({_HEADLINE} IN {_in(fig.THIN_CODES)})::int END,
+       CASE WHEN NULLIF(m.hfa_code, '') IS NOT NULL THEN (m.hfa_code IN {_in(fig.SHORT_CODES)})::int END,
+       CASE WHEN {_HEADLINE} IS NOT NULL THEN ({_HEADLINE} IN {_in(fig.OBESE_CODES)})::int END
 FROM students_measurement m
 JOIN pop p ON p.student_id = m.student_id AND p.school_id = m.school_id
 JOIN students_measurementround r ON r.id = m.round_id AND r.academic_year_id = p.academic_year_id
 WHERE m.measured_on <= p.until
-ORDER BY m.student_id, m.measured_on DESC, r.start_date DESC, m.id DESC""",
-        derive=_nutrition,
-        figures=("nutrition_thin", "nutrition_short", "nutrition_obese"),
+ORDER BY m.student_id, m.measured_on DESC, r.start_date DESC, m.id DESC""",  # noqa: S608 — constants only
+        figures=(("nutrition_thin", INT), ("nutrition_short", INT), ("nutrition_obese", INT)),
     )
 )
-
-
-def _poverty(row) -> dict:
-    _id, eligible = row
-    return {"poverty_eligible": int(bool(eligible))}
 
 
 register(
     Source(
         name="poverty",
-        sql="""
-SELECT DISTINCT ON (ps.student_id) ps.student_id, ps.eligible
+        select="""
+SELECT DISTINCT ON (ps.student_id) ps.student_id, COALESCE(ps.eligible, false)::int
 FROM students_povertyscreening ps
 JOIN pop p ON p.student_id = ps.student_id AND p.school_id = ps.school_id
      AND ps.academic_year_id = p.academic_year_id
 ORDER BY ps.student_id, ps.updated_at DESC, ps.id DESC""",
-        derive=_poverty,
-        figures=("poverty_eligible",),
+        figures=(("poverty_eligible", INT),),
     )
 )
 
 
-def _home_visit(row) -> dict:
-    _id, risks = row
-    return {"home_visit_risks": len(set(risks or ()))}
-
-
+# The latest visit's risks, each counted once.
 register(
     Source(
         name="home_visit",
-        sql="""
-SELECT DISTINCT ON (v.student_id) v.student_id, v.risks
+        select="""
+SELECT DISTINCT ON (v.student_id) v.student_id, (SELECT count(DISTINCT risk) FROM unnest(v.risks) AS risk)::int
 FROM students_homevisit v
 JOIN pop p ON p.student_id = v.student_id AND p.school_id = v.school_id AND v.academic_year_id = p.academic_year_id
 ORDER BY v.student_id, v.visited_on DESC, v.created_at DESC, v.id DESC""",
-        derive=_home_visit,
-        figures=("home_visit_risks",),
+        figures=(("home_visit_risks", INT),),
     )
 )
 
 
-def _sdq(row) -> dict:
-    _id, statuses = row
-    return {"sdq_band": fig.sdq_band(statuses)}
-
-
+# The worst band of the latest form of each informant (figures.sdq_band).
+_BAND = "CASE a.status " + " ".join(f"WHEN '{code}' THEN {band}" for code, band in fig.SDQ_BANDS.items()) + " END"
 register(
     Source(
         name="sdq",
-        sql="""
+        ctes="""
 , latest_sdq AS (
     SELECT DISTINCT ON (a.student_id, a.informant) a.student_id, a.status
     FROM students_sdqassessment a
     JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id AND a.academic_year_id = p.academic_year_id
     ORDER BY a.student_id, a.informant, a.filled_on DESC, a.created_at DESC, a.id DESC
-)
-SELECT student_id, array_agg(status ORDER BY status) FROM latest_sdq GROUP BY student_id""",
-        derive=_sdq,
-        figures=("sdq_band",),
+)""",
+        select=f"""
+SELECT a.student_id, max({_BAND})::int FROM latest_sdq a GROUP BY a.student_id""",  # noqa: S608 — constants only
+        figures=(("sdq_band", INT),),
     )
 )

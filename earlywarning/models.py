@@ -7,6 +7,7 @@ import uuid
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -85,6 +86,15 @@ class RiskRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.school_id or self.area_id or 'ค่าเริ่มต้น'})"
+
+    def clean(self) -> None:
+        # The recompute writes reasons in SQL (earlywarning.evaluation): figures as {name} only.
+        try:
+            rules.template_parts(self.template or "")
+        except ValueError:
+            raise ValidationError(
+                {"template": "ข้อความเหตุผลใส่ตัวเลขได้เฉพาะในรูป {ชื่อตัวชี้วัด} เช่น {gpax} และวงเล็บปีกกาต้องครบคู่"}
+            ) from None
 
     @property
     def indicator_label(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from string import Formatter
 
 from qinfo.numbers import percent_shown
 
@@ -109,6 +110,20 @@ def reason_text(rule: Rule, figures: Mapping[str, object]) -> str:
     shown = _Figures({name: format_figure(value, name) for name, value in figures.items() if value is not None})
     shown.setdefault("threshold", format_figure(rule.threshold, rule.indicator))
     return rule.template.format_map(shown)
+
+
+def template_parts(template: str) -> list[tuple[str, str | None]]:
+    """A reason template as (literal text, figure name or None) pairs, braces unescaped: what
+    the SQL evaluation writes (earlywarning.evaluation). Only plain named figures are allowed:
+    a position, an attribute, an index, a conversion or a format spec raises ValueError (the
+    figures reach a template already written, so none of them means anything)."""
+    parts = []
+    for literal, name, spec, conversion in Formatter().parse(template):
+        if name is not None and (not name or name.isdigit() or "." in name or "[" in name or spec or conversion):
+            field = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(f"a reason names figures only as {{name}}: {{{field}}} in “{template}”")
+        parts.append((literal, name))
+    return parts
 
 
 def evaluate(figures: Mapping[str, object], rules: Iterable[Rule]) -> dict[str, DimensionStatus]:
