@@ -228,6 +228,10 @@ class StudentMeasurementListApi(APIView):
         return Response(self.OutputSerializer({"student": student.code, "figures": full, "measurements": entries}).data)
 
 
+def _grade(g) -> dict:
+    return {"label": g.label, "total": g.total, "counts": g.counts, "previous": g.previous}
+
+
 class MeasurementRoundSummaryApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class GradeSerializer(serializers.Serializer):
@@ -241,15 +245,72 @@ class MeasurementRoundSummaryApi(APIView):
             after = serializers.CharField()
             students = serializers.IntegerField()
 
+        class ReferenceSerializer(serializers.Serializer):
+            reference = serializers.CharField(help_text="ชื่อและรุ่นของเกณฑ์ เช่น WHO 2007")
+            students = serializers.IntegerField()
+
+        class DifferenceSerializer(serializers.Serializer):
+            code = serializers.CharField()
+            label = serializers.CharField()
+            now = serializers.IntegerField()
+            before = serializers.IntegerField()
+            difference = serializers.IntegerField()
+
+        class IndicatorSerializer(serializers.Serializer):
+            indicator = serializers.CharField(source="key", help_text="wfh, hfa, wfa หรือ bfa")
+            label = serializers.CharField()
+            categories = serializers.SerializerMethodField(help_text="รหัส → ชื่อกลุ่ม (none = ไม่มีเกณฑ์สำหรับเด็ก)")
+            references = serializers.SerializerMethodField()
+            previous_references = serializers.SerializerMethodField()
+            grades = serializers.SerializerMethodField()
+            total = serializers.SerializerMethodField()
+            differences = serializers.SerializerMethodField()
+            transitions = serializers.SerializerMethodField()
+            stayed = serializers.IntegerField(help_text="ชั่งทั้งสองรอบและอยู่กลุ่มเดิม")
+
+            def get_categories(self, figures) -> dict[str, str]:
+                return {code: figures.labels[code] for code in figures.codes}
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_references(self, figures) -> list[dict]:
+                return [{"reference": r, "students": n} for r, n in figures.references]
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_previous_references(self, figures) -> list[dict]:
+                return [{"reference": r, "students": n} for r, n in figures.previous_references]
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_grades(self, figures) -> list[dict]:
+                return [_grade(g) for g in figures.grades]
+
+            @extend_schema_field(serializers.DictField())
+            def get_total(self, figures) -> dict:
+                return _grade(figures.total)
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_differences(self, figures) -> list[dict]:
+                return [
+                    {"code": c.code, "label": c.label, "now": c.now, "before": c.before, "difference": c.difference}
+                    for c in figures.differences
+                ]
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_transitions(self, figures) -> list[dict]:
+                return [{"before": b, "after": a, "students": n} for b, a, n in figures.transitions]
+
         round = RoundSerializer()
         previous_round = RoundSerializer(allow_null=True)
         categories = serializers.DictField(child=serializers.CharField(), help_text="รหัส → ชื่อกลุ่ม")
         grades = GradeSerializer(many=True)
         total = GradeSerializer()
         changes = ChangeSerializer(many=True)
+        indicators = IndicatorSerializer(
+            many=True, help_text="ทั้งสี่ด้าน: น้ำหนักตามส่วนสูง ส่วนสูงตามอายุ น้ำหนักตามอายุ และ BMI ตามอายุ"
+        )
 
     @extend_schema(
-        responses=OutputSerializer, summary="จำนวนนักเรียนตามภาวะโภชนาการ (น้ำหนักตามเกณฑ์ส่วนสูง หรือ BMI ตามอายุ) รายชั้น"
+        responses=OutputSerializer,
+        summary="จำนวนนักเรียนตามภาวะโภชนาการทั้งสี่ด้าน รายชั้น การเปลี่ยนแปลงจากรอบก่อน และเกณฑ์ที่ใช้",
     )
     def get(self, request, code):
         round_ = access_measurement_round(request.user, code)
@@ -266,5 +327,6 @@ class MeasurementRoundSummaryApi(APIView):
             "grades": figures.grades,
             "total": figures.total,
             "changes": [{"before": b, "after": a, "students": n} for b, a, n in figures.changes],
+            "indicators": figures.indicators,
         }
         return Response(self.OutputSerializer(body).data)
