@@ -17,14 +17,16 @@ from qinfo.api import bounded_integer
 from schools.access.organisation import school_for_request
 from schools.selectors.organisation import current_academic_year
 
+from .. import nutrition
 from ..access import (
     FULL,
     access_measurement_round,
+    access_nutrition_school,
     access_student_health,
     measurement_rounds_visible_to,
     nutrition_school_ids,
 )
-from ..models import Student
+from ..models import NutritionReference, Student
 from ..services import measurements as services
 from ..views.measurements import _round_in_classroom_year, log_health_reads
 
@@ -330,3 +332,84 @@ class MeasurementRoundSummaryApi(APIView):
             "indicators": figures.indicators,
         }
         return Response(self.OutputSerializer(body).data)
+
+
+class NutritionReferenceApi(APIView):
+    """The growth references a school may assess with (WHO 2006/2007, shipped, and those a system
+    admin loaded, e.g. the Department of Health's 2564) and the school's choice for new
+    measurements; stored results keep the reference that produced them."""
+
+    class OutputSerializer(serializers.Serializer):
+        class ReferenceSerializer(serializers.Serializer):
+            code = serializers.CharField(help_text="who หรือรหัสของเกณฑ์ที่นำเข้า")
+            name = serializers.CharField()
+            version = serializers.CharField()
+            min_age_months = serializers.IntegerField(allow_null=True)
+            max_age_months = serializers.IntegerField(allow_null=True)
+            note = serializers.CharField(allow_blank=True)
+
+        school = serializers.UUIDField(source="school.code")
+        chosen = serializers.CharField(help_text="รหัสของเกณฑ์ที่โรงเรียนเลือก (who = WHO 2006 ต่ำกว่า 5 ปี, WHO 2007 ตั้งแต่ 5 ปี)")
+        references = ReferenceSerializer(many=True)
+
+    class InputSerializer(serializers.Serializer):
+        reference = serializers.CharField(
+            max_length=40,
+            help_text="who หรือรหัสของเกณฑ์ที่นำเข้า",
+            error_messages={"required": "กรุณาระบุเกณฑ์อ้างอิง", "blank": "กรุณาระบุเกณฑ์อ้างอิง"},
+        )
+
+    def _answer(self, school):
+        chosen = services.reference_choice(school)
+        who = [
+            {
+                "code": services.WHO,
+                "name": "WHO",
+                "version": " / ".join(r.version for r in nutrition.who_references()),
+                "min_age_months": None,
+                "max_age_months": None,
+                "note": "WHO 2006 (แรกเกิด–5 ปี) และ WHO 2007 (5–19 ปี)",
+            }
+        ]
+        loaded = [
+            {
+                "code": str(r.code),
+                "name": r.name,
+                "version": r.version,
+                "min_age_months": r.min_age_months,
+                "max_age_months": r.max_age_months,
+                "note": "ใช้เมื่อครอบคลุมอายุของเด็ก นอกนั้นใช้ WHO",
+            }
+            for r in NutritionReference.objects.filter(is_active=True).order_by("name", "version")
+        ]
+        body = {"school": school, "chosen": str(chosen.code) if chosen else services.WHO, "references": who + loaded}
+        return Response(self.OutputSerializer(body).data)
+
+    @extend_schema(
+        operation_id="nutrition_reference_read", responses=OutputSerializer, summary="เกณฑ์อ้างอิงภาวะโภชนาการของโรงเรียน"
+    )
+    def get(self, request, code):
+        return self._answer(access_nutrition_school(request.user, code))
+
+    @extend_schema(
+        operation_id="nutrition_reference_choose",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="เลือกเกณฑ์อ้างอิงภาวะโภชนาการสำหรับการบันทึกครั้งต่อไป (ผู้ดูแลโรงเรียน งานทะเบียน)",
+    )
+    def put(self, request, code):
+        school = access_nutrition_school(request.user, code, write=True)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        value = serializer.validated_data["reference"].strip()
+        reference = None
+        if value != services.WHO:
+            reference = (
+                NutritionReference.objects.filter(is_active=True, code=value).first()
+                if services._is_uuid(value)
+                else None
+            )
+            if reference is None:
+                raise ValidationError({"reference": f"ไม่พบเกณฑ์อ้างอิง “{value}” ที่เปิดให้โรงเรียนเลือกใช้"})
+        school = services.nutrition_reference_choose(school=school, reference=reference, by=request.user)
+        return self._answer(school)

@@ -32,5 +32,11 @@ urlpatterns = [
     ),
     path("api/v1/students/<uuid:code>/sdq-assessments/", apis.SdqAssessmentListApi.as_view(), name="api-sdq"),
     path("api/v1/care/access-log/", apis.SensitiveReadListApi.as_view(), name="api-log"),
+    path("api/v1/schools/<uuid:code>/care-coverage/", apis.SchoolCareCoverageApi.as_view(), name="api-school-coverage"),
+    path(
+        "api/v1/classrooms/<uuid:code>/care-coverage/",
+        apis.ClassroomCareCoverageApi.as_view(),
+        name="api-classroom-coverage",
+    ),
     path("api/v1/schools/<uuid:code>/sdq-cutoffs/", apis.SdqCutoffsApi.as_view(), name="api-sdq-cutoffs"),
 ]
