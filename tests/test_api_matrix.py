@@ -773,6 +773,8 @@ PAGE_ROWS = [
     ("get", "/care/school/export/?school={school}", None),
     ("post", "/care/school/export/?school={school}", {"columns": ["name"], "reason": "ทดสอบ"}),
     ("get", "/care/access-log/?school={school}", None),
+    ("get", "/care/settings/?school={school}", None),
+    ("post", "/care/settings/?school={school}", {"form": "screening", "income_threshold": "1", "reason": "x"}),
     ("get", "/care/parent/students/{student}/sdq/", None),
     ("post", "/care/parent/students/{student}/sdq/", {"q1": "1"}),
     ("get", "/care/parent/sdq/{sdq_parent}/", None),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("care/school/", views.school_coverage, name="school"),
     path("care/school/export/", views.care_export, name="export"),
     path("care/access-log/", views.access_log, name="log"),
+    path("care/settings/", views.care_settings, name="settings"),
     path("care/parent/sdq/", views.parent_sdq_home, name="parent_home"),
     path("care/parent/students/<uuid:code>/sdq/", views.parent_sdq, name="parent_sdq"),
     path("care/parent/sdq/<uuid:code>/", views.parent_sdq_done, name="parent_sdq_done"),
