@@ -60,8 +60,40 @@ class HomeVisitForm(forms.Form):
     help_needed = forms.CharField(
         label="ความช่วยเหลือที่ต้องการ", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    latitude = forms.DecimalField(label="ละติจูด", required=False, max_digits=9, decimal_places=6)
-    longitude = forms.DecimalField(label="ลองจิจูด", required=False, max_digits=9, decimal_places=6)
+    latitude = forms.DecimalField(
+        label="ละติจูด",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        help_text="องศาทศนิยม -90 ถึง 90 เช่น 7.884000 (ภูเก็ต)",
+        error_messages={
+            "invalid": "ละติจูดต้องเป็นตัวเลข (องศาทศนิยม) เช่น 7.884000",
+            "min_value": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+            "max_value": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+            "max_digits": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+            "max_decimal_places": "ละติจูดมีทศนิยมได้ไม่เกิน 6 ตำแหน่ง",
+            "max_whole_digits": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+        },
+    )
+    longitude = forms.DecimalField(
+        label="ลองจิจูด",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        help_text="องศาทศนิยม -180 ถึง 180 เช่น 98.398000",
+        error_messages={
+            "invalid": "ลองจิจูดต้องเป็นตัวเลข (องศาทศนิยม) เช่น 98.398000",
+            "min_value": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+            "max_value": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+            "max_digits": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+            "max_decimal_places": "ลองจิจูดมีทศนิยมได้ไม่เกิน 6 ตำแหน่ง",
+            "max_whole_digits": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+        },
+    )
     photos = MultipleImageField(
         label="รูปถ่าย (ไม่เกิน 10 MB ต่อรูป)",
         required=False,
@@ -73,6 +105,10 @@ class HomeVisitForm(forms.Form):
         if not keep_location:
             del self.fields["latitude"], self.fields["longitude"]
         _thai_required(self)
+        for name in ("latitude", "longitude"):
+            if name in self.fields:  # the ranges' own messages, not the generic ones
+                declared = self.base_fields[name].error_messages
+                self.fields[name].error_messages.update({k: declared[k] for k in ("invalid", "min_value", "max_value")})
         for name in ("housing_notes", "family_notes", "risk_notes", "help_needed"):
             self.fields[name].error_messages["max_length"] = f"{self.fields[name].label}ยาวเกิน %(limit_value)d ตัวอักษร"
 

@@ -181,6 +181,13 @@ def _visit(request, code) -> HomeVisit:
     return get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
 
 
+def map_url(latitude, longitude) -> str:
+    """The point on OpenStreetMap, to open in a new tab (a link: the page loads nothing from it)."""
+    if latitude is None or longitude is None:
+        return ""
+    return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
+
+
 @login_required
 def home_visit_detail(request, code):
     visit = _visit(request, code)
@@ -200,7 +207,13 @@ def home_visit_detail(request, code):
     return render(
         request,
         "students/care_visit.html",
-        {"visit": visit, "student": visit.student, "photos": list(visit.photos.all()), "form": form},
+        {
+            "visit": visit,
+            "student": visit.student,
+            "photos": list(visit.photos.all()),
+            "form": form,
+            "map_url": map_url(visit.latitude, visit.longitude),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
