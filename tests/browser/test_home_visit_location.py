@@ -73,3 +73,34 @@ def test_the_teacher_fills_the_location_from_the_phone_and_opens_it_on_a_map(liv
     expect(page.get_by_role("link", name="เปิดในแอปแผนที่")).to_have_attribute("href", "geo:7.880400,98.392300")
     assert page.evaluate("window.__csp") == []
     assert hosts == {live_server.url.split("/")[2]}
+
+
+def test_the_settings_page_and_the_four_nutrition_charts_load_without_a_csp_violation(live_server, browser, world):
+    from students.services.measurements import measurement_round_create, measurement_save
+
+    weighing = measurement_round_create(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        name="ภาคเรียนที่ 2",
+        start_date=world.class_a.academic_year.terms.get(number=2).start_date,
+        by=world.user("registrar"),
+    )
+    measurement_save(
+        round=weighing, student=world.student_a, weight_kg="40", height_cm="150", expected_version=0, by=None,
+        confirm=True,
+    )  # fmt: skip
+    context = browser.new_context(locale="th-TH", timezone_id="Asia/Bangkok")
+    client = Client()
+    client.force_login(world.user("principal"))
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    page = context.new_page()
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto(f"{live_server.url}/care/settings/?school={world.school_a.code}")
+    expect(page.get_by_label("เกณฑ์รายได้เฉลี่ยต่อคนต่อเดือน (บาท)")).to_have_value("3000")
+    assert page.evaluate("window.__csp") == []
+    page.goto(f"{live_server.url}/health/school/?school={world.school_a.code}")
+    page.wait_for_load_state("networkidle")
+    canvases = "document.querySelectorAll('canvas[data-nutrition-chart]')"
+    drawn = page.evaluate(f"() => Array.from({canvases}).filter(c => Chart.getChart(c)).length")
+    assert drawn == 4
+    assert page.evaluate("window.__csp") == []
