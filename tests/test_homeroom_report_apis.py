@@ -1,7 +1,7 @@
 """The homeroom teacher's report APIs: the school's attendance statistics for a term or a date
 range, home-visit and screening coverage per classroom, and the nutrition references with the
-school's choice. Who may read and change each (every persona), what they answer, Thai errors,
-and queries that do not grow with the school.
+school's choice: what they answer, Thai errors, and queries that do not grow with the school
+(who may read and change each, per persona: tests/test_access.py).
 
 The suite's clock stands on Wednesday 2 December 2569 (2026) in Bangkok, in term 2."""
 
@@ -20,7 +20,6 @@ from students.services import care as care_services
 from students.services import measurements as measurement_services
 
 from . import factories as f
-from .conftest import PERSONAS
 
 TODAY = date(2026, 12, 2)
 Status = DailyAttendance.Status
@@ -30,41 +29,6 @@ def client_for(world, persona: str) -> Client:
     client = Client()
     client.force_login(world.user(persona))
     return client
-
-
-# Who reads (and changes) each, per object of the world fixture.
-ALLOWED = {
-    ("attendance", "school_a"): {"teacher_a", "teacher_b", "registrar", "principal", "officer_1", "admin"},
-    ("attendance", "school_c"): {"teacher_c", "officer_2", "admin"},
-    ("care", "school_a"): {"principal", "admin"},
-    ("care", "school_c"): {"admin"},
-    ("class-care", "class_a"): {"teacher_a", "principal", "admin"},
-    ("class-care", "class_c"): {"teacher_c", "admin"},
-    ("reference", "school_a"): {"registrar", "principal", "admin"},
-    ("reference", "school_c"): {"admin"},
-    ("reference-put", "school_a"): {"registrar", "admin"},
-    ("reference-put", "school_c"): {"admin"},
-}
-URLS = {
-    "attendance": "/api/v1/schools/{code}/attendance/",
-    "care": "/api/v1/schools/{code}/care-coverage/",
-    "class-care": "/api/v1/classrooms/{code}/care-coverage/",
-    "reference": "/api/v1/schools/{code}/nutrition-reference/",
-    "reference-put": "/api/v1/schools/{code}/nutrition-reference/",
-}
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize(("what", "target"), sorted(ALLOWED))
-def test_each_api_answers_exactly_the_personas_in_the_table(world, persona, what, target):
-    client = client_for(world, persona)
-    url = URLS[what].format(code=getattr(world, target).code)
-    if what == "reference-put":
-        response = client.put(url, data={"reference": "who"}, content_type="application/json")
-    else:
-        response = client.get(url)
-    expected = 200 if persona in ALLOWED[(what, target)] else 404
-    assert response.status_code == expected, f"{persona} {what} {target}: {response.status_code}"
 
 
 # --- Attendance statistics ------------------------------------------------------------------------

@@ -256,7 +256,12 @@ class CareSettingsForm(forms.Form):
         max_length=3,
         help_text=f"จาก {poverty.HARDSHIP_ITEM_COUNT} ข้อ ค่าเริ่มต้น 2 ข้อ",
     )
-    keep_location = forms.BooleanField(label="เก็บตำแหน่งบ้าน (พิกัดแผนที่) ในบันทึกการเยี่ยมบ้าน", required=False)
+    keep_location = forms.BooleanField(
+        label="เก็บตำแหน่งบ้าน (พิกัดแผนที่) ในบันทึกการเยี่ยมบ้าน",
+        required=False,
+        help_text="ปิดแล้วการเยี่ยมบ้านที่บันทึกต่อจากนี้จะไม่เก็บตำแหน่ง (ตำแหน่งที่บันทึกไว้แล้วยังคงอยู่)",
+    )
+
     keep_photo_gps = forms.BooleanField(label="เก็บพิกัด GPS ที่ฝังในรูปถ่าย", required=False)
     reason = forms.CharField(label="เหตุผลของการเปลี่ยนแปลง", max_length=200)
 
