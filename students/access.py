@@ -304,6 +304,16 @@ def care_record_filter(user, *, student: str = "student") -> Q | None:
     return Q(**{f"{student}__school_id__in": schools}) | Q(**{f"{student}_id__in": homeroom_student_ids(user)})
 
 
+def access_care_school(user, code) -> School:
+    """A school whose care figures (home-visit and screening coverage) the user reads: its
+    principal and counsellors, a system admin (as /care/school/); 404 for everyone else."""
+    schools = care_school_ids(user)
+    queryset = School.objects.select_related("affiliation", "area")
+    if schools is not None:
+        queryset = queryset.filter(pk__in=schools)
+    return get_visible_or_404(queryset, code=code)
+
+
 def may_read_care_log(user, school_id: int) -> bool:
     """The PDPA access log and the sensitive exports: the school's principal (and a system admin)."""
     scope = scope_for(user)
@@ -369,6 +379,17 @@ def nutrition_school_ids(user) -> frozenset[int] | None:
     if scope.is_admin:
         return None
     return scope.school_ids_with(*SCHOOL_WIDE_ROLES)
+
+
+def access_nutrition_school(user, code, *, write: bool = False) -> School:
+    """A school whose nutrition figures and reference choice the user reads (the school-wide
+    staff, a system admin) or changes (the school's managers, as the page /health/: its admin
+    and registrar, a system admin); 404 for everyone else."""
+    ids = managed_school_ids(user) if write else nutrition_school_ids(user)
+    queryset = School.objects.select_related("affiliation", "area")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    return get_visible_or_404(queryset, code=code)
 
 
 def guardian_health_student_ids(user) -> frozenset[int]:

@@ -432,3 +432,63 @@ def test_the_follow_up_list_is_read_exactly_by_the_personas_in_the_table(world, 
     expected = 200 if persona in INTERVENTION_READ[target] else 404
     for url in (f"/risk/follow-up/?school={code}", f"/api/v1/schools/{code}/risk-follow-up/"):
         assert client.get(url).status_code == expected, f"{persona} GET {url}"
+
+
+# The homeroom teacher's report APIs (tests/test_homeroom_report_apis.py): attendance statistics
+# like /attendance/school/, care coverage like /care/school/ and the classroom's coverage page,
+# the nutrition references like /health/ (changed by the school's managers).
+REPORT_API_ALLOWED = {
+    ("attendance", "school_a"): {"teacher_a", "teacher_b", "registrar", "principal", "officer_1", "admin"},
+    ("attendance", "school_c"): {"teacher_c", "officer_2", "admin"},
+    ("care", "school_a"): {"principal", "admin"},
+    ("care", "school_c"): {"admin"},
+    ("class-care", "class_a"): {"teacher_a", "principal", "admin"},
+    ("class-care", "class_c"): {"teacher_c", "admin"},
+    ("reference", "school_a"): {"registrar", "principal", "admin"},
+    ("reference", "school_c"): {"admin"},
+    ("reference-put", "school_a"): {"registrar", "admin"},
+    ("reference-put", "school_c"): {"admin"},
+}
+REPORT_API_URLS = {
+    "attendance": "/api/v1/schools/{code}/attendance/",
+    "care": "/api/v1/schools/{code}/care-coverage/",
+    "class-care": "/api/v1/classrooms/{code}/care-coverage/",
+    "reference": "/api/v1/schools/{code}/nutrition-reference/",
+    "reference-put": "/api/v1/schools/{code}/nutrition-reference/",
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("what", "target"), sorted(REPORT_API_ALLOWED))
+def test_the_homeroom_report_apis_answer_exactly_the_personas_in_the_table(world, persona, what, target):
+    client = client_for(world, persona)
+    url = REPORT_API_URLS[what].format(code=getattr(world, target).code)
+    if what == "reference-put":
+        response = client.put(url, data={"reference": "who"}, content_type="application/json")
+    else:
+        response = client.get(url)
+    expected = 200 if persona in REPORT_API_ALLOWED[(what, target)] else 404
+    assert response.status_code == expected, f"{persona} {what} {target}: {response.status_code}"
+
+
+# The care settings page (/care/settings/, tests/test_care_settings.py): the school's principal
+# and admin memberships, and a system admin.
+CARE_SETTINGS_ALLOWED = {"school_a": {"principal", "admin"}, "school_c": {"admin"}}
+CARE_SETTINGS_POST = {"form": "screening", "income_threshold": "2500", "min_hardship_items": "3", "reason": "ทดสอบ"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", sorted(CARE_SETTINGS_ALLOWED))
+def test_the_care_settings_are_open_exactly_to_the_principal_and_the_schools_admin(world, persona, target):
+    school = getattr(world, target)
+    client = client_for(world, persona)
+    allowed = persona in CARE_SETTINGS_ALLOWED[target]
+    url = f"/care/settings/?school={school.code}"
+    assert client.get(url).status_code == (200 if allowed else 404), f"{persona} GET"
+    before = dict(school.policy or {})
+    response = client.post(url, CARE_SETTINGS_POST)
+    assert response.status_code == (302 if allowed else 404), f"{persona} POST"
+    school.refresh_from_db()
+    assert (school.policy.get("poverty_income_threshold") == "2500") is allowed
+    if not allowed:
+        assert (school.policy or {}) == before

@@ -161,6 +161,19 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"status": "ข"},
     ),
     "GET /api/v1/students/{code}/daily-attendance/": ("object", "/api/v1/students/{student}/daily-attendance/", None),
+    "GET /api/v1/schools/{code}/attendance/": ("object", "/api/v1/schools/{school}/attendance/?term=2/2569", None),
+    "GET /api/v1/schools/{code}/care-coverage/": ("object", "/api/v1/schools/{school}/care-coverage/", None),
+    "GET /api/v1/classrooms/{code}/care-coverage/": ("object", "/api/v1/classrooms/{class_a}/care-coverage/", None),
+    "GET /api/v1/schools/{code}/nutrition-reference/": (
+        "object",
+        "/api/v1/schools/{school}/nutrition-reference/",
+        None,
+    ),
+    "PUT /api/v1/schools/{code}/nutrition-reference/": (
+        "object",
+        "/api/v1/schools/{school}/nutrition-reference/",
+        {"reference": "who"},
+    ),
     "GET /api/v1/measurement-rounds/": ("list", "/api/v1/measurement-rounds/", None),
     "POST /api/v1/measurement-rounds/": (
         "create",
@@ -620,6 +633,7 @@ API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
 # Interventions are care records too, and the follow-up list is the principal's.
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
 API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
+API_INSIDER.update({op: "principal" for op in OPERATIONS if "/care-coverage/" in op})
 API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
 
 
@@ -759,6 +773,8 @@ PAGE_ROWS = [
     ("get", "/care/school/export/?school={school}", None),
     ("post", "/care/school/export/?school={school}", {"columns": ["name"], "reason": "ทดสอบ"}),
     ("get", "/care/access-log/?school={school}", None),
+    ("get", "/care/settings/?school={school}", None),
+    ("post", "/care/settings/?school={school}", {"form": "screening", "income_threshold": "1", "reason": "x"}),
     ("get", "/care/parent/students/{student}/sdq/", None),
     ("post", "/care/parent/students/{student}/sdq/", {"q1": "1"}),
     ("get", "/care/parent/sdq/{sdq_parent}/", None),

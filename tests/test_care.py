@@ -700,3 +700,33 @@ def test_list_pages_and_apis_do_not_grow_with_rows(world, records):
         )
     after = [_queries(client, url) for client, url in urls]
     assert after == before
+
+
+def test_the_visit_location_is_checked_in_thai_and_shown_with_map_links_to_those_who_read_the_visit(world):
+    client = client_for(world.user("teacher_a"))
+    url = f"/care/students/{world.student_a.code}/home-visits/new/"
+    form = client.get(url).content.decode()
+    assert "data-location-here" in form and "ใช้ตำแหน่งปัจจุบัน" in form
+    data = {"visited_on": "25/11/2569", "met_whom": "mother", "housing": "own", "family": "together"}
+    for lat, lng, message in (
+        ("95", "98.4", "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90"),
+        ("7.9", "-181", "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180"),
+        ("เจ็ด", "98.4", "ละติจูดต้องเป็นตัวเลข"),
+        ("7.1234567", "98.4", "ไม่เกิน 6 ตำแหน่ง"),
+    ):
+        response = client.post(url, data | {"latitude": lat, "longitude": lng})
+        assert response.status_code == 400 and message in response.content.decode(), (lat, lng)
+    assert not HomeVisit.objects.exists()
+    response = client.post(url, data | {"latitude": "7.8804", "longitude": "98.3923"})
+    assert response.status_code == 302
+    visit = HomeVisit.objects.get()
+    page = client.get(f"/care/home-visits/{visit.code}/").content.decode()
+    assert 'href="https://www.openstreetmap.org/?mlat=7.880400&amp;mlon=98.392300#map=17/7.880400/98.392300"' in page
+    assert 'href="geo:7.880400,98.392300"' in page
+    for persona in ("teacher_b", "registrar", "officer_1", "parent"):
+        assert client_for(world.user(persona)).get(f"/care/home-visits/{visit.code}/").status_code == 404
+    # A school that keeps no locations shows neither the fields nor the button.
+    world.school_a.policy = {**(world.school_a.policy or {}), "home_visit_location": False}
+    world.school_a.save(update_fields=["policy"])
+    form = client.get(url).content.decode()
+    assert "data-location-here" not in form and 'name="latitude"' not in form

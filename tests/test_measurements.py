@@ -274,14 +274,75 @@ def test_changes_between_rounds_per_student_and_for_the_school(world, rounds):
         in client.get(f"/health/rounds/{second.code}/classrooms/{world.class_a.code}/changes/").content.decode()
     )
     page = client.get("/health/school/").content.decode()
-    assert "nutrition-chart-data" in page
+    for key in ("wfh", "hfa", "wfa", "bfa"):
+        assert f'data-nutrition-chart="nutrition-chart-{key}"' in page
     response = client.get(f"/health/school/?round={second.code}&format=xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     values = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows()]
     assert values[0][0] == "ระดับชั้น"
     assert all(world.student_a.first_name not in str(v) for row in values for v in row)
+    assert [None, f"{before} → {after}", 1, None, None] in values
     summary = client.get(f"/api/v1/measurement-rounds/{second.code}/summary/").json()
     assert summary["changes"] == [{"before": f"{before} (BMI)", "after": f"{after} (BMI)", "students": 1}]
+    assert [i["indicator"] for i in summary["indicators"]] == ["wfh", "hfa", "wfa", "bfa"]
+
+
+def test_the_school_report_covers_all_four_indicators_with_changes_and_references(world, rounds):
+    first, second = rounds
+    # Student A: 40 kg, 150 cm at 12 y 4 m, then 52 kg, 151 cm; student A2 weighed only now;
+    # student B in both rounds, unchanged.
+    save(world, first, weight="40", height="150", measured_on=date(2026, 6, 3))
+    save(world, second, weight="52", height="151")
+    save(world, second, world.student_a2, weight="38", height="149")
+    save(world, first, world.student_b, weight="39", height="149", measured_on=date(2026, 6, 3), by="registrar")
+    save(world, second, world.student_b, weight="40", height="150", by="registrar")
+    rows = {m.student_id: m for m in Measurement.objects.filter(round=second)}
+    earlier = {m.student_id: m for m in Measurement.objects.filter(round=first)}
+    figures = services.school_nutrition(second)
+    by_key = {i.key: i for i in figures.indicators}
+    assert list(by_key) == ["wfh", "hfa", "wfa", "bfa"]
+    for key in ("hfa", "bfa"):
+        indicator = by_key[key]
+        # Counted the oracle's way: each child's stored category.
+        now = {}
+        for m in rows.values():
+            now[getattr(m, f"{key}_code")] = now.get(getattr(m, f"{key}_code"), 0) + 1
+        assert indicator.total.counts == now
+        assert indicator.total.total == 3 and indicator.total.previous_total == 2
+        assert indicator.references == [("WHO 2007", 3)]
+        moved = [
+            (getattr(earlier[s], f"{key}_label"), getattr(m, f"{key}_label"))
+            for s, m in rows.items()
+            if s in earlier and getattr(earlier[s], f"{key}_code") != getattr(m, f"{key}_code")
+        ]
+        assert sum(n for _b, _a, n in indicator.transitions) == len(moved)
+        assert sorted((b, a) for b, a, _n in indicator.transitions) == sorted(set(moved))
+        assert indicator.stayed == 2 - len(moved)
+        assert sum(c.difference for c in indicator.differences) == 1
+    # WHO 2007 has no weight-for-height nor weight-for-age for a 12-year-old: counted as such,
+    # never as a change.
+    for key in ("wfh", "wfa"):
+        assert by_key[key].total.counts == {services.NOT_ASSESSED: 3}
+        assert by_key[key].transitions == [] and by_key[key].stayed == 0 and by_key[key].references == []
+    assert by_key["bfa"].transitions, "student A's BMI moved a category"
+    client = client_for(world.user("principal"))
+    page = client.get(f"/health/school/?round={second.code}").content.decode()
+    before, after, n = by_key["bfa"].transitions[0]
+    assert f'<td>{before}</td><td>{after}</td><td class="num">{n}</td>' in page
+    for label in ("น้ำหนักตามเกณฑ์ส่วนสูง", "ส่วนสูงตามเกณฑ์อายุ", "น้ำหนักตามเกณฑ์อายุ", "ดัชนีมวลกายตามเกณฑ์อายุ"):
+        assert f"{label} รายระดับชั้น" in page
+    assert "WHO 2007 (3 คน)" in page
+    response = client.get(f"/health/school/?round={second.code}&format=xlsx")
+    values = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows()]
+    assert ["ส่วนสูงตามเกณฑ์อายุ", "เกณฑ์อ้างอิง: WHO 2007 (3 คน)", None, None, None] in values
+    total_rows = [r for r in values if r[0] == "ทั้งโรงเรียน"]
+    assert len(total_rows) == sum(len(i.codes) for i in figures.indicators)
+    assert all(r[4] == r[2] - r[3] for r in total_rows)
+    summary = client.get(f"/api/v1/measurement-rounds/{second.code}/summary/").json()
+    bfa = summary["indicators"][3]
+    assert bfa["references"] == [{"reference": "WHO 2007", "students": 3}]
+    assert bfa["transitions"] == [{"before": b, "after": a, "students": k} for b, a, k in by_key["bfa"].transitions]
+    assert bfa["total"]["total"] == 3
 
 
 # --- Access and PDPA -----------------------------------------------------------------------------
@@ -399,11 +460,13 @@ def test_rounds_are_opened_by_the_registrar_only(world):
 # --- Query counts --------------------------------------------------------------------------------
 
 
-def _grow(world, round_, count: int, start: int) -> None:
+def _grow(world, round_, count: int, start: int, *, earlier=None) -> None:
     for n in range(count):
         student = f.StudentFactory(school=world.school_a, birth_date=BIRTH)
         f.enrol(student, world.class_a, start + n)
         save(world, round_, student)
+        if earlier is not None:  # a weighing last round too, some in another category
+            save(world, earlier, student, weight=str(30 + n % 20), measured_on=date(2026, 6, 3))
 
 
 def _queries(callable_) -> int:
@@ -428,9 +491,9 @@ def test_the_grid_changes_school_pages_and_apis_take_the_same_queries_for_5_or_4
             _queries(lambda: client.get(f"/api/v1/students/{world.student_a.code}/measurements/")),
         )
 
-    _grow(world, second, 3, 10)
+    _grow(world, second, 3, 10, earlier=_first)
     small = measure()
-    _grow(world, second, 35, 100)
+    _grow(world, second, 35, 100, earlier=_first)
     assert measure() == small
 
 

@@ -6,9 +6,11 @@ height (z = (y/M − 1)/S), so each line of each scale is tested on it and on bo
 
 from __future__ import annotations
 
+import csv
 import math
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -410,6 +412,38 @@ def test_the_shipped_who_tables_hold_the_published_figures(version, indicator, s
     reference = n.who_2006() if version == "2006" else n.who_2007()
     assert reference.label == f"WHO {version}"
     assert reference.table(indicator, sex).lms_at(key) == n.LMS(*lms)
+
+
+INDEPENDENT = Path(__file__).parent / "data" / "who_independent_sample.csv"
+PLACES = {"L": Decimal("0.0001"), "M": Decimal("0.0001"), "S": Decimal("0.00001")}
+
+
+def _independent_rows() -> list[dict]:
+    lines = [line for line in INDEPENDENT.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def test_the_independent_sample_covers_every_2007_table_for_both_sexes_at_its_ends():
+    rows = _independent_rows()
+    assert len(rows) == 82
+    seen = {(r["version"], r["indicator"], r["sex"]) for r in rows}
+    assert {("2007", i, s) for i in ("wfa", "hfa", "bfa") for s in "MF"} <= seen
+    ends = {(r["indicator"], r["sex"], int(r["key"])) for r in rows if r["version"] == "2007"}
+    assert {("wfa", s, k) for s in "MF" for k in (61, 120)} <= ends
+    assert {("hfa", s, k) for s in "MF" for k in (61, 228)} <= ends
+
+
+@pytest.mark.parametrize(
+    "row", _independent_rows(), ids=lambda r: f"{r['version']}-{r['indicator']}-{r['sex']}-{r['key']}"
+)
+def test_the_shipped_who_tables_match_an_independent_copy_of_whos_files(row):
+    reference = n.who_2006() if row["version"] == "2006" else n.who_2007()
+    table = reference.table(Indicator(row["indicator"]), Sex(row["sex"]))
+    key = float(row["key"]) if row["indicator"] in ("wfh", "wfl") else int(row["key"])
+    shipped = table.lms_at(key)
+    for name, value in zip("LMS", (shipped.l, shipped.m, shipped.s), strict=True):
+        published = Decimal(row[name])
+        assert Decimal(repr(value)).quantize(PLACES[name]) == published.quantize(PLACES[name]), name
 
 
 def test_the_who_tables_cover_whos_ranges():

@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
 from qinfo.api import PercentTextField
-from schools.models import AcademicYear
+from schools.access.organisation import access_school
+from schools.models import AcademicYear, Term
+from schools.selectors.organisation import current_term
 
 from ..access import access_classroom_attendance, access_student
 from ..models import Student
@@ -268,3 +270,123 @@ class StudentDailyAttendanceApi(APIView):
         figures["academic_year"] = year.year
         figures["recent"] = [{"date": d, "status": s, "note": n} for d, s, n in figures["recent"]]
         return Response(self.OutputSerializer(figures).data)
+
+
+def _period(school, data: dict, today: date) -> tuple[AcademicYear, date, date, str]:
+    """The academic year and days a school's statistics cover: a term ("2/2569"), a date range
+    inside one academic year, or by default the current term up to today."""
+    if data.get("term"):
+        number, _slash, year = data["term"].partition("/")
+        term = (
+            Term.objects.select_related("academic_year")
+            .filter(school=school, number=int(number) if number.isdigit() else -1)
+            .filter(academic_year__year=int(year) if year.isdigit() else -1)
+            .first()
+        )
+        if term is None:
+            raise ValidationError({"term": f"ไม่พบภาคเรียน “{data['term']}” ของโรงเรียน (ตัวอย่าง: 2/2569)"})
+        return term.academic_year, term.start_date, min(term.end_date, today), data["term"]
+    start, end = data.get("date_from"), data.get("date_to")
+    if start is None and end is None:
+        term = current_term(school, on=today)
+        if term is None:
+            raise ValidationError({"term": "โรงเรียนยังไม่มีภาคเรียน กรุณาระบุช่วงวันที่"})
+        name = f"{term.number}/{term.academic_year.year}"
+        return term.academic_year, term.start_date, min(term.end_date, today), name
+    start = start or end
+    end = end or today
+    if end < start:
+        raise ValidationError({"date_to": "วันสุดท้ายต้องไม่ก่อนวันแรก"})
+    year = AcademicYear.objects.filter(school=school, start_date__lte=start, end_date__gte=start).first()
+    if year is None:
+        raise ValidationError({"date_from": f"วันที่ {start.isoformat()} ไม่อยู่ในปีการศึกษาใดของโรงเรียน"})
+    if end > year.end_date:
+        raise ValidationError({"date_to": f"ช่วงวันที่ต้องอยู่ในปีการศึกษา {year.year} เดียวกัน (ถึง {year.end_date.isoformat()})"})
+    return year, start, min(end, today), ""
+
+
+class GroupRateSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    classroom = serializers.UUIDField(source="classroom.code", allow_null=True, default=None)
+    students = serializers.IntegerField(help_text="นักเรียนที่มีการเช็คชื่อในช่วงนี้")
+    days_taken = serializers.IntegerField(help_text="วันที่เช็คชื่อแล้ว")
+    recorded = serializers.IntegerField(help_text="จำนวนครั้งที่บันทึก (คน × วัน)")
+    attended = serializers.IntegerField(help_text="มา + สาย")
+    rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    rate_text = PercentTextField(source="rate")
+    chronic = serializers.IntegerField(help_text="นักเรียนที่ขาดเรียนเรื้อรัง (ตามเกณฑ์ chronic_absence)")
+
+
+class DayRateSerializer(serializers.Serializer):
+    date = serializers.DateField(source="day")
+    recorded = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    rate_text = PercentTextField(source="rate")
+
+
+class SchoolAttendanceStatsApi(APIView):
+    """The school's daily attendance per day, classroom and grade for a term or a date range:
+    figures only, no child named (the school-wide staff and the officers overseeing it, as the
+    page /attendance/school/)."""
+
+    class FilterSerializer(serializers.Serializer):
+        term = serializers.RegexField(
+            r"^\d{1,2}/\d{4}$",
+            required=False,
+            help_text="ภาคเรียน เช่น 2/2569 (ไม่ระบุ: ภาคเรียนปัจจุบันถึงวันนี้)",
+            error_messages={"invalid": "ภาคเรียนต้องอยู่ในรูป ภาคเรียน/ปีการศึกษา เช่น 2/2569"},
+        )
+        date_from = serializers.DateField(
+            required=False,
+            help_text="วันแรก (YYYY-MM-DD, ค.ศ.)",
+            error_messages={"invalid": "วันแรกต้องอยู่ในรูป YYYY-MM-DD (ค.ศ.)"},
+        )
+        date_to = serializers.DateField(
+            required=False,
+            help_text="วันสุดท้าย (YYYY-MM-DD, ค.ศ.; ไม่ระบุ: วันนี้)",
+            error_messages={"invalid": "วันสุดท้ายต้องอยู่ในรูป YYYY-MM-DD (ค.ศ.)"},
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        school = serializers.UUIDField(source="school.code")
+        academic_year = serializers.IntegerField()
+        term = serializers.CharField(allow_blank=True)
+        date_from = serializers.DateField()
+        date_to = serializers.DateField()
+        school_days = serializers.IntegerField(help_text="วันเรียนตามปฏิทินในช่วงนี้")
+        chronic_percent = serializers.DecimalField(max_digits=7, decimal_places=2)
+        total = GroupRateSerializer()
+        grades = GroupRateSerializer(many=True)
+        classrooms = GroupRateSerializer(many=True)
+        days = DayRateSerializer(many=True)
+
+    @extend_schema(
+        operation_id="school_attendance_stats",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer,
+        summary="สถิติการมาเรียนของโรงเรียน รายวัน รายห้อง และรายชั้น ตามภาคเรียนหรือช่วงวันที่",
+    )
+    def get(self, request, code):
+        school = access_school(request.user, code)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        year, start, end, term = _period(school, filters.validated_data, today)
+        figures = services.school_rates(school, year, today=today, start=start, end=end)
+        days = services.school_day_rates(school, start, end) if start <= end else []
+        body = {
+            "school": school,
+            "academic_year": year.year,
+            "term": term,
+            "date_from": start,
+            "date_to": end,
+            "school_days": figures.school_days,
+            "chronic_percent": services.absence_thresholds(school).chronic_percent,
+            "total": figures.total,
+            "grades": figures.grades,
+            "classrooms": figures.classrooms,
+            "days": days,
+        }
+        return Response(self.OutputSerializer(body).data)

@@ -13,12 +13,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
-from qinfo.api import Pagination, bounded_decimal, bounded_integer
+from qinfo.api import Pagination, PercentTextField, bounded_decimal, bounded_integer
 from schools.access.organisation import schools_visible_to
 from schools.models import AcademicYear
+from schools.selectors.organisation import current_academic_year
 
 from .. import poverty, sdq
 from ..access import (
+    access_care_classroom,
+    access_care_school,
     access_care_student,
     access_sdq_cutoffs_school,
     care_record_filter,
@@ -435,3 +438,97 @@ class SensitiveReadListApi(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(readings, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class CoverageSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    classroom = serializers.UUIDField(source="classroom.code", allow_null=True, default=None)
+    students = serializers.IntegerField(help_text="นักเรียนที่กำลังศึกษา")
+    visited = serializers.IntegerField(help_text="เยี่ยมบ้านแล้วในปีการศึกษานี้")
+    not_visited = serializers.IntegerField()
+    visited_percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    visited_percent_text = PercentTextField(source="visited_percent")
+    screened = serializers.IntegerField(help_text="คัดกรองความยากจน (นร./กสศ.01) แล้ว")
+    screened_percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    screened_percent_text = PercentTextField(source="screened_percent")
+    eligible = serializers.IntegerField(help_text="ผ่านเกณฑ์ยากจน")
+
+
+def _year(school, value) -> AcademicYear:
+    if value is None:
+        year = current_academic_year(school)
+        if year is None:
+            raise ValidationError({"year": "โรงเรียนยังไม่มีปีการศึกษา"})
+        return year
+    year = AcademicYear.objects.filter(school=school, year=value).first()
+    if year is None:
+        raise ValidationError({"year": f"ไม่พบปีการศึกษา {value} ของโรงเรียน"})
+    return year
+
+
+class SchoolCareCoverageApi(APIView):
+    """Home-visit and poverty-screening coverage per classroom of a year and for the school:
+    figures only (the principal and counsellors, as /care/school/)."""
+
+    class FilterSerializer(serializers.Serializer):
+        year = bounded_integer(
+            "ปีการศึกษา", min_value=2500, max_value=2700, required=False, help_text="ปีการศึกษา (พ.ศ.) ไม่ระบุ: ปีปัจจุบัน"
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        school = serializers.UUIDField(source="school.code")
+        academic_year = serializers.IntegerField(source="year.year")
+        classrooms = CoverageSerializer(many=True)
+        total = CoverageSerializer()
+
+    @extend_schema(
+        operation_id="school_care_coverage",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer,
+        summary="ความครอบคลุมของการเยี่ยมบ้านและการคัดกรองความยากจน รายห้อง",
+    )
+    def get(self, request, code):
+        school = access_care_school(request.user, code)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        year = _year(school, filters.validated_data.get("year"))
+        rows, total = selectors.school_coverage(school, year)
+        body = {"school": school, "year": year, "classrooms": rows, "total": total}
+        return Response(self.OutputSerializer(body).data)
+
+
+class ClassroomCareCoverageApi(APIView):
+    """One classroom's coverage and who is visited or screened yet (its homeroom teachers, the
+    school's principal and counsellors, as /care/classrooms/{code}/coverage/)."""
+
+    class OutputSerializer(serializers.Serializer):
+        class StudentSerializer(serializers.Serializer):
+            code = serializers.UUIDField(source="student.code")
+            number = serializers.IntegerField(allow_null=True)
+            name = serializers.CharField(source="student.full_name")
+            visits = serializers.IntegerField()
+            last_visit = serializers.DateField(allow_null=True)
+            screened = serializers.BooleanField()
+
+        classroom = serializers.UUIDField(source="classroom.code")
+        academic_year = serializers.IntegerField(source="classroom.academic_year.year")
+        coverage = CoverageSerializer()
+        students = StudentSerializer(many=True)
+
+    @extend_schema(
+        operation_id="classroom_care_coverage",
+        responses=OutputSerializer,
+        summary="การเยี่ยมบ้านและการคัดกรองความยากจนของห้อง: เยี่ยมแล้ว/ยังไม่เยี่ยม",
+    )
+    def get(self, request, code):
+        classroom = access_care_classroom(request.user, code)
+        rows = selectors.classroom_care(classroom)
+        coverage = selectors.Coverage(
+            label=classroom.name,
+            classroom=classroom,
+            students=len(rows),
+            visited=sum(1 for r in rows if r.visits),
+            screened=sum(1 for r in rows if r.screened),
+            eligible=sum(1 for r in rows if r.eligible),
+        )
+        return Response(self.OutputSerializer({"classroom": classroom, "coverage": coverage, "students": rows}).data)

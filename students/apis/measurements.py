@@ -17,14 +17,16 @@ from qinfo.api import bounded_integer
 from schools.access.organisation import school_for_request
 from schools.selectors.organisation import current_academic_year
 
+from .. import nutrition
 from ..access import (
     FULL,
     access_measurement_round,
+    access_nutrition_school,
     access_student_health,
     measurement_rounds_visible_to,
     nutrition_school_ids,
 )
-from ..models import Student
+from ..models import NutritionReference, Student
 from ..services import measurements as services
 from ..views.measurements import _round_in_classroom_year, log_health_reads
 
@@ -228,6 +230,10 @@ class StudentMeasurementListApi(APIView):
         return Response(self.OutputSerializer({"student": student.code, "figures": full, "measurements": entries}).data)
 
 
+def _grade(g) -> dict:
+    return {"label": g.label, "total": g.total, "counts": g.counts, "previous": g.previous}
+
+
 class MeasurementRoundSummaryApi(APIView):
     class OutputSerializer(serializers.Serializer):
         class GradeSerializer(serializers.Serializer):
@@ -241,15 +247,72 @@ class MeasurementRoundSummaryApi(APIView):
             after = serializers.CharField()
             students = serializers.IntegerField()
 
+        class ReferenceSerializer(serializers.Serializer):
+            reference = serializers.CharField(help_text="ชื่อและรุ่นของเกณฑ์ เช่น WHO 2007")
+            students = serializers.IntegerField()
+
+        class DifferenceSerializer(serializers.Serializer):
+            code = serializers.CharField()
+            label = serializers.CharField()
+            now = serializers.IntegerField()
+            before = serializers.IntegerField()
+            difference = serializers.IntegerField()
+
+        class IndicatorSerializer(serializers.Serializer):
+            indicator = serializers.CharField(source="key", help_text="wfh, hfa, wfa หรือ bfa")
+            label = serializers.CharField()
+            categories = serializers.SerializerMethodField(help_text="รหัส → ชื่อกลุ่ม (none = ไม่มีเกณฑ์สำหรับเด็ก)")
+            references = serializers.SerializerMethodField()
+            previous_references = serializers.SerializerMethodField()
+            grades = serializers.SerializerMethodField()
+            total = serializers.SerializerMethodField()
+            differences = serializers.SerializerMethodField()
+            transitions = serializers.SerializerMethodField()
+            stayed = serializers.IntegerField(help_text="ชั่งทั้งสองรอบและอยู่กลุ่มเดิม")
+
+            def get_categories(self, figures) -> dict[str, str]:
+                return {code: figures.labels[code] for code in figures.codes}
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_references(self, figures) -> list[dict]:
+                return [{"reference": r, "students": n} for r, n in figures.references]
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_previous_references(self, figures) -> list[dict]:
+                return [{"reference": r, "students": n} for r, n in figures.previous_references]
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_grades(self, figures) -> list[dict]:
+                return [_grade(g) for g in figures.grades]
+
+            @extend_schema_field(serializers.DictField())
+            def get_total(self, figures) -> dict:
+                return _grade(figures.total)
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_differences(self, figures) -> list[dict]:
+                return [
+                    {"code": c.code, "label": c.label, "now": c.now, "before": c.before, "difference": c.difference}
+                    for c in figures.differences
+                ]
+
+            @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+            def get_transitions(self, figures) -> list[dict]:
+                return [{"before": b, "after": a, "students": n} for b, a, n in figures.transitions]
+
         round = RoundSerializer()
         previous_round = RoundSerializer(allow_null=True)
         categories = serializers.DictField(child=serializers.CharField(), help_text="รหัส → ชื่อกลุ่ม")
         grades = GradeSerializer(many=True)
         total = GradeSerializer()
         changes = ChangeSerializer(many=True)
+        indicators = IndicatorSerializer(
+            many=True, help_text="ทั้งสี่ด้าน: น้ำหนักตามส่วนสูง ส่วนสูงตามอายุ น้ำหนักตามอายุ และ BMI ตามอายุ"
+        )
 
     @extend_schema(
-        responses=OutputSerializer, summary="จำนวนนักเรียนตามภาวะโภชนาการ (น้ำหนักตามเกณฑ์ส่วนสูง หรือ BMI ตามอายุ) รายชั้น"
+        responses=OutputSerializer,
+        summary="จำนวนนักเรียนตามภาวะโภชนาการทั้งสี่ด้าน รายชั้น การเปลี่ยนแปลงจากรอบก่อน และเกณฑ์ที่ใช้",
     )
     def get(self, request, code):
         round_ = access_measurement_round(request.user, code)
@@ -266,5 +329,87 @@ class MeasurementRoundSummaryApi(APIView):
             "grades": figures.grades,
             "total": figures.total,
             "changes": [{"before": b, "after": a, "students": n} for b, a, n in figures.changes],
+            "indicators": figures.indicators,
         }
         return Response(self.OutputSerializer(body).data)
+
+
+class NutritionReferenceApi(APIView):
+    """The growth references a school may assess with (WHO 2006/2007, shipped, and those a system
+    admin loaded, e.g. the Department of Health's 2564) and the school's choice for new
+    measurements; stored results keep the reference that produced them."""
+
+    class OutputSerializer(serializers.Serializer):
+        class ReferenceSerializer(serializers.Serializer):
+            code = serializers.CharField(help_text="who หรือรหัสของเกณฑ์ที่นำเข้า")
+            name = serializers.CharField()
+            version = serializers.CharField()
+            min_age_months = serializers.IntegerField(allow_null=True)
+            max_age_months = serializers.IntegerField(allow_null=True)
+            note = serializers.CharField(allow_blank=True)
+
+        school = serializers.UUIDField(source="school.code")
+        chosen = serializers.CharField(help_text="รหัสของเกณฑ์ที่โรงเรียนเลือก (who = WHO 2006 ต่ำกว่า 5 ปี, WHO 2007 ตั้งแต่ 5 ปี)")
+        references = ReferenceSerializer(many=True)
+
+    class InputSerializer(serializers.Serializer):
+        reference = serializers.CharField(
+            max_length=40,
+            help_text="who หรือรหัสของเกณฑ์ที่นำเข้า",
+            error_messages={"required": "กรุณาระบุเกณฑ์อ้างอิง", "blank": "กรุณาระบุเกณฑ์อ้างอิง"},
+        )
+
+    def _answer(self, school):
+        chosen = services.reference_choice(school)
+        who = [
+            {
+                "code": services.WHO,
+                "name": "WHO",
+                "version": " / ".join(r.version for r in nutrition.who_references()),
+                "min_age_months": None,
+                "max_age_months": None,
+                "note": "WHO 2006 (แรกเกิด–5 ปี) และ WHO 2007 (5–19 ปี)",
+            }
+        ]
+        loaded = [
+            {
+                "code": str(r.code),
+                "name": r.name,
+                "version": r.version,
+                "min_age_months": r.min_age_months,
+                "max_age_months": r.max_age_months,
+                "note": "ใช้เมื่อครอบคลุมอายุของเด็ก นอกนั้นใช้ WHO",
+            }
+            for r in NutritionReference.objects.filter(is_active=True).order_by("name", "version")
+        ]
+        body = {"school": school, "chosen": str(chosen.code) if chosen else services.WHO, "references": who + loaded}
+        return Response(self.OutputSerializer(body).data)
+
+    @extend_schema(
+        operation_id="nutrition_reference_read", responses=OutputSerializer, summary="เกณฑ์อ้างอิงภาวะโภชนาการของโรงเรียน"
+    )
+    def get(self, request, code):
+        return self._answer(access_nutrition_school(request.user, code))
+
+    @extend_schema(
+        operation_id="nutrition_reference_choose",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="เลือกเกณฑ์อ้างอิงภาวะโภชนาการสำหรับการบันทึกครั้งต่อไป (ผู้ดูแลโรงเรียน งานทะเบียน)",
+    )
+    def put(self, request, code):
+        school = access_nutrition_school(request.user, code, write=True)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        value = serializer.validated_data["reference"].strip()
+        reference = None
+        if value != services.WHO:
+            reference = (
+                NutritionReference.objects.filter(is_active=True, code=value).first()
+                if services._is_uuid(value)
+                else None
+            )
+            if reference is None:
+                raise ValidationError({"reference": f"ไม่พบเกณฑ์อ้างอิง “{value}” ที่เปิดให้โรงเรียนเลือกใช้"})
+        school = services.nutrition_reference_choose(school=school, reference=reference, by=request.user)
+        return self._answer(school)

@@ -60,8 +60,40 @@ class HomeVisitForm(forms.Form):
     help_needed = forms.CharField(
         label="ความช่วยเหลือที่ต้องการ", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    latitude = forms.DecimalField(label="ละติจูด", required=False, max_digits=9, decimal_places=6)
-    longitude = forms.DecimalField(label="ลองจิจูด", required=False, max_digits=9, decimal_places=6)
+    latitude = forms.DecimalField(
+        label="ละติจูด",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        help_text="องศาทศนิยม -90 ถึง 90 เช่น 7.884000 (ภูเก็ต)",
+        error_messages={
+            "invalid": "ละติจูดต้องเป็นตัวเลข (องศาทศนิยม) เช่น 7.884000",
+            "min_value": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+            "max_value": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+            "max_digits": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+            "max_decimal_places": "ละติจูดมีทศนิยมได้ไม่เกิน 6 ตำแหน่ง",
+            "max_whole_digits": "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90",
+        },
+    )
+    longitude = forms.DecimalField(
+        label="ลองจิจูด",
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        help_text="องศาทศนิยม -180 ถึง 180 เช่น 98.398000",
+        error_messages={
+            "invalid": "ลองจิจูดต้องเป็นตัวเลข (องศาทศนิยม) เช่น 98.398000",
+            "min_value": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+            "max_value": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+            "max_digits": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+            "max_decimal_places": "ลองจิจูดมีทศนิยมได้ไม่เกิน 6 ตำแหน่ง",
+            "max_whole_digits": "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180",
+        },
+    )
     photos = MultipleImageField(
         label="รูปถ่าย (ไม่เกิน 10 MB ต่อรูป)",
         required=False,
@@ -73,6 +105,10 @@ class HomeVisitForm(forms.Form):
         if not keep_location:
             del self.fields["latitude"], self.fields["longitude"]
         _thai_required(self)
+        for name in ("latitude", "longitude"):
+            if name in self.fields:  # the ranges' own messages, not the generic ones
+                declared = self.base_fields[name].error_messages
+                self.fields[name].error_messages.update({k: declared[k] for k in ("invalid", "min_value", "max_value")})
         for name in ("housing_notes", "family_notes", "risk_notes", "help_needed"):
             self.fields[name].error_messages["max_length"] = f"{self.fields[name].label}ยาวเกิน %(limit_value)d ตัวอักษร"
 
@@ -205,3 +241,95 @@ class LogFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["student"].error_messages["invalid"] = "รหัสนักเรียนไม่ถูกต้อง"
+
+
+class CareSettingsForm(forms.Form):
+    """The school's EEF screening thresholds and what a home visit keeps of a location."""
+
+    income_threshold = forms.CharField(
+        label="เกณฑ์รายได้เฉลี่ยต่อคนต่อเดือน (บาท)",
+        max_length=20,
+        help_text="ครัวเรือนที่มีรายได้เฉลี่ยไม่เกินจำนวนนี้ผ่านเกณฑ์รายได้ (ค่าเริ่มต้นของ กสศ. 3,000 บาท)",
+    )
+    min_hardship_items = forms.CharField(
+        label="จำนวนข้อสภาพครัวเรือนที่ยากลำบากขั้นต่ำ",
+        max_length=3,
+        help_text=f"จาก {poverty.HARDSHIP_ITEM_COUNT} ข้อ ค่าเริ่มต้น 2 ข้อ",
+    )
+    keep_location = forms.BooleanField(
+        label="เก็บตำแหน่งบ้าน (พิกัดแผนที่) ในบันทึกการเยี่ยมบ้าน",
+        required=False,
+        help_text="ปิดแล้วการเยี่ยมบ้านที่บันทึกต่อจากนี้จะไม่เก็บตำแหน่ง (ตำแหน่งที่บันทึกไว้แล้วยังคงอยู่)",
+    )
+
+    keep_photo_gps = forms.BooleanField(label="เก็บพิกัด GPS ที่ฝังในรูปถ่าย", required=False)
+    reason = forms.CharField(label="เหตุผลของการเปลี่ยนแปลง", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _thai_required(self)
+        self.fields["reason"].error_messages["max_length"] = "เหตุผลยาวเกิน %(limit_value)d ตัวอักษร"
+
+
+def sdq_band_fields(cutoffs: sdq.SdqCutoffs) -> list[dict]:
+    """The SDQ bands as a grid to type in: per informant and scale, the top score of the first
+    and second band in the scale's direction (ปกติ then เสี่ยง for a difficulty scale, มีปัญหา
+    then เสี่ยง for the prosocial scale); the third band is the rest up to the scale's maximum."""
+    tables = []
+    for informant in sdq.Informant:
+        rows = []
+        for scale in sdq.Scale:
+            bands = cutoffs.for_informant(informant).for_scale(scale)
+            first = bands.normal if scale.higher_is_worse else bands.problem
+            second = bands.risk.high if bands.risk else first.high
+            rows.append(
+                {
+                    "scale": scale,
+                    "name": f"{informant.value}-{scale.value}",
+                    "first": first.high,
+                    "second": second,
+                    "first_label": "ปกติ ถึง" if scale.higher_is_worse else "มีปัญหา ถึง",
+                    "third_label": "มีปัญหา" if scale.higher_is_worse else "ปกติ",
+                    "maximum": scale.maximum,
+                }
+            )
+        tables.append({"informant": informant, "rows": rows})
+    return tables
+
+
+def sdq_cutoffs_from_post(post) -> tuple[dict, dict[str, str]]:
+    """The grid typed on the settings page as students.sdq.cutoffs_from_data's data, and a Thai
+    error per field (informant-scale-first / -second) that is not a score in range."""
+    data: dict = {}
+    errors: dict[str, str] = {}
+    for informant in sdq.Informant:
+        for scale in sdq.Scale:
+            name = f"{informant.value}-{scale.value}"
+            where = f"ฉบับ{informant.label} {scale.label}"
+            values = []
+            for part, label in (("first", "ช่วงแรก"), ("second", "ช่วงเสี่ยง")):
+                raw = str(post.get(f"{name}-{part}", "")).strip()
+                try:
+                    value = int(raw)
+                except ValueError:
+                    errors[f"{name}-{part}"] = f"{where}: {label}ต้องเป็นคะแนนจำนวนเต็ม"
+                    continue
+                if not 0 <= value < scale.maximum:
+                    errors[f"{name}-{part}"] = f"{where}: {label}ต้องอยู่ระหว่าง 0 ถึง {scale.maximum - 1}"
+                    continue
+                values.append(value)
+            if len(values) != 2:
+                continue
+            first, second = values
+            if second < first:
+                errors[f"{name}-second"] = f"{where}: คะแนนสูงสุดของช่วงเสี่ยงต้องไม่น้อยกว่าของช่วงแรก ({first})"
+                continue
+            low = [0, first]
+            risk = [first + 1, second] if second > first else None
+            high = [second + 1, scale.maximum]
+            if scale.higher_is_worse:
+                bands = {"normal": low, "risk": risk, "problem": high}
+            else:
+                bands = {"problem": low, "risk": risk, "normal": high}
+            data.setdefault(informant.value, {})[scale.value] = bands
+    return data, errors

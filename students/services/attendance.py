@@ -528,12 +528,16 @@ def school_day_rates(school: School, start: date, end: date) -> list[DayRate]:
         return [DayRate(day, recorded, attended) for day, recorded, attended in cursor.fetchall()]
 
 
-def school_rates(school: School, academic_year, *, today: date | None = None) -> SchoolRates:
-    """Attendance per classroom, per grade and for the school in the year up to today: one
-    grouped statement over the school's marks, plus the classrooms and the calendar."""
+def school_rates(
+    school: School, academic_year, *, today: date | None = None, start: date | None = None, end: date | None = None
+) -> SchoolRates:
+    """Attendance per classroom, per grade and for the school in the year up to today (or
+    between `start` and `end`, inside the year): one grouped statement over the school's marks,
+    plus the classrooms and the calendar."""
     today = today or timezone.localdate()
-    end = min(today, academic_year.end_date)
-    days = school_days(school, academic_year.start_date, end)
+    start = max(start or academic_year.start_date, academic_year.start_date)
+    end = min(end or today, today, academic_year.end_date)
+    days = school_days(school, start, end) if start <= end else []
     classrooms = list(
         Classroom.objects.filter(school=school, academic_year=academic_year).select_related("grade_level")
     )
@@ -544,7 +548,7 @@ def school_rates(school: School, academic_year, *, today: date | None = None) ->
                 _SCHOOL_RATES,
                 {
                     "school": school.pk,
-                    "start": academic_year.start_date,
+                    "start": start,
                     "end": end,
                     "days": days,
                     "chronic": absence_thresholds(school).chronic_percent,

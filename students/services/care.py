@@ -89,6 +89,71 @@ def keeps_photo_gps(school: School) -> bool:
     return bool(_policy(school).get("home_visit_photo_gps", False))
 
 
+MAX_INCOME_THRESHOLD = Decimal("1000000")
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "กรุณาระบุเหตุผลของการเปลี่ยนแปลง"})
+    if len(reason) > 200 or has_control_characters(reason):
+        raise ValidationError({"reason": "เหตุผลต้องเป็นข้อความบรรทัดเดียว ไม่เกิน 200 ตัวอักษร"})
+    return reason
+
+
+@transaction.atomic
+def care_settings_update(
+    *,
+    school: School,
+    income_threshold,
+    min_hardship_items,
+    keep_location: bool,
+    keep_photo_gps: bool,
+    reason: str,
+    by,
+) -> School:
+    """The school's EEF screening thresholds and what a home visit keeps of a location. They
+    apply to screenings and visits saved from now on: each screening stores the rules it was
+    decided with (`rules`), so no stored eligibility moves and the early warning, which reads the
+    stored screenings, has nothing to recompute."""
+    reason = _reason(reason)
+    errors: dict[str, str] = {}
+    try:
+        threshold = Decimal(str(income_threshold).replace(",", "").strip())
+        if not threshold.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        threshold = None
+        errors["income_threshold"] = "เกณฑ์รายได้ต้องเป็นจำนวนเงิน (บาท) เช่น 3000"
+    if threshold is not None and not (0 < threshold <= MAX_INCOME_THRESHOLD):
+        errors["income_threshold"] = f"เกณฑ์รายได้ต้องมากกว่า 0 และไม่เกิน {MAX_INCOME_THRESHOLD:,.0f} บาท"
+    elif threshold is not None and threshold != threshold.quantize(Decimal("0.01")):
+        errors["income_threshold"] = "เกณฑ์รายได้มีทศนิยมได้ไม่เกิน 2 ตำแหน่ง"
+    try:
+        items = int(str(min_hardship_items).strip())
+    except ValueError:
+        items = None
+        errors["min_hardship_items"] = "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม"
+    if items is not None and not 0 <= items <= poverty.HARDSHIP_ITEM_COUNT:
+        errors["min_hardship_items"] = f"จำนวนข้อสภาพครัวเรือนต้องอยู่ระหว่าง 0 ถึง {poverty.HARDSHIP_ITEM_COUNT}"
+    if errors:
+        raise ValidationError(errors)
+    school = School.objects.select_for_update().get(pk=school.pk)
+    policy = dict(school.policy or {})
+    policy.update(
+        {
+            "poverty_income_threshold": str(threshold),
+            "poverty_min_hardship_items": items,
+            "home_visit_location": bool(keep_location),
+            "home_visit_photo_gps": bool(keep_photo_gps),
+        }
+    )
+    school.policy = policy
+    with audited(by=by, reason=f"ตั้งค่าการคัดกรองและการเยี่ยมบ้าน: {reason}"):
+        school.save(update_fields=["policy"])
+    return school
+
+
 def care_year(student: Student) -> AcademicYear:
     year = current_academic_year(student.school_id)
     if year is None:
@@ -476,9 +541,12 @@ def sdq_cutoffs(school: School) -> sdq.SdqCutoffs:
 
 
 @transaction.atomic
-def sdq_cutoffs_update(*, school: School, data: dict | None, by) -> School:
+def sdq_cutoffs_update(*, school: School, data: dict | None, by, reason: str | None = None) -> School:
     """Set (or with None/{} clear) the school's own SDQ bands; refused in Thai unless every
-    table tiles its scale. Forms already scored keep their bands."""
+    table tiles its scale. Forms already scored keep their bands (each stores the bands it was
+    scored with), so no stored status moves: the bands apply to forms saved from now on. The
+    settings page asks for a reason; the API's callers have none to give."""
+    reason = _reason(reason) if reason is not None else ""
     try:
         cutoffs = sdq.cutoffs_from_data(data or None)
     except ValueError as error:
@@ -490,7 +558,7 @@ def sdq_cutoffs_update(*, school: School, data: dict | None, by) -> School:
     else:
         policy.pop(SDQ_POLICY_KEY, None)
     school.policy = policy
-    with audited(by=by, reason="แก้ไขเกณฑ์การแปลผล SDQ ของโรงเรียน"):
+    with audited(by=by, reason="แก้ไขเกณฑ์การแปลผล SDQ ของโรงเรียน" + (f": {reason}" if reason else "")):
         school.save(update_fields=["policy"])
     return school
 

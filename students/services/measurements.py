@@ -18,7 +18,7 @@ WHO 2006 under five, WHO 2007 from five) or the code of a NutritionReference an 
 from __future__ import annotations
 
 import functools
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,8 +26,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from qinfo import hooks, thaidate
@@ -464,19 +463,110 @@ def round_sheet(classroom: Classroom, round_: MeasurementRound) -> RoundSheet:
 
 # --- The school's figures -------------------------------------------------------------------------
 
+NOT_ASSESSED = "none"
+NOT_ASSESSED_LABEL = "ไม่มีเกณฑ์สำหรับอายุ/ส่วนสูงนี้"
+INDICATOR_SCALES = {
+    "wfh": nutrition.SCALES[nutrition.Indicator.WFH],
+    "hfa": nutrition.SCALES[nutrition.Indicator.HFA],
+    "wfa": nutrition.SCALES[nutrition.Indicator.WFA],
+    "bfa": nutrition.SCALES[nutrition.Indicator.BFA],
+}
+INDICATOR_LABELS = {
+    "wfh": nutrition.Indicator.WFH.label,
+    "hfa": nutrition.Indicator.HFA.label,
+    "wfa": nutrition.Indicator.WFA.label,
+    "bfa": nutrition.Indicator.BFA.label,
+}
+_CODE_FIELDS = [f"{prefix}_code" for prefix, _attribute in INDICATORS]
+_REFERENCE_FIELDS = [f"{prefix}_reference" for prefix, _attribute in INDICATORS]
+_GRADE_FIELDS = ["classroom__grade_level__order", "classroom__grade_level__short_name"]
+
 
 @dataclass
 class GradeCounts:
     label: str
     counts: dict[str, int] = field(default_factory=dict)
     previous: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=lambda: HEADLINE_LABELS)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def previous_total(self) -> int:
+        return sum(self.previous.values())
+
     def cells(self, codes: Sequence[str]) -> list[tuple[str, int, int]]:
-        return [(HEADLINE_LABELS[code], self.counts.get(code, 0), self.previous.get(code, 0)) for code in codes]
+        return [(self.labels[code], self.counts.get(code, 0), self.previous.get(code, 0)) for code in codes]
+
+    def add(self, other: GradeCounts) -> None:
+        for code, n in other.counts.items():
+            self.counts[code] = self.counts.get(code, 0) + n
+        for code, n in other.previous.items():
+            self.previous[code] = self.previous.get(code, 0) + n
+
+
+@dataclass
+class CategoryChange:
+    code: str
+    label: str
+    now: int
+    before: int
+
+    @property
+    def difference(self) -> int:
+        return self.now - self.before
+
+
+@dataclass
+class IndicatorFigures:
+    """One indicator's counts per category per grade in a round and the previous one, the
+    per-category differences, the children who moved between categories, and the references
+    that produced the statuses (name and version, with how many children each)."""
+
+    key: str  # wfh / hfa / wfa / bfa
+    label: str
+    grades: list[GradeCounts]
+    total: GradeCounts
+    codes: list[str]  # the categories present in either round, low to high ("none" last)
+    labels: dict[str, str]
+    transitions: list[tuple[str, str, int]]  # (before, after, children), most first
+    stayed: int  # children measured in both rounds whose category did not change
+    references: list[tuple[str, int]]  # this round's (reference, children)
+    previous_references: list[tuple[str, int]]
+
+    def rows(self) -> list[tuple[GradeCounts, list[tuple[str, int, int]]]]:
+        return [(g, g.cells(self.codes)) for g in [*self.grades, self.total]]
+
+    @property
+    def headers(self) -> list[str]:
+        return [self.labels[code] for code in self.codes]
+
+    @property
+    def differences(self) -> list[CategoryChange]:
+        return [
+            CategoryChange(code, self.labels[code], self.total.counts.get(code, 0), self.total.previous.get(code, 0))
+            for code in self.codes
+        ]
+
+    @property
+    def moved(self) -> int:
+        return sum(n for _before, _after, n in self.transitions)
+
+    @property
+    def chart_id(self) -> str:
+        return f"nutrition-chart-{self.key}"
+
+    @property
+    def chart(self) -> dict:
+        return {
+            "labels": [g.label for g in self.grades],
+            "series": [
+                {"label": self.labels[code], "code": code, "data": [g.counts.get(code, 0) for g in self.grades]}
+                for code in self.codes
+            ],
+        }
 
 
 @dataclass
@@ -486,8 +576,9 @@ class SchoolNutrition:
     previous_round: MeasurementRound | None
     grades: list[GradeCounts]
     total: GradeCounts
-    changes: list[tuple[str, str, int]]  # (before, after, children)
+    changes: list[tuple[str, str, int]]  # (before, after, children) of the headline
     codes: list[str] = field(default_factory=list)  # the headline categories present, low to high
+    indicators: list[IndicatorFigures] = field(default_factory=list)  # all four, in INDICATORS order
 
     @property
     def labels(self) -> list[str]:
@@ -497,58 +588,118 @@ class SchoolNutrition:
         return [(g, g.cells(self.codes)) for g in [*self.grades, self.total]]
 
 
-HEADLINE = Coalesce(NullIf("wfh_code", Value("")), "bfa_code")
-
-
-def _grade_counts(round_: MeasurementRound) -> dict[tuple[int, str], dict[str, int]]:
-    figures: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    rows = (
+def _round_groups(round_: MeasurementRound) -> list[dict]:
+    """The round's measurements grouped by grade, the four categories and their references:
+    one statement, a few rows per grade whatever the number of children."""
+    return list(
         Measurement.objects.filter(school_id=round_.school_id, round=round_)
-        .annotate(headline=HEADLINE)
-        .values("classroom__grade_level__order", "classroom__grade_level__short_name", "headline")
+        .values(*_GRADE_FIELDS, *_CODE_FIELDS, *_REFERENCE_FIELDS)
         .annotate(n=Count("pk"))
+        .order_by()
     )
-    for row in rows:
-        key = (row["classroom__grade_level__order"], row["classroom__grade_level__short_name"])
-        figures[key][row["headline"]] = row["n"]
-    return figures
+
+
+def _transition_groups(round_: MeasurementRound, earlier: MeasurementRound) -> list[dict]:
+    """The children measured in both rounds, grouped by their four categories before and now:
+    one statement."""
+    prior = Measurement.objects.filter(school_id=earlier.school_id, round=earlier, student_id=OuterRef("student_id"))
+    before = {f"before_{field_name}": Subquery(prior.values(field_name)[:1]) for field_name in _CODE_FIELDS}
+    return list(
+        Measurement.objects.filter(school_id=round_.school_id, round=round_)
+        .filter(Exists(prior))
+        .annotate(**before)
+        .values(*before, *_CODE_FIELDS)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _headline(row: dict, prefix: str = "") -> str:
+    return row[f"{prefix}wfh_code"] or row[f"{prefix}bfa_code"]
+
+
+def _indicator(key: str, now_rows: list[dict], before_rows: list[dict], moves: list[dict] | None) -> IndicatorFigures:
+    scale = INDICATOR_SCALES[key]
+    labels = {c.code: c.label for c in scale} | {NOT_ASSESSED: NOT_ASSESSED_LABEL}
+    code_field, reference_field = f"{key}_code", f"{key}_reference"
+    grades: dict[tuple[int, str], GradeCounts] = {}
+    references: Counter[str] = Counter()
+    previous_references: Counter[str] = Counter()
+
+    def grade(row: dict) -> GradeCounts:
+        order, label = row["classroom__grade_level__order"], row["classroom__grade_level__short_name"]
+        return grades.setdefault((order, label), GradeCounts(label, labels=labels))
+
+    for rows, target, used in ((now_rows, "counts", references), (before_rows, "previous", previous_references)):
+        for row in rows:
+            code = row[code_field] or NOT_ASSESSED
+            labels.setdefault(code, code)  # a loaded reference's own category, shown by its code
+            counts = getattr(grade(row), target)
+            counts[code] = counts.get(code, 0) + row["n"]
+            if row[reference_field]:
+                used[row[reference_field]] += row["n"]
+    ordered = [grades[k] for k in sorted(grades)]
+    total = GradeCounts("ทั้งโรงเรียน", labels=labels)
+    for g in ordered:
+        total.add(g)
+    present = set(total.counts) | set(total.previous)
+    order = [c.code for c in scale] + sorted(present - {c.code for c in scale} - {NOT_ASSESSED}) + [NOT_ASSESSED]
+    transitions: Counter[tuple[str, str]] = Counter()
+    stayed = 0
+    for row in moves or []:
+        before, after = row[f"before_{code_field}"], row[code_field]
+        if not before or not after:
+            continue  # no status in one round: not a change of category
+        if before == after:
+            stayed += row["n"]
+        else:
+            transitions[(labels.get(before, before), labels.get(after, after))] += row["n"]
+    return IndicatorFigures(
+        key=key,
+        label=INDICATOR_LABELS[key],
+        grades=ordered,
+        total=total,
+        codes=[code for code in order if code in present],
+        labels=labels,
+        transitions=sorted(((b, a, n) for (b, a), n in transitions.items()), key=lambda t: (-t[2], t[0], t[1])),
+        stayed=stayed,
+        references=references.most_common(),
+        previous_references=previous_references.most_common(),
+    )
 
 
 def school_nutrition(round_: MeasurementRound) -> SchoolNutrition:
-    """Counts per weight-for-height category per grade in the round and the previous one, and how
-    many children moved from one category to another: four grouped queries, no child named."""
+    """Counts per category of each of the four indicators per grade in the round and the
+    previous one, how many children moved from one category to another, and the references
+    used: four statements (the previous round, each round's groups, the transitions), no child
+    named. The headline (weight-for-height, or BMI-for-age where there is none) leads."""
     earlier = previous_round(round_)
-    now, before = _grade_counts(round_), _grade_counts(earlier) if earlier else {}
-    grades = [
-        GradeCounts(label, now.get((order, label), {}), before.get((order, label), {}))
-        for order, label in sorted(set(now) | set(before))
-    ]
+    now_rows = _round_groups(round_)
+    before_rows = _round_groups(earlier) if earlier else []
+    moves = _transition_groups(round_, earlier) if earlier else None
+    indicators = [_indicator(prefix, now_rows, before_rows, moves) for prefix, _attribute in INDICATORS]
+
+    headline: dict[tuple[int, str], GradeCounts] = {}
+    for rows, target in ((now_rows, "counts"), (before_rows, "previous")):
+        for row in rows:
+            key = (row["classroom__grade_level__order"], row["classroom__grade_level__short_name"])
+            counts = getattr(headline.setdefault(key, GradeCounts(key[1])), target)
+            code = _headline(row)
+            counts[code] = counts.get(code, 0) + row["n"]
+    grades = [headline[k] for k in sorted(headline)]
     total = GradeCounts("ทั้งโรงเรียน")
-    for grade in grades:
-        for code, n in grade.counts.items():
-            total.counts[code] = total.counts.get(code, 0) + n
-        for code, n in grade.previous.items():
-            total.previous[code] = total.previous.get(code, 0) + n
-    changes: list[tuple[str, str, int]] = []
-    if earlier is not None:
-        prior = (
-            Measurement.objects.filter(round=earlier, student_id=OuterRef("student_id"))
-            .annotate(headline=HEADLINE)
-            .values("headline")[:1]
-        )
-        moved = (
-            Measurement.objects.filter(school_id=round_.school_id, round=round_)
-            .annotate(before=Subquery(prior), after=HEADLINE)
-            .exclude(before__isnull=True)
-            .exclude(before="")
-            .exclude(before=F("after"))
-            .values("before", "after")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "before", "after")
-        )
-        changes = [(HEADLINE_LABELS.get(m["before"], "-"), HEADLINE_LABELS.get(m["after"], "-"), m["n"]) for m in moved]
+    for g in grades:
+        total.add(g)
+    moved: Counter[tuple[str, str]] = Counter()
+    for row in moves or []:
+        before, after = _headline(row, "before_"), _headline(row)
+        if before and before != after:
+            moved[(before, after)] += row["n"]
+    changes = [
+        (HEADLINE_LABELS.get(b, "-"), HEADLINE_LABELS.get(a, "-"), n)
+        for (b, a), n in sorted(moved.items(), key=lambda item: (-item[1], item[0]))
+    ]
     present = set(total.counts) | set(total.previous)
-    codes = [c.code for c in HEADLINE_SCALE if c.code in present]
     return SchoolNutrition(
         school=round_.school,
         round=round_,
@@ -556,7 +707,8 @@ def school_nutrition(round_: MeasurementRound) -> SchoolNutrition:
         grades=grades,
         total=total,
         changes=changes,
-        codes=codes,
+        codes=[c.code for c in HEADLINE_SCALE if c.code in present],
+        indicators=indicators,
     )
 
 

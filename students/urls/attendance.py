@@ -26,6 +26,7 @@ urlpatterns = [
         apis.DailyAttendanceMarkApi.as_view(),
         name="api-mark",
     ),
+    path("api/v1/schools/<uuid:code>/attendance/", apis.SchoolAttendanceStatsApi.as_view(), name="api-school"),
     path(
         "api/v1/students/<uuid:code>/daily-attendance/",
         apis.StudentDailyAttendanceApi.as_view(),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("care/school/", views.school_coverage, name="school"),
     path("care/school/export/", views.care_export, name="export"),
     path("care/access-log/", views.access_log, name="log"),
+    path("care/settings/", views.care_settings, name="settings"),
     path("care/parent/sdq/", views.parent_sdq_home, name="parent_home"),
     path("care/parent/students/<uuid:code>/sdq/", views.parent_sdq, name="parent_sdq"),
     path("care/parent/sdq/<uuid:code>/", views.parent_sdq_done, name="parent_sdq_done"),
@@ -32,5 +33,11 @@ urlpatterns = [
     ),
     path("api/v1/students/<uuid:code>/sdq-assessments/", apis.SdqAssessmentListApi.as_view(), name="api-sdq"),
     path("api/v1/care/access-log/", apis.SensitiveReadListApi.as_view(), name="api-log"),
+    path("api/v1/schools/<uuid:code>/care-coverage/", apis.SchoolCareCoverageApi.as_view(), name="api-school-coverage"),
+    path(
+        "api/v1/classrooms/<uuid:code>/care-coverage/",
+        apis.ClassroomCareCoverageApi.as_view(),
+        name="api-classroom-coverage",
+    ),
     path("api/v1/schools/<uuid:code>/sdq-cutoffs/", apis.SdqCutoffsApi.as_view(), name="api-sdq-cutoffs"),
 ]

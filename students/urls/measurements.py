@@ -31,5 +31,10 @@ urlpatterns = [
         apis.MeasurementSaveApi.as_view(),
         name="api-measurement",
     ),
+    path(
+        "api/v1/schools/<uuid:code>/nutrition-reference/",
+        apis.NutritionReferenceApi.as_view(),
+        name="api-reference",
+    ),
     path("api/v1/students/<uuid:code>/measurements/", apis.StudentMeasurementListApi.as_view(), name="api-student"),
 ]

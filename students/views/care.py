@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qinfo.access import get_visible_or_404
-from schools.access.organisation import schools_visible_to, scope_for
+from schools.access.organisation import access_school, schools_visible_to, schools_writable_by, scope_for
 from schools.selectors.organisation import current_academic_year
 
 from .. import poverty, sdq
@@ -37,6 +37,7 @@ from ..exporting import _download, export_allowed, log_export
 from ..exporting import render as render_file
 from ..forms.care import (
     MEMBER_FLAG_LABELS,
+    CareSettingsForm,
     ExportForm,
     HomeVisitForm,
     LogFilterForm,
@@ -44,6 +45,8 @@ from ..forms.care import (
     ScreeningForm,
     SdqForm,
     members_from_post,
+    sdq_band_fields,
+    sdq_cutoffs_from_post,
 )
 from ..models import HomeVisit, HomeVisitPhoto, SdqAssessment, SensitiveRead, Student
 from ..selectors import care as selectors
@@ -178,6 +181,13 @@ def _visit(request, code) -> HomeVisit:
     return get_visible_or_404(selectors.home_visits_visible(care_record_filter(request.user)), code=code)
 
 
+def map_url(latitude, longitude) -> str:
+    """The point on OpenStreetMap, to open in a new tab (a link: the page loads nothing from it)."""
+    if latitude is None or longitude is None:
+        return ""
+    return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
+
+
 @login_required
 def home_visit_detail(request, code):
     visit = _visit(request, code)
@@ -197,7 +207,13 @@ def home_visit_detail(request, code):
     return render(
         request,
         "students/care_visit.html",
-        {"visit": visit, "student": visit.student, "photos": list(visit.photos.all()), "form": form},
+        {
+            "visit": visit,
+            "student": visit.student,
+            "photos": list(visit.photos.all()),
+            "form": form,
+            "map_url": map_url(visit.latitude, visit.longitude),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -409,7 +425,14 @@ def school_coverage(request):
     return render(
         request,
         "students/care_school.html",
-        {"school": school, "year": year, "rows": rows, "total": total, "may_export": may_export},
+        {
+            "school": school,
+            "year": year,
+            "rows": rows,
+            "total": total,
+            "may_export": may_export,
+            "may_configure": schools_writable_by(request.user).filter(pk=school.pk).exists(),
+        },
     )
 
 
@@ -466,4 +489,93 @@ def access_log(request):
             "is_admin": scope_for(request.user).is_admin,
             "export_url": reverse("care:export") + f"?school={school.code}",
         },
+    )
+
+
+# --- The school's care settings (principal or school admin) ------------------------------------
+
+
+def _settings_school(request):
+    code = request.GET.get("school") or request.POST.get("school")
+    if code:
+        return access_school(request.user, code, write=True)
+    school = schools_writable_by(request.user).order_by("name").first()
+    if school is None:
+        raise Http404("ไม่พบโรงเรียน")
+    return school
+
+
+@login_required
+def care_settings(request):
+    """The EEF screening thresholds, what a home visit keeps of a location, and the SDQ bands
+    per informant and scale: the school's principal or admin changes them, with a reason. They
+    apply to what is saved from now on (each screening and SDQ form keeps the rules it was
+    decided with), which the page says."""
+    school = _settings_school(request)
+    rules = services.poverty_rules(school)
+    cutoffs = services.sdq_cutoffs(school)
+    initial = {
+        "income_threshold": f"{rules.income_threshold.normalize():f}",
+        "min_hardship_items": rules.min_hardship_items,
+        "keep_location": services.keeps_location(school),
+        "keep_photo_gps": services.keeps_photo_gps(school),
+    }
+    which = request.POST.get("form") if request.method == "POST" else None
+    form = CareSettingsForm(request.POST if which == "screening" else None, initial=initial)
+    sdq_errors: dict[str, str] = {}
+    sdq_reason_error = ""
+    typed: dict[str, str] = {}
+    if which == "screening" and form.is_valid():
+        try:
+            services.care_settings_update(school=school, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for key, errors in error.message_dict.items():
+                form.add_error(key if key in form.fields else None, errors)
+        else:
+            messages.success(request, "บันทึกเกณฑ์การคัดกรองแล้ว ใช้กับการคัดกรองที่บันทึกต่อจากนี้")
+            return redirect(f"{reverse('care:settings')}?school={school.code}")
+    if which == "sdq":
+        data, sdq_errors = sdq_cutoffs_from_post(request.POST)
+        typed = {key: request.POST.get(key, "") for key in request.POST if key.endswith(("-first", "-second"))}
+        if not sdq_errors:
+            restore = request.POST.get("restore") == "1"
+            same = sdq.cutoffs_data(sdq.cutoffs_from_data(data)) == sdq.cutoffs_data(sdq.DEFAULT_CUTOFFS)
+            try:
+                services.sdq_cutoffs_update(
+                    school=school, data=None if restore or same else data, by=request.user,
+                    reason=request.POST.get("reason", ""),
+                )  # fmt: skip
+            except ValidationError as error:
+                for key, errors in error.message_dict.items():
+                    if key == "reason":
+                        sdq_reason_error = " ".join(errors)
+                    else:
+                        sdq_errors["__all__"] = " ".join(errors)
+            else:
+                messages.success(request, "บันทึกเกณฑ์การแปลผล SDQ แล้ว ใช้กับแบบประเมินที่บันทึกต่อจากนี้")
+                return redirect(f"{reverse('care:settings')}?school={school.code}#sdq")
+    tables = sdq_band_fields(cutoffs)
+    for table in tables:
+        for row in table["rows"]:
+            for part in ("first", "second"):
+                key = f"{row['name']}-{part}"
+                if key in typed:
+                    row[part] = typed[key]
+                row[f"{part}_error"] = sdq_errors.get(key, "")
+    failed = bool(form.errors) or bool(sdq_errors) or bool(sdq_reason_error)
+    return render(
+        request,
+        "students/care_settings.html",
+        {
+            "school": school,
+            "form": form,
+            "tables": tables,
+            "sdq_custom": services.SDQ_POLICY_KEY in (school.policy or {}),
+            "sdq_error": sdq_errors.get("__all__", ""),
+            "sdq_has_errors": bool(sdq_errors),
+            "sdq_reason_error": sdq_reason_error,
+            "sdq_reason": request.POST.get("reason", "") if which == "sdq" else "",
+            "hardship_items": [item.label for item in poverty.HardshipItem],
+        },
+        status=400 if failed else 200,
     )

@@ -272,32 +272,42 @@ def _school_round(request) -> tuple[School, MeasurementRound | None]:
     return school, rounds.order_by("-start_date", "-pk").first()
 
 
+def nutrition_sheet_rows(figures) -> tuple[list[str], list[list]]:
+    """The school's figures as one sheet: per indicator, the reference used, the counts per
+    category per grade (and the previous round's), the change per category and the children
+    who moved between categories. Figures only, no child's name."""
+    earlier = figures.previous_round
+    headers = ["ระดับชั้น", "กลุ่ม", "รอบนี้ (คน)", "รอบก่อน (คน)", "เปลี่ยนแปลง (คน)"]
+    rows: list[list] = [
+        ["รอบ", f"{figures.round.name} ปีการศึกษา {figures.round.academic_year.year}", "", "", ""],
+        ["เทียบกับ", f"{earlier.name} ปีการศึกษา {earlier.academic_year.year}" if earlier else "ไม่มีรอบก่อน", "", "", ""],
+    ]
+    for indicator in figures.indicators:
+        used = ", ".join(f"{name} ({n} คน)" for name, n in indicator.references) or "-"
+        rows += [["", "", "", "", ""], [indicator.label, f"เกณฑ์อ้างอิง: {used}", "", "", ""]]
+        for grade, cells in indicator.rows():
+            for label, n, p in cells:
+                rows.append([grade.label, label, n, p if earlier else "", n - p if earlier else ""])
+        if earlier:
+            rows.append([f"{indicator.label}: นักเรียนที่เปลี่ยนกลุ่ม", "รอบก่อน → รอบนี้", "จำนวน (คน)", "", ""])
+            rows += [["", f"{before} → {after}", n, "", ""] for before, after, n in indicator.transitions]
+            rows.append(["", "ไม่เปลี่ยนกลุ่ม", indicator.stayed, "", ""])
+    return headers, rows
+
+
 @login_required
 def school_nutrition(request):
-    """Counts per weight-for-height category per grade: figures only, no child's name."""
+    """Counts per category of each of the four indicators per grade, the change since the
+    previous round and the references used: figures only, no child's name."""
     school, round_ = _school_round(request)
     figures = services.school_nutrition(round_) if round_ else None
     if figures and request.GET.get("format") == "xlsx":
         if not export_allowed(request.user):
             return render(request, "students/export_limited.html", status=429)
-        headers = ["ระดับชั้น", *figures.labels, "รวม"]
-        rows = [[g.label, *[n for _l, n, _p in cells], g.total] for g, cells in figures.rows()]
+        headers, rows = nutrition_sheet_rows(figures)
         content, content_type = render_file("xlsx", headers, rows, title="ภาวะโภชนาการ")
         log_export(request.user, kind="nutrition", target=f"round:{round_.code}", rows=len(rows), fmt="xlsx")
         return _download(content, content_type, f"nutrition-{school.code}-{round_.academic_year.year}.xlsx")
-    chart = None
-    if figures:
-        chart = {
-            "labels": [g.label for g in figures.grades],
-            "series": [
-                {
-                    "label": services.HEADLINE_LABELS[code],
-                    "code": code,
-                    "data": [g.counts.get(code, 0) for g in figures.grades],
-                }
-                for code in figures.codes
-            ],
-        }
     return render(
         request,
         "students/nutrition_school.html",
@@ -305,7 +315,7 @@ def school_nutrition(request):
             "school": school,
             "round": round_,
             "figures": figures,
-            "chart": chart,
+            "charts": [(i, i.chart) for i in figures.indicators] if figures else [],
             "rounds": MeasurementRound.objects.filter(school=school)
             .select_related("academic_year")
             .order_by("-start_date"),
