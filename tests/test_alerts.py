@@ -676,3 +676,59 @@ def test_a_staff_alert_links_to_the_students_360_and_a_parent_alert_does_not(wor
     assert link in client_for(world.user("teacher_a")).get(f"/alerts/{staff.code}/").content.decode()
     parent = Alert.objects.filter(recipient=world.user("parent")).first()
     assert link not in client_for(world.user("parent")).get(f"/alerts/{parent.code}/").content.decode()
+
+
+# --- PDPA: what a staff alert carries outside the app --------------------------------------------
+
+
+def test_a_staff_alert_leaves_the_app_short_without_care_reasons_or_the_childs_full_name(
+    world, receiver, settings, clock, mailoutbox
+):
+    from academics.models import GPARecord
+    from students.models import PovertyScreening, SdqAssessment
+    from students.services.status import masked_name
+
+    settings.LINE_API_BASE = receiver.url
+    settings.SITE_URL = "https://qinfo.example.org"
+    webhook_for(world, receiver)
+    delivery_services.alert_preference_update(
+        user=world.user("teacher_a"), by=world.user("teacher_a"), line_enabled=True, line_user_id="Ukru7",
+        email_enabled=True, email="kru@example.org", digest_hour=18,
+    )  # fmt: skip
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.25"))
+    PovertyScreening.objects.create(
+        school=world.school_a, student=world.student_a, academic_year=world.class_a.academic_year,
+        income_per_person=D("900"), eligible=True, reason="ทดสอบ", screened_by=world.user("teacher_a"),
+    )  # fmt: skip
+    SdqAssessment.objects.create(
+        school=world.school_a, student=world.student_a, academic_year=world.class_a.academic_year,
+        informant="teacher", answers=[2] * 25, total_difficulties=30, prosocial=10, status="problem",
+        filled_on=TODAY, filled_by=world.user("teacher_a"),
+    )  # fmt: skip
+    risk_services.recompute_all()
+    family = Alert.objects.get(recipient=world.user("teacher_a"), dimension="family")
+    # The inbox keeps the full reasons for the recipient, who reads the child's care records.
+    assert "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา" in family.body
+    inbox = client_for(world.user("teacher_a")).get(f"/alerts/{family.code}/").content.decode()
+    assert "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา" in inbox
+    clock.move_to(bangkok(18, 0))
+    delivery_services.send_due()
+    # The parents' alerts (the school's webhook gets them too) are worded for them: not checked here.
+    sent = [r for r in receiver.requests if '"audience":"parent"' not in r["body"].decode()]
+    outside = " ".join(r["body"].decode() for r in sent) + " ".join(m.body + m.subject for m in mailoutbox)
+    care = ("SDQ", "ยากจน", "กสศ", "เยี่ยมบ้าน", "ผลการเรียนเฉลี่ยสะสม 1.25")
+    assert sent and mailoutbox
+    for text in (*care, world.student_a.full_name, world.student_a.first_name, world.student_a.last_name):
+        assert text not in outside, text
+    masked = masked_name(world.student_a)
+    link = f"https://qinfo.example.org/alerts/{family.code}/"
+    pushed = [json.loads(r["body"]) for r in sent if r["path"] == "/v2/bot/message/push"]
+    texts = [p["messages"][0]["text"] for p in pushed]
+    assert f"{masked}: ด้านครอบครัวและพฤติกรรม มีปัญหา\nพบความเสี่ยงใหม่ ดูเหตุผลและรายละเอียดใน Q-Info: {link}" in texts
+    hooks = [json.loads(r["body"])["alert"] for r in sent if r["path"] == "/hooks/q-info"]
+    hooked = next(h for h in hooks if h["code"] == str(family.code))
+    assert hooked["student"] == {"code": str(world.student_a.code), "name": masked}
+    assert hooked["url"] == link and "reasons" not in hooked
+    assert hooked["title"] == f"{masked}: ด้านครอบครัวและพฤติกรรม มีปัญหา"
+    (mail,) = mailoutbox
+    assert f"■ {masked} (" in mail.body and link in mail.body
