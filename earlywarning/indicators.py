@@ -40,7 +40,7 @@ LABELS: dict[str, str] = {
     "gpax": "ผลการเรียนเฉลี่ยสะสม (GPAX)",
     "term_gpa": "ผลการเรียนเฉลี่ยภาคเรียนล่าสุด",
     "zeros_in_year": "จำนวนวิชาที่ได้ 0 ในปีการศึกษา",
-    "unresolved": "จำนวนวิชาที่ ร/มส ค้างแก้ไข",
+    "unresolved": "จำนวนวิชาที่ ร/มส เกินกำหนดแก้ (ภายในภาคเรียนถัดไป)",
     "ms_courses": "จำนวนวิชาที่ได้ มส ในปีการศึกษา",
     "missed_percent": "ร้อยละของวันที่ไม่มาเรียน (ลา ป่วย ขาด)",
     "absence_streak": "จำนวนวันที่ไม่มาเรียนติดต่อกัน",
@@ -110,13 +110,16 @@ FROM pop p""",
 
 
 def _academic(row) -> dict:
-    _id, gpax, term_gpa, term_number, term_year, zeros, unresolved, ms = row
+    _id, gpax, term_gpa, term_number, term_year, zeros, ms, today, grace, codes, results, ends = row
+    courses = zip(codes or (), results or (), ends or (), strict=True)
+    overdue = fig.overdue_results(courses, today, fig.grace_days(grace))
     return {
         "gpax": gpax,
         "term_gpa": term_gpa,
         "term_label": f"{term_number}/{term_year}" if term_number else None,
         "zeros_in_year": zeros,
-        "unresolved": unresolved,
+        "unresolved": len(overdue),
+        "unresolved_courses": ", ".join(overdue) or None,
         "ms_courses": ms,
     }
 
@@ -135,23 +138,39 @@ register(
     SELECT r.student_id,
            count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity' AND r.result = '0'
                             AND t.academic_year_id = p.academic_year_id) AS zeros,
-           count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity'
-                            AND r.result IN ('{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}')) AS unresolved,
            count(*) FILTER (WHERE r.result = '{grading.NOT_ELIGIBLE}' AND t.academic_year_id = p.academic_year_id) AS ms
     FROM academics_result r JOIN pop p ON p.student_id = r.student_id
     JOIN academics_coursesection s ON s.id = r.section_id
     JOIN academics_subject sub ON sub.id = s.subject_id
     JOIN schools_term t ON t.id = s.term_id
     GROUP BY r.student_id
+), pending AS (
+    -- Approved ร/มส still standing, each with the last day of the term after its own (the
+    -- deadline before grace: figures.overdue_results decides which are overdue).
+    SELECT r.student_id,
+           array_agg(sub.subject_code ORDER BY t.start_date, sub.subject_code, r.id) AS codes,
+           array_agg(r.result ORDER BY t.start_date, sub.subject_code, r.id) AS results,
+           array_agg(nt.end_date ORDER BY t.start_date, sub.subject_code, r.id) AS ends
+    FROM academics_result r JOIN pop p ON p.student_id = r.student_id
+    JOIN academics_coursesection s ON s.id = r.section_id AND s.result_status = 'approved'
+    JOIN academics_subject sub ON sub.id = s.subject_id AND sub.kind <> 'activity'
+    JOIN schools_term t ON t.id = s.term_id
+    LEFT JOIN LATERAL (SELECT n.end_date FROM schools_term n WHERE n.school_id = t.school_id
+                       AND n.start_date > t.start_date ORDER BY n.start_date LIMIT 1) nt ON true
+    WHERE r.result IN ('{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}')
+    GROUP BY r.student_id
 )
 SELECT p.student_id, gx.gpa, lt.gpa, lt.number, lt.year,
-       COALESCE(res.zeros, 0)::int, COALESCE(res.unresolved, 0)::int, COALESCE(res.ms, 0)::int
+       COALESCE(res.zeros, 0)::int, COALESCE(res.ms, 0)::int,
+       p.until, sch.policy ->> '{fig.GRACE_POLICY_KEY}', pe.codes, pe.results, pe.ends
 FROM pop p
+JOIN schools_school sch ON sch.id = p.school_id
 LEFT JOIN academics_gparecord gx ON gx.student_id = p.student_id AND gx.scope = 'cumulative'
 LEFT JOIN latest_term lt ON lt.student_id = p.student_id
-LEFT JOIN results res ON res.student_id = p.student_id""",  # noqa: S608 — constants only
+LEFT JOIN results res ON res.student_id = p.student_id
+LEFT JOIN pending pe ON pe.student_id = p.student_id""",  # noqa: S608 — constants only
         derive=_academic,
-        figures=("gpax", "term_gpa", "term_label", "zeros_in_year", "unresolved", "ms_courses"),
+        figures=("gpax", "term_gpa", "term_label", "zeros_in_year", "unresolved", "unresolved_courses", "ms_courses"),
     )
 )
 
