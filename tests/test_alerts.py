@@ -732,3 +732,47 @@ def test_a_staff_alert_leaves_the_app_short_without_care_reasons_or_the_childs_f
     assert hooked["title"] == f"{masked}: ด้านครอบครัวและพฤติกรรม มีปัญหา"
     (mail,) = mailoutbox
     assert f"■ {masked} (" in mail.body and link in mail.body
+
+
+def test_an_approved_มส_alerts_the_parent_through_the_recompute(world, django_capture_on_commit_callbacks, monkeypatch):
+    """The teacher records the course's hours (student A attends half), enters the scores, the
+    section is approved: the hook's recompute alerts student A's parent of the มส (and of the
+    attendance flag it raises), once; student A2 (attended all) gets nothing."""
+    from academics.models import AssessmentItem, AttendanceMark, AttendanceSession, Result, Score
+    from academics.results import plan_for
+    from earlywarning import tasks
+
+    subject = f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1", credits=D("1.5"))
+    section = f.make_section(subject, world.class_a, teachers=[world.user("teacher_a")])
+    plan_for(section)
+    work = AssessmentItem.objects.create(school=world.school_a, section=section, name="งาน", max_score=70, order=1)
+    final = AssessmentItem.objects.create(
+        school=world.school_a, section=section, name="ปลาย", max_score=30, is_final=True
+    )
+    for student in (world.student_a, world.student_a2):
+        for item, value in ((work, 60), (final, 25)):
+            Score.objects.create(school=world.school_a, section=section, item=item, student=student, value=value)
+    missed = AttendanceSession.objects.create(school=world.school_a, section=section, date="2026-11-02", hours=5)
+    AttendanceMark.objects.create(school=world.school_a, session=missed, student=world.student_a, status="ข")
+    AttendanceSession.objects.create(school=world.school_a, section=section, date="2026-11-03", hours=5)
+    monkeypatch.setattr(
+        gpa.recompute_gpa_for_section, "delay", lambda section_id: gpa.recompute_section_gpa_now(section_id)
+    )
+    queued = []
+    monkeypatch.setattr(tasks.recompute_students_risk, "apply_async", lambda args, **kw: queued.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.section_transition(section=section, action="submit", by=world.user("teacher_a"))
+        workflow.section_transition(section=section, action="check", by=world.user("registrar"))
+        workflow.section_transition(section=section, action="approve", by=world.user("principal"))
+    assert Result.objects.get(section=section, student=world.student_a).result == "มส"
+    assert queued, "the approval told the early warning"
+    for ids in queued:
+        tasks.recompute_students_risk(ids)
+    result = Alert.objects.get(recipient=world.user("parent"), kind="result")
+    assert result.title == f"{world.student_a.full_name}: ผลการเรียน มส วิชา ค21101 คณิตศาสตร์ 1"
+    assert "เวลาเรียนไม่ถึงร้อยละ 80" in result.body
+    flag = Alert.objects.get(recipient=world.user("parent"), kind="parent_flag", dimension="attendance")
+    assert "มีผล มส (เวลาเรียนไม่ถึงร้อยละ 80) 1 วิชา" in flag.body
+    risk_services.recompute([world.student_a.pk, world.student_a2.pk])
+    assert Alert.objects.filter(kind="result").count() == 1
+    assert not Alert.objects.filter(student=world.student_a2).exists()
