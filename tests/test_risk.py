@@ -1102,6 +1102,28 @@ def test_the_migration_enables_the_install_defaults_only_and_bumps_their_version
     assert RiskRule.objects.get(pk=after["thin"].pk).version == before["thin"] + 1
 
 
+def test_the_migration_rewords_the_unresolved_rule_and_bumps_its_version(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("earlywarning.migrations.0006_unresolved_past_deadline")
+    default = RiskRule.objects.get(school__isnull=True, area__isnull=True, key="unresolved")
+    assert default.template == migration.NEW  # a new install loads the new wording
+    RiskRule.objects.filter(pk=default.pk).update(template=migration.OLD, version=2)
+    copy = RiskRule.objects.create(
+        school=world.school_a, key="unresolved", indicator="unresolved", comparison="ge", threshold=D("2"),
+        severity="at_risk", dimension="academic", template=migration.OLD, version=4,
+    )  # fmt: skip
+    migration.forward(apps, None)
+    default.refresh_from_db()
+    copy.refresh_from_db()
+    assert (default.template, default.version) == (migration.NEW, 3)
+    assert (copy.template, copy.version, copy.threshold) == (migration.NEW, 5, D("2"))
+    migration.forward(apps, None)  # a second run changes nothing
+    assert RiskRule.objects.get(pk=default.pk).version == 3
+
+
 # --- Reasons from care records: only for those who read the child's care records ---------------
 
 
