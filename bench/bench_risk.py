@@ -10,7 +10,8 @@ changed (every night after).
 
 The baseline is one SQL statement over the same inputs that computes every student's status
 per dimension with the install's default thresholds written into it as CASE expressions:
-GPAX, latest term GPA, 0 grades this year, ร/มส outstanding, มส this year, days missed of days
+GPAX, latest term GPA, 0 grades this year, ร/มส outstanding past the end of the next semester
+(plus the school's grace days), มส this year, days missed of days
 recorded on school days and the run up to the latest, over-age and a pending transfer out, the
 latest measurement's ผอม/อ้วน/เตี้ย, the year's poverty screening, the risks of the latest home
 visit and the worst of the latest SDQ form of each informant. It
@@ -102,12 +103,19 @@ res AS (
            count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity' AND r.result = '0'
                             AND t.academic_year_id = p.academic_year_id) AS zeros,
            count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity'
-                            AND r.result IN ('ร', 'มส')) AS unresolved,
+                            AND r.result IN ('ร', 'มส')
+                            AND p.until > nt.end_date
+                                + CASE WHEN sch.policy ->> 'unresolved_grace_days' ~ '^[0-9]{1,3}$'
+                                       AND (sch.policy ->> 'unresolved_grace_days')::int <= 365
+                                  THEN (sch.policy ->> 'unresolved_grace_days')::int ELSE 0 END) AS unresolved,
            count(*) FILTER (WHERE r.result = 'มส' AND t.academic_year_id = p.academic_year_id) AS ms
     FROM academics_result r JOIN pop p ON p.student_id = r.student_id
+    JOIN schools_school sch ON sch.id = p.school_id
     JOIN academics_coursesection s ON s.id = r.section_id
     JOIN academics_subject sub ON sub.id = s.subject_id
     JOIN schools_term t ON t.id = s.term_id
+    LEFT JOIN LATERAL (SELECT n.end_date FROM schools_term n WHERE n.school_id = t.school_id
+                       AND n.start_date > t.start_date ORDER BY n.start_date LIMIT 1) nt ON true
     GROUP BY r.student_id
 ),
 term_gpa AS (

@@ -5,7 +5,8 @@ classroom this year, and by the school-wide staff of the student's school (princ
 counsellor, school admin), and by a system admin. Nobody else: not a subject teacher, not an
 officer (who sees counts per school only: `summary_school_ids`), not a parent (their alerts
 are a later feature). Rules are read by the school-wide staff and the officers overseeing the
-school (they are transparent, and hold no one's data) and edited by its admin or registrar.
+school (they are transparent, and hold no one's data) and edited by its admin or registrar; an
+area's rows by the area's district officers (see "An area's rules" below).
 
 Interventions (what the school did about a flag) are care records: read and recorded by the
 people who care for the child, as the home visits are (students.access care rules): this year's
@@ -27,7 +28,7 @@ from django.http import Http404
 
 from qinfo.access import get_visible_or_404
 from schools.access.organisation import SCHOOL_MANAGER_ROLES, SCHOOL_WIDE_ROLES, Role, scope_for
-from schools.models import School
+from schools.models import EducationArea, School
 from students.access import (
     care_record_filter,
     care_school_ids,
@@ -136,6 +137,29 @@ def rule_school_for(user, code: str | None, *, write: bool = False) -> School:
     if school is None:
         raise Http404("ไม่พบโรงเรียน")
     return school
+
+
+# --- An area's rules ---------------------------------------------------------------------------
+# An area's rows apply to the schools whose area it is (School.area); a school's own row still
+# overrides them. They are read and edited by the area's district officers (the one role held in
+# an area: StaffMembership's area memberships are district officers only; an officer of an area
+# holds its sub-areas too, as for every read) and by a system admin. A grouping (a province, an
+# innovation area) is no school's area: it has no rules. School staff edit their school's copy,
+# never the area's: every other user gets a 404.
+
+
+def risk_rule_areas(user) -> QuerySet[EducationArea]:
+    queryset = EducationArea.objects.filter(is_grouping=False)
+    if not user.is_authenticated:
+        return queryset.none()
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    return queryset.filter(pk__in=scope.area_ids)
+
+
+def access_rule_area(user, code) -> EducationArea:
+    return get_visible_or_404(risk_rule_areas(user), code=code)
 
 
 # --- Reasons from care records ----------------------------------------------------------------

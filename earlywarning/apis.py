@@ -1,5 +1,6 @@
 """API of the early warning, scoped like its pages: a school's rules (read by its staff and
-overseeing officers, edited by its admin or registrar), its flags (school-wide staff), a
+overseeing officers, edited by its admin or registrar), an area's (read and edited by its district
+officers), its flags (school-wide staff), a
 classroom's (its homeroom teachers too), a student's with the history; a student's interventions
 (read and recorded by the people who care for the child: homeroom teachers, counsellors, the
 principal) and the school's follow-up list of flags left without action. Everyone else: 404."""
@@ -97,6 +98,42 @@ class RiskRuleUpdateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rule = rule_services.risk_rule_update(school=school, key=key, by=request.user, **serializer.validated_data)
+        return Response(RiskRuleOutputSerializer(rule).data)
+
+
+class AreaRiskRuleListApi(APIView):
+    @extend_schema(
+        responses=RiskRuleOutputSerializer(many=True),
+        summary="เกณฑ์ความเสี่ยงของเขตพื้นที่ (ใช้กับโรงเรียนในเขตที่ไม่มีค่าของโรงเรียนเอง)",
+    )
+    def get(self, request, code):
+        area = access.access_rule_area(request.user, code)
+        return Response(RiskRuleOutputSerializer(rule_services.area_rules_in_force(area), many=True).data)
+
+
+class AreaRiskRuleDetailApi(APIView):
+    def _area_and_rule(self, request, code, key):
+        area = access.access_rule_area(request.user, code)
+        rule = {rule.key: rule for rule in rule_services.area_rules_in_force(area)}.get(key)
+        if rule is None:
+            raise Http404("ไม่พบเกณฑ์")
+        return area, rule
+
+    @extend_schema(responses=RiskRuleOutputSerializer, summary="เกณฑ์ความเสี่ยงหนึ่งข้อของเขตพื้นที่")
+    def get(self, request, code, key):
+        _area, rule = self._area_and_rule(request, code, key)
+        return Response(RiskRuleOutputSerializer(rule).data)
+
+    @extend_schema(
+        request=RiskRuleUpdateApi.InputSerializer,
+        responses=RiskRuleOutputSerializer,
+        summary="แก้ไขเกณฑ์ความเสี่ยงของเขตพื้นที่ (เจ้าหน้าที่เขตพื้นที่)",
+    )
+    def patch(self, request, code, key):
+        area, _rule = self._area_and_rule(request, code, key)
+        serializer = RiskRuleUpdateApi.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = rule_services.area_risk_rule_update(area=area, key=key, by=request.user, **serializer.validated_data)
         return Response(RiskRuleOutputSerializer(rule).data)
 
 

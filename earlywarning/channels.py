@@ -11,6 +11,13 @@ person's due alerts into one digest; the webhook and LINE send one alert at a ti
 - LINE: the Messaging API's push (settings.LINE_API_BASE + /v2/bot/message/push) with the school's
   channel access token as Bearer, to the LINE user ID the person saved in their preferences;
   `X-Line-Retry-Key` is the delivery's code, so a retry after a lost answer is not sent twice.
+
+A staff alert leaves Q-Info in short (PDPA: no more personal data than the recipient needs to
+act, and never a reason from a care record): `external_text` gives the student's masked name,
+the dimension, the level and the link to the alert in the app, where the recipient reads the
+full reasons. The webhook's payload carries that text and the masked name, no reasons. A parent's
+alert is about their own child and never quotes a care record (services.alerts): it goes out as
+the inbox shows it.
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from qinfo import thaidate
+from students.services.status import masked_name
 
-from .models import Channel, Delivery
+from . import rules
+from .models import Alert, Channel, Delivery
 
 SIGNATURE_HEADER = "X-QInfo-Signature"
 TIMESTAMP_HEADER = "X-QInfo-Timestamp"
@@ -59,8 +68,49 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
         raise ChannelError(f"ปลายทางตอบรหัส {status}")
 
 
+def alert_url(alert: Alert) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/alerts/{alert.code}/"
+
+
+def is_short(alert: Alert) -> bool:
+    """Whether the alert leaves the app in short: every staff alert (its reasons may quote care
+    records and name the child's troubles)."""
+    return alert.audience == Alert.Audience.STAFF
+
+
+def external_text(alert: Alert) -> tuple[str, str]:
+    """(title, body) of an alert as it goes out over e-mail, LINE and the webhook."""
+    if not is_short(alert):
+        return alert.title, alert.body
+    dimension = rules.DIMENSIONS.get(alert.dimension, alert.dimension)
+    # The level the flag went to: the highest severity among its reasons.
+    severities = {r.get("severity") for r in alert.reasons or ()}
+    level = rules.STATUS_LABELS[rules.PROBLEM if rules.PROBLEM in severities else rules.AT_RISK]
+    title = f"{masked_name(alert.student)}: ด้าน{dimension} {level}"
+    return title, f"{alert.get_kind_display()} ดูเหตุผลและรายละเอียดใน Q-Info: {alert_url(alert)}"
+
+
 def alert_payload(delivery: Delivery) -> dict:
     alert = delivery.alert
+    if is_short(alert):
+        title, body = external_text(alert)
+        return {
+            "delivery": str(delivery.code),
+            "alert": {
+                "code": str(alert.code),
+                "kind": alert.kind,
+                "kind_label": alert.get_kind_display(),
+                "audience": alert.audience,
+                "dimension": alert.dimension,
+                "title": title,
+                "body": body,
+                "url": alert_url(alert),
+                "created_at": alert.created_at.isoformat(),
+                "recipient": str(alert.recipient.code),
+                "student": {"code": str(alert.student.code), "name": masked_name(alert.student)},
+                "school": {"code": str(delivery.school.code), "name": delivery.school.name},
+            },
+        }
     return {
         "delivery": str(delivery.code),
         "alert": {
@@ -114,14 +164,17 @@ def digest_message(batch: list[Delivery], to: str) -> EmailMessage:
     """One e-mail for a person's due alerts, grouped by student, newest first in each group."""
     by_student = defaultdict(list)
     for d in sorted(batch, key=lambda d: (d.alert.created_at, d.alert.pk), reverse=True):
-        by_student[d.alert.student.full_name].append(d.alert)
+        alert = d.alert
+        name = masked_name(alert.student) if is_short(alert) else alert.student.full_name
+        by_student[(alert.student_id, name)].append(alert)
     today = thaidate.format_long(timezone.localdate())
     lines = [f"สรุปการแจ้งเตือนจาก Q-Info วันที่ {today}", ""]
-    for name, alerts in by_student.items():
+    for (_id, name), alerts in by_student.items():
         lines.append(f"■ {name} ({len(alerts)} รายการ)")
         for alert in alerts:
-            lines.append(f"  - {alert.title}")
-            lines.append(f"    {alert.body}")
+            title, body = external_text(alert)
+            lines.append(f"  - {title}")
+            lines.append(f"    {body}")
         lines.append("")
     lines.append("ดูรายละเอียดได้ที่กล่องการแจ้งเตือนใน Q-Info")
     subject = f"Q-Info: สรุปการแจ้งเตือน {len(batch)} รายการ ({today})"
@@ -164,8 +217,8 @@ class LineChannel(BaseChannel):
         preference = getattr(delivery.alert.recipient, "alert_preference", None)
         if preference is None or not preference.line_user_id:
             raise ChannelError("ผู้รับยังไม่ได้ระบุ LINE user ID")
-        alert = delivery.alert
-        text = f"{alert.title}\n{alert.body}"[:5000]
+        title, body = external_text(delivery.alert)
+        text = f"{title}\n{body}"[:5000]
         body = json.dumps(
             {"to": preference.line_user_id, "messages": [{"type": "text", "text": text}]}, ensure_ascii=False
         ).encode()

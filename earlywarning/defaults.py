@@ -3,10 +3,12 @@
 Each row: key, dimension, indicator, comparison, threshold, severity, Thai reason template (named
 figures in braces), enabled. Sources: Q-Info's reported outcomes (GPAX < 1.5, more than three 0
 grades in a year — Phuket City); AIR EWIMS (GPA ≤ 2.0, a failed course); Balfanz et al. 2007
-(chronic absence ≥ 10 % of days). The run of absences (3 days) and over-age (2 years) are [U]
-defaults, kept editable. Health, economic and family rules name the figures of the care records
-(earlywarning.indicators: the latest measurement, poverty screening, home visit and SDQ forms of
-the year); shipped disabled at first, enabled by the migration 0005_enable_care_rules.
+(chronic absence ≥ 10 % of days); ร/มส not resolved within the next semester (DOMAIN.md §1,
+"Changing a result"), counted from the day after that semester ends plus the school's grace
+days. The run of absences (3 days) and over-age (2 years) are [U] defaults, kept editable.
+Health, economic and family rules name the figures of the care records (earlywarning.indicators:
+the latest measurement, poverty screening, home visit and SDQ forms of the year); shipped
+disabled at first, enabled by the migration 0005_enable_care_rules.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from .rules import AT_RISK, PROBLEM, Rule
 
 D = Decimal
 
+# ร/มส still standing after the next semester (plus the school's grace days): figures.overdue_results.
+UNRESOLVED_TEMPLATE = "ติด ร/มส เกินกำหนดแก้ {unresolved} รายวิชา ({unresolved_courses})"
+
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("gpax_low", "gpax", "lt", D("1.5"), PROBLEM, "academic", "ผลการเรียนเฉลี่ยสะสม {gpax}", True),
     Rule("zeros_in_year", "zeros_in_year", "gt", D("3"), PROBLEM, "academic",
          "ได้ผลการเรียน 0 จำนวน {zeros_in_year} วิชาในปีการศึกษา {year}", True),
     Rule("unresolved", "unresolved", "ge", D("1"), AT_RISK, "academic",
-         "มีผลการเรียน ร/มส ค้างแก้ไข {unresolved} วิชา", True),
+         UNRESOLVED_TEMPLATE, True),
     Rule("term_gpa_low", "term_gpa", "le", D("2.0"), AT_RISK, "academic",
          "ผลการเรียนเฉลี่ยภาคเรียนที่ {term_label} {term_gpa}", True),
     Rule("chronic_absence", "missed_percent", "ge", D("10"), AT_RISK, "attendance",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from qinfo.numbers import percent_share
@@ -69,3 +69,31 @@ def sdq_band(statuses) -> int | None:
     2 มีปัญหา; None with no form."""
     bands = [SDQ_BANDS[s] for s in statuses or () if s in SDQ_BANDS]
     return max(bands) if bands else None
+
+
+# ร and มส (DOMAIN.md §1 "Changing a result"): the remedial work or the special exam is due
+# within the next semester. A result still ร or มส after the last day of the term that follows
+# the result's term, plus the school's grace days (School.policy["unresolved_grace_days"], [P],
+# default 0), is overdue. With no next term in the calendar yet, nothing is overdue.
+GRACE_POLICY_KEY = "unresolved_grace_days"
+MAX_GRACE_DAYS = 365
+
+
+def grace_days(value) -> int:
+    """The school's grace days as stored in its policy; anything but a whole number in range is 0."""
+    try:
+        days = int(str(value))
+    except (TypeError, ValueError):
+        return 0
+    return days if 0 <= days <= MAX_GRACE_DAYS else 0
+
+
+def overdue_results(courses, today: date, grace: int = 0) -> list[str]:
+    """The overdue ones of a student's unresolved results, as "ท21101 ร": `courses` are
+    (subject code, result, end of the next term or None) in the order to show; overdue from the
+    day after the next term ends plus `grace` days (on the last day itself it is not)."""
+    return [
+        f"{code} {result}"
+        for code, result, next_term_end in courses
+        if next_term_end is not None and today > next_term_end + timedelta(days=grace)
+    ]

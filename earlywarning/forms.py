@@ -15,6 +15,7 @@ class RiskRuleForm(ThaiForm):
     threshold = forms.CharField(label="เกณฑ์", max_length=20)
     severity = forms.ChoiceField(label="ระดับ", choices=list(SEVERITIES.items()))
     enabled = forms.BooleanField(label="ใช้งาน", required=False)
+    reason = forms.CharField(label="เหตุผลที่แก้ไข", max_length=300, required=False)
 
     def __init__(self, *args, rule, **kwargs):
         kwargs.setdefault("prefix", rule.key)
@@ -65,10 +66,8 @@ class FollowUpDaysForm(ServiceErrorsMixin, ThaiForm):
     days = forms.CharField(label="จำนวนวันที่ยอมให้ยังไม่มีการช่วยเหลือ", max_length=5)
 
 
-class ServiceErrorsMixin:
-    def add_service_errors(self, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
+class GraceDaysForm(ServiceErrorsMixin, ThaiForm):
+    days = forms.CharField(label="จำนวนวันผ่อนผันหลังสิ้นภาคเรียนถัดไป", max_length=5)
 
 
 HOURS = [(h, f"{h:02d}:00 น.") for h in range(24)]

@@ -54,7 +54,7 @@ LABELS: dict[str, str] = {
     "gpax": "ผลการเรียนเฉลี่ยสะสม (GPAX)",
     "term_gpa": "ผลการเรียนเฉลี่ยภาคเรียนล่าสุด",
     "zeros_in_year": "จำนวนวิชาที่ได้ 0 ในปีการศึกษา",
-    "unresolved": "จำนวนวิชาที่ ร/มส ค้างแก้ไข",
+    "unresolved": "จำนวนวิชาที่ ร/มส เกินกำหนดแก้ (ภายในภาคเรียนถัดไป)",
     "ms_courses": "จำนวนวิชาที่ได้ มส ในปีการศึกษา",
     "missed_percent": "ร้อยละของวันที่ไม่มาเรียน (ลา ป่วย ขาด)",
     "absence_streak": "จำนวนวันที่ไม่มาเรียนติดต่อกัน",
@@ -173,29 +173,50 @@ register(
     SELECT r.student_id,
            count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity' AND r.result = '0'
                             AND t.academic_year_id = p.academic_year_id) AS zeros,
-           count(*) FILTER (WHERE s.result_status = 'approved' AND sub.kind <> 'activity'
-                            AND r.result IN ('{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}')) AS unresolved,
            count(*) FILTER (WHERE r.result = '{grading.NOT_ELIGIBLE}' AND t.academic_year_id = p.academic_year_id) AS ms
     FROM academics_result r JOIN pop p ON p.student_id = r.student_id
     JOIN academics_coursesection s ON s.id = r.section_id
     JOIN academics_subject sub ON sub.id = s.subject_id
     JOIN schools_term t ON t.id = s.term_id
     GROUP BY r.student_id
+), pending AS (
+    -- Approved ร/มส still standing after their deadline (figures.overdue_results): the last day
+    -- of the term after the result's own, plus the school's grace days (figures.grace_days: a
+    -- whole number 0–365, anything else 0); on the last day itself it is not yet overdue, and
+    -- with no next term in the calendar nothing is.
+    SELECT r.student_id, count(*)::int AS overdue,
+           string_agg(sub.subject_code || ' ' || r.result, ', '
+                      ORDER BY t.start_date, sub.subject_code, r.id) AS courses
+    FROM academics_result r JOIN pop p ON p.student_id = r.student_id
+    JOIN schools_school sch ON sch.id = p.school_id
+    JOIN academics_coursesection s ON s.id = r.section_id AND s.result_status = 'approved'
+    JOIN academics_subject sub ON sub.id = s.subject_id AND sub.kind <> 'activity'
+    JOIN schools_term t ON t.id = s.term_id
+    JOIN LATERAL (SELECT n.end_date FROM schools_term n WHERE n.school_id = t.school_id
+                  AND n.start_date > t.start_date ORDER BY n.start_date LIMIT 1) nt ON true
+    CROSS JOIN LATERAL (SELECT CASE WHEN btrim(sch.policy ->> '{fig.GRACE_POLICY_KEY}') ~ '^[+]?[0-9]{{1,3}}$'
+                                     AND btrim(sch.policy ->> '{fig.GRACE_POLICY_KEY}')::int <= {fig.MAX_GRACE_DAYS}
+                                    THEN btrim(sch.policy ->> '{fig.GRACE_POLICY_KEY}')::int ELSE 0 END AS days) grace
+    WHERE r.result IN ('{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}')
+      AND p.until > nt.end_date + grace.days
+    GROUP BY r.student_id
 )""",  # noqa: S608 — constants only
         select="""
 SELECT p.student_id, gx.gpa, lt.gpa,
        CASE WHEN lt.number <> 0 THEN lt.number::text || '/' || lt.year::text END,
-       COALESCE(res.zeros, 0)::int, COALESCE(res.unresolved, 0)::int, COALESCE(res.ms, 0)::int
+       COALESCE(res.zeros, 0)::int, COALESCE(pe.overdue, 0)::int, pe.courses, COALESCE(res.ms, 0)::int
 FROM pop p
 LEFT JOIN academics_gparecord gx ON gx.student_id = p.student_id AND gx.scope = 'cumulative'
 LEFT JOIN latest_term lt ON lt.student_id = p.student_id
-LEFT JOIN results res ON res.student_id = p.student_id""",
+LEFT JOIN results res ON res.student_id = p.student_id
+LEFT JOIN pending pe ON pe.student_id = p.student_id""",
         figures=(
             ("gpax", DECIMAL),
             ("term_gpa", DECIMAL),
             ("term_label", TEXT),
             ("zeros_in_year", INT),
             ("unresolved", INT),
+            ("unresolved_courses", TEXT),
             ("ms_courses", INT),
         ),
     )

@@ -1,6 +1,6 @@
 """Pages of the early warning: the risk list (a homeroom teacher's classroom, a school's),
 a student's risk panel with the interventions on each flag, the principal's follow-up list (flags
-left without action), the officers' counts, and the rules a school edits."""
+left without action), the officers' counts, and the rules a school (or an area's district officers) edits."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from django.views.decorators.http import require_POST
 
 from qinfo.access import get_visible_or_404
 from schools.access.organisation import active_role_name
-from schools.models import StaffMembership
+from schools.models import School, StaffMembership
 from students.models import Classroom
 
-from . import access, followup, selectors
+from . import access, figures, followup, selectors
 from .forms import (
     AlertPreferenceForm,
     FollowUpDaysForm,
+    GraceDaysForm,
     InterventionCloseForm,
     InterventionForm,
     RiskRuleForm,
@@ -215,19 +216,29 @@ def risk_summary(request):
     return render(request, "earlywarning/risk_summary.html", {"rows": rows, "dimensions": SUMMARY_DIMENSIONS})
 
 
+SOURCE_LABELS = {"school": "โรงเรียน", "area": "เขตพื้นที่", "default": "ค่าเริ่มต้น"}
+
+
+def _source(rule) -> str:
+    return SOURCE_LABELS["school" if rule.school_id else "area" if rule.area_id else "default"]
+
+
 @login_required
 def rule_list(
     request, *, form_for: tuple[str, RiskRuleForm] | None = None, days_form: FollowUpDaysForm | None = None,
-    status: int = 200,
+    grace_form: GraceDaysForm | None = None, status: int = 200,
 ):  # fmt: skip
     school = access.rule_school_for(request.user, request.GET.get("school"))
     can_edit = access.risk_rule_schools(request.user, write=True).filter(pk=school.pk).exists()
     rows = []
     for rule in rule_services.rules_in_force(school):
         form = form_for[1] if form_for and form_for[0] == rule.key else RiskRuleForm(rule=rule)
-        rows.append((rule, form))
+        url = reverse("risk:rule_update", args=[rule.key]) + f"?school={school.code}"
+        rows.append((rule, form, url, _source(rule)))
     allowed = followup.allowed_days(school.policy)
     can_set_days = access.follow_up_policy_schools(request.user).filter(pk=school.pk).exists()
+    grace = figures.grace_days(school.policy.get(figures.GRACE_POLICY_KEY))
+    area = access.risk_rule_areas(request.user).filter(pk=school.area_id).first()
     return render(
         request,
         "earlywarning/rules.html",
@@ -238,6 +249,9 @@ def rule_list(
             "allowed_days": allowed,
             "can_set_days": can_set_days,
             "days_form": days_form or FollowUpDaysForm(initial={"days": allowed}),
+            "grace_days": grace,
+            "grace_form": grace_form or GraceDaysForm(initial={"days": grace}),
+            "editable_area": area,
         },
         status=status,
     )
@@ -261,6 +275,61 @@ def rule_update(request, key):
     request.GET = request.GET.copy()
     request.GET["school"] = str(school.code)
     return rule_list(request, form_for=(key, form), status=400)
+
+
+@login_required
+@require_POST
+def grace_days(request):
+    school = access.rule_school_for(request.user, request.GET.get("school"), write=True)
+    form = GraceDaysForm(request.POST)
+    if form.is_valid():
+        try:
+            rule_services.unresolved_grace_days_set(school=school, days=form.cleaned_data["days"], by=request.user)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "บันทึกจำนวนวันผ่อนผันการแก้ ร/มส แล้ว")
+            return redirect(reverse("risk:rules") + f"?school={school.code}#grace-days")
+    request.GET = request.GET.copy()
+    request.GET["school"] = str(school.code)
+    return rule_list(request, grace_form=form, status=400)
+
+
+@login_required
+def area_rule_list(request, code, *, form_for: tuple[str, RiskRuleForm] | None = None, status: int = 200):
+    """An area's rules, edited by its district officers: what the area's schools use unless a
+    school has its own row."""
+    area = access.access_rule_area(request.user, code)
+    rows = []
+    for rule in rule_services.area_rules_in_force(area):
+        form = form_for[1] if form_for and form_for[0] == rule.key else RiskRuleForm(rule=rule)
+        rows.append((rule, form, reverse("risk:area_rule_update", args=[area.code, rule.key]), _source(rule)))
+    schools = list(School.objects.filter(area=area).order_by("name").values_list("name", flat=True))
+    return render(
+        request,
+        "earlywarning/area_rules.html",
+        {"area": area, "rows": rows, "can_edit": True, "schools": schools[:30], "school_count": len(schools)},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def area_rule_update(request, code, key):
+    area = access.access_rule_area(request.user, code)
+    rule = {r.key: r for r in rule_services.area_rules_in_force(area)}.get(key)
+    if rule is None:
+        raise Http404("ไม่พบเกณฑ์")
+    form = RiskRuleForm(request.POST, rule=rule)
+    if form.is_valid():
+        try:
+            rule_services.area_risk_rule_update(area=area, key=key, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"บันทึกเกณฑ์ “{rule.indicator_label}” ของเขตพื้นที่แล้ว")
+            return redirect(reverse("risk:area_rules", args=[area.code]))
+    return area_rule_list(request, code, form_for=(key, form), status=400)
 
 
 # --- Alerts: the inbox, preferences, and the school's deliveries ---------------------------------

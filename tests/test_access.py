@@ -492,3 +492,34 @@ def test_the_care_settings_are_open_exactly_to_the_principal_and_the_schools_adm
     assert (school.policy.get("poverty_income_threshold") == "2500") is allowed
     if not allowed:
         assert (school.policy or {}) == before
+
+
+# An area's risk rules: its district officers and a system admin read and edit them; nobody else
+# (not the area's school staff, not another area's officer) even sees they exist.
+AREA_RULES = {"officer_1", "admin"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_an_areas_risk_rules_are_its_officers_and_the_admins_only(world, persona, django_capture_on_commit_callbacks):
+    client = client_for(world, persona)
+    expected = 200 if persona in AREA_RULES else 404
+    for area, status in ((world.area1, expected), (world.area2, 200 if persona in ("officer_2", "admin") else 404)):
+        assert client.get(f"/risk/rules/area/{area.code}/").status_code == status, (persona, area.name)
+        assert client.get(f"/api/v1/areas/{area.code}/risk-rules/").status_code == status
+        assert client.get(f"/api/v1/areas/{area.code}/risk-rules/gpax_low/").status_code == status
+    with django_capture_on_commit_callbacks(execute=False):
+        api = client.patch(
+            f"/api/v1/areas/{world.area1.code}/risk-rules/gpax_low/", {"threshold": "1.8"},
+            content_type="application/json",
+        )  # fmt: skip
+        page = client.post(
+            f"/risk/rules/area/{world.area1.code}/term_gpa_low/",
+            {"term_gpa_low-threshold": "1.8", "term_gpa_low-severity": "at_risk"},
+        )
+    assert api.status_code == expected
+    assert page.status_code == (302 if persona in AREA_RULES else 404)
+    from earlywarning.models import RiskRule
+
+    assert RiskRule.objects.filter(area=world.area1).count() == (2 if persona in AREA_RULES else 0)
+    # A grouping is no school's area: it has no rules, even for the admin.
+    assert client.get(f"/api/v1/areas/{world.grouping.code}/risk-rules/").status_code == 404

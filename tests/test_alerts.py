@@ -676,3 +676,103 @@ def test_a_staff_alert_links_to_the_students_360_and_a_parent_alert_does_not(wor
     assert link in client_for(world.user("teacher_a")).get(f"/alerts/{staff.code}/").content.decode()
     parent = Alert.objects.filter(recipient=world.user("parent")).first()
     assert link not in client_for(world.user("parent")).get(f"/alerts/{parent.code}/").content.decode()
+
+
+# --- PDPA: what a staff alert carries outside the app --------------------------------------------
+
+
+def test_a_staff_alert_leaves_the_app_short_without_care_reasons_or_the_childs_full_name(
+    world, receiver, settings, clock, mailoutbox
+):
+    from academics.models import GPARecord
+    from students.models import PovertyScreening, SdqAssessment
+    from students.services.status import masked_name
+
+    settings.LINE_API_BASE = receiver.url
+    settings.SITE_URL = "https://qinfo.example.org"
+    webhook_for(world, receiver)
+    delivery_services.alert_preference_update(
+        user=world.user("teacher_a"), by=world.user("teacher_a"), line_enabled=True, line_user_id="Ukru7",
+        email_enabled=True, email="kru@example.org", digest_hour=18,
+    )  # fmt: skip
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.25"))
+    PovertyScreening.objects.create(
+        school=world.school_a, student=world.student_a, academic_year=world.class_a.academic_year,
+        income_per_person=D("900"), eligible=True, reason="ทดสอบ", screened_by=world.user("teacher_a"),
+    )  # fmt: skip
+    SdqAssessment.objects.create(
+        school=world.school_a, student=world.student_a, academic_year=world.class_a.academic_year,
+        informant="teacher", answers=[2] * 25, total_difficulties=30, prosocial=10, status="problem",
+        filled_on=TODAY, filled_by=world.user("teacher_a"),
+    )  # fmt: skip
+    risk_services.recompute_all()
+    family = Alert.objects.get(recipient=world.user("teacher_a"), dimension="family")
+    # The inbox keeps the full reasons for the recipient, who reads the child's care records.
+    assert "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา" in family.body
+    inbox = client_for(world.user("teacher_a")).get(f"/alerts/{family.code}/").content.decode()
+    assert "ผลประเมิน SDQ อยู่ในกลุ่มมีปัญหา" in inbox
+    clock.move_to(bangkok(18, 0))
+    delivery_services.send_due()
+    # The parents' alerts (the school's webhook gets them too) are worded for them: not checked here.
+    sent = [r for r in receiver.requests if '"audience":"parent"' not in r["body"].decode()]
+    outside = " ".join(r["body"].decode() for r in sent) + " ".join(m.body + m.subject for m in mailoutbox)
+    care = ("SDQ", "ยากจน", "กสศ", "เยี่ยมบ้าน", "ผลการเรียนเฉลี่ยสะสม 1.25")
+    assert sent and mailoutbox
+    for text in (*care, world.student_a.full_name, world.student_a.first_name, world.student_a.last_name):
+        assert text not in outside, text
+    masked = masked_name(world.student_a)
+    link = f"https://qinfo.example.org/alerts/{family.code}/"
+    pushed = [json.loads(r["body"]) for r in sent if r["path"] == "/v2/bot/message/push"]
+    texts = [p["messages"][0]["text"] for p in pushed]
+    assert f"{masked}: ด้านครอบครัวและพฤติกรรม มีปัญหา\nพบความเสี่ยงใหม่ ดูเหตุผลและรายละเอียดใน Q-Info: {link}" in texts
+    hooks = [json.loads(r["body"])["alert"] for r in sent if r["path"] == "/hooks/q-info"]
+    hooked = next(h for h in hooks if h["code"] == str(family.code))
+    assert hooked["student"] == {"code": str(world.student_a.code), "name": masked}
+    assert hooked["url"] == link and "reasons" not in hooked
+    assert hooked["title"] == f"{masked}: ด้านครอบครัวและพฤติกรรม มีปัญหา"
+    (mail,) = mailoutbox
+    assert f"■ {masked} (" in mail.body and link in mail.body
+
+
+def test_an_approved_มส_alerts_the_parent_through_the_recompute(world, django_capture_on_commit_callbacks, monkeypatch):
+    """The teacher records the course's hours (student A attends half), enters the scores, the
+    section is approved: the hook's recompute alerts student A's parent of the มส (and of the
+    attendance flag it raises), once; student A2 (attended all) gets nothing."""
+    from academics.models import AssessmentItem, AttendanceMark, AttendanceSession, Result, Score
+    from academics.results import plan_for
+    from earlywarning import tasks
+
+    subject = f.make_subject(world.school_a, "ค21101", "คณิตศาสตร์ 1", credits=D("1.5"))
+    section = f.make_section(subject, world.class_a, teachers=[world.user("teacher_a")])
+    plan_for(section)
+    work = AssessmentItem.objects.create(school=world.school_a, section=section, name="งาน", max_score=70, order=1)
+    final = AssessmentItem.objects.create(
+        school=world.school_a, section=section, name="ปลาย", max_score=30, is_final=True
+    )
+    for student in (world.student_a, world.student_a2):
+        for item, value in ((work, 60), (final, 25)):
+            Score.objects.create(school=world.school_a, section=section, item=item, student=student, value=value)
+    missed = AttendanceSession.objects.create(school=world.school_a, section=section, date="2026-11-02", hours=5)
+    AttendanceMark.objects.create(school=world.school_a, session=missed, student=world.student_a, status="ข")
+    AttendanceSession.objects.create(school=world.school_a, section=section, date="2026-11-03", hours=5)
+    monkeypatch.setattr(
+        gpa.recompute_gpa_for_section, "delay", lambda section_id: gpa.recompute_section_gpa_now(section_id)
+    )
+    queued = []
+    monkeypatch.setattr(tasks.recompute_students_risk, "apply_async", lambda args, **kw: queued.append(args[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.section_transition(section=section, action="submit", by=world.user("teacher_a"))
+        workflow.section_transition(section=section, action="check", by=world.user("registrar"))
+        workflow.section_transition(section=section, action="approve", by=world.user("principal"))
+    assert Result.objects.get(section=section, student=world.student_a).result == "มส"
+    assert queued, "the approval told the early warning"
+    for ids in queued:
+        tasks.recompute_students_risk(ids)
+    result = Alert.objects.get(recipient=world.user("parent"), kind="result")
+    assert result.title == f"{world.student_a.full_name}: ผลการเรียน มส วิชา ค21101 คณิตศาสตร์ 1"
+    assert "เวลาเรียนไม่ถึงร้อยละ 80" in result.body
+    flag = Alert.objects.get(recipient=world.user("parent"), kind="parent_flag", dimension="attendance")
+    assert "มีผล มส (เวลาเรียนไม่ถึงร้อยละ 80) 1 วิชา" in flag.body
+    risk_services.recompute([world.student_a.pk, world.student_a2.pk])
+    assert Alert.objects.filter(kind="result").count() == 1
+    assert not Alert.objects.filter(student=world.student_a2).exists()

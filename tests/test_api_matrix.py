@@ -198,6 +198,13 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         "/api/v1/schools/{school}/risk-rules/gpax_low/",
         {"threshold": "2.0", "severity": "problem"},
     ),
+    "GET /api/v1/areas/{code}/risk-rules/": ("object", "/api/v1/areas/{area}/risk-rules/", None),
+    "GET /api/v1/areas/{code}/risk-rules/{key}/": ("object", "/api/v1/areas/{area}/risk-rules/gpax_low/", None),
+    "PATCH /api/v1/areas/{code}/risk-rules/{key}/": (
+        "object",
+        "/api/v1/areas/{area}/risk-rules/gpax_low/",
+        {"threshold": "2.0", "reason": "x"},
+    ),
     "GET /api/v1/schools/{code}/risk-statuses/": ("object", "/api/v1/schools/{school}/risk-statuses/", None),
     "GET /api/v1/classrooms/{code}/risk-statuses/": ("object", "/api/v1/classrooms/{class_a}/risk-statuses/", None),
     "GET /api/v1/students/{code}/risk/": ("object", "/api/v1/students/{student}/risk/", None),
@@ -478,6 +485,7 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
         ]
     )  # fmt: skip
     return {
+        "area": world.area1.code,
         "intervention": intervention.code,
         "alert": alert.code,
         "delivery": alert.deliveries.get().code,
@@ -635,6 +643,8 @@ API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in
 API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/care-coverage/" in op})
 API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
+# An area's rules are its district officers'.
+API_INSIDER.update({op: "officer_1" for op in OPERATIONS if "/areas/" in op})
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -797,6 +807,9 @@ PAGE_ROWS = [
     ("post", "/risk/follow-up/days/?school={school}", {"days": "7"}),
     ("get", "/risk/rules/?school={school}", None),
     ("post", "/risk/rules/gpax_low/?school={school}", {"gpax_low-threshold": "2.0", "gpax_low-severity": "problem"}),
+    ("post", "/risk/rules/grace-days/?school={school}", {"days": "7"}),
+    ("get", "/risk/rules/area/{area}/", None),
+    ("post", "/risk/rules/area/{area}/gpax_low/", {"gpax_low-threshold": "2.0", "gpax_low-severity": "problem"}),
     ("get", "/documents/classrooms/{class_a}/", None),
     ("post", "/documents/classrooms/{class_a}/", {}),
     ("get", "/documents/students/{student}/", None),
@@ -923,6 +936,7 @@ INSIDER = {
     # A recompute of the stored nutrition status is the system admin's.
     "/health/references/recompute/{recompute_job}/": "admin",
     "/alerts/{alert}/": "parent",
+    "/risk/rules/area/{area}/": "officer_1",
 }
 # A photo row without a stored file (its own tests upload one).
 NO_INSIDER_HERE = {"/students/{student}/photo/", SECTION + "/activity/", "/care/photos/{photo}/"}

@@ -457,3 +457,36 @@ def test_the_school_page_charts_each_school_day_of_the_term_and_its_queries_do_n
     f.ClassroomFactory(school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("M2"))
     _take(world, school_days_before(world, 8), absent=set())
     assert _queries(lambda: client.get("/attendance/school/")) == before
+
+
+def test_the_parents_home_shows_the_terms_attendance_beside_the_years_in_queries_that_do_not_grow(world):
+    """Term 1 ended on 11 October 2569; term 2 runs from 1 November: the card shows today's mark,
+    term 2's counts and rate, and the year's (both terms)."""
+    from qinfo.numbers import format_percent
+    from schools.selectors.organisation import school_days
+
+    term1 = school_days(world.school_a, date(2026, 10, 5), date(2026, 10, 11))
+    term2 = school_days_before(world, 4)
+    _take(world, term1, absent=set(term1))
+    _take(world, term2, absent={term2[0]})
+    client = client_for(world.user("parent"))
+    page = client.get("/").content.decode()
+    year_days = len(term1) + 4
+    assert f"ภาคเรียนที่ 2/2569: มาเรียน {format_percent(75)} ของ 4 วัน · ขาด 1</dd>" in page
+    year_rate = format_percent(services.percent(3, year_days))
+    assert f"มาเรียน {year_rate} ของ {year_days} วัน · ขาด {len(term1) + 1}" in page
+    assert "มาเรียนวันนี้" in page
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured.captured_queries)
+
+    f.guardian_of(world.student_a2, world.user("parent"))
+    two = queries()
+    for _ in range(3):
+        child = f.StudentFactory(school=world.school_a)
+        f.enrol(child, world.class_a)
+        f.guardian_of(child, world.user("parent"))
+    assert queries() == two
+    assert client.get("/").content.decode().count("data-child-term-attendance") == 5

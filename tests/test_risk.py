@@ -27,6 +27,7 @@ from earlywarning.models import RiskRule, RiskStatus, RiskStatusChange
 from earlywarning.services import rules as rule_services
 from earlywarning.services import status as services
 from qinfo import dirty
+from schools.models import School, Term
 from schools.selectors.organisation import school_days
 from students.models import (
     DailyAttendance,
@@ -119,7 +120,19 @@ def oracle_figures(student: Student) -> dict | None:
     ]
     in_year = [r for r in results if r.section.term.academic_year_id == year.pk]
     figures["zeros_in_year"] = sum(1 for r in approved if r.result == "0" and r in in_year)
-    figures["unresolved"] = sum(1 for r in approved if r.result in ("ร", "มส"))
+    # ร/มส past the end of the term after theirs (at the section's school), plus the grace days.
+    grace = fig.grace_days(student.school.policy.get(fig.GRACE_POLICY_KEY))
+    overdue = []
+    for r in sorted(approved, key=lambda r: (r.section.term.start_date, r.section.subject.subject_code, r.pk)):
+        term = r.section.term
+        following = sorted(
+            (t for t in Term.objects.filter(school_id=term.school_id) if t.start_date > term.start_date),
+            key=lambda t: t.start_date,
+        )
+        if r.result in ("ร", "มส") and following and following[0].end_date + timedelta(days=grace) < TODAY:
+            overdue.append(f"{r.section.subject.subject_code} {r.result}")
+    figures["unresolved"] = len(overdue)
+    figures["unresolved_courses"] = ", ".join(overdue) or None
     figures["ms_courses"] = sum(1 for r in in_year if r.result == "มส")
     if marks:
         figures.update(
@@ -279,8 +292,9 @@ def test_sex_ethnicity_nationality_and_religion_change_no_status(world):
 # Random records: marks on the term's school days (and a Saturday, which never counts), approved
 # and draft results with 0/ร/มส, GPA records from the approved ones, birth dates, a transfer.
 MARK = st.tuples(st.integers(0, 2), st.integers(0, 14), st.sampled_from([s.value for s in Status]))
+# Terms 0, 1: this year's; 2, 3: last year's (their ร/มส are past the next semester by now).
 RESULT = st.tuples(
-    st.integers(0, 2), st.integers(0, 1), st.sampled_from(["4", "2", "1", "0", "ร", "มส"]), st.booleans()
+    st.integers(0, 2), st.integers(0, 3), st.sampled_from(["4", "2", "1", "0", "ร", "มส"]), st.booleans()
 )
 
 # Care records: (who, round or day, codes…). Measurements: (who, round, day, wfh, hfa, bfa);
@@ -344,6 +358,9 @@ def care_records(world, students, classrooms, measures, screenings, visits, form
     screenings=st.lists(SCREEN, max_size=3),
     visits=st.lists(VISIT, max_size=4),
     forms=st.lists(SDQ, max_size=6),
+    # The school's grace days after the next semester: 2568's term 2 is due on 11 October 2569,
+    # so with 51 days it is overdue on 2 December, with 52 it is due that very day.
+    grace=st.sampled_from([0, 51, 52]),
 )
 # A run of three, four 0 grades, มส in a draft, ร approved, over-age, a transfer, a Saturday mark;
 # a thin child measured again as obese (the latest counts), a short one, an eligible screening, a
@@ -358,15 +375,23 @@ def care_records(world, students, classrooms, measures, screenings, visits, form
     screenings=[(2, True), (1, False)],
     visits=[(1, 10, ["drugs", "games"]), (1, 2, []), (2, 5, ["economy"])],
     forms=[(0, "teacher", 9, "problem"), (0, "teacher", 1, "normal"), (0, "parent", 4, "risk")],
+    grace=0,
 )
+# Last year's ร and มส: overdue, or due today with 52 grace days.
+@example(
+    marks=[], results=[(0, 3, "ร", True), (0, 2, "มส", True), (1, 3, "มส", True), (2, 1, "ร", True)],
+    births=[date(2013, 6, 1)] * 3, pending=False, measures=[], screenings=[], visits=[], forms=[], grace=52,
+)  # fmt: skip
 def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(
-    world, marks, results, births, pending, measures, screenings, visits, forms
+    world, marks, results, births, pending, measures, screenings, visits, forms, grace
 ):
     students = [world.student_a, world.student_a2, world.student_b]
     classrooms = [world.class_a, world.class_a, world.class_b]
     days = [*days_up_to_today(world, 14), date(2026, 11, 28)]
-    terms = list(world.class_a.academic_year.terms.order_by("number"))
     with transaction.atomic():
+        last_year = f.make_year(world.school_a, 2568)
+        terms = [*world.class_a.academic_year.terms.order_by("number"), *last_year.terms.order_by("number")]
+        School.objects.filter(pk=world.school_a.pk).update(policy={fig.GRACE_POLICY_KEY: grace})
         subject = f.make_subject(world.school_a, "ท21101", credits=D("1.0"))
         for student, birth in zip(students, births, strict=True):
             Student.objects.filter(pk=student.pk).update(birth_date=birth)
@@ -393,6 +418,10 @@ def test_the_set_based_recompute_agrees_with_the_pure_rules_on_random_records(
         gpa.recompute([s.pk for s in students])
         services.recompute_all()
         assert statuses() == oracle([*students, world.student_c])
+        if results and results[0] == (0, 3, "ร", True):  # the second example: 2 overdue, then due today
+            found = statuses()
+            assert found[(world.student_a.pk, "academic")] == ("at_risk", ["ติด ร/มส เกินกำหนดแก้ 1 รายวิชา (ท21101 มส)"])
+            assert (world.student_a2.pk, "academic") not in found
         if marks and marks[0] == (0, 11, "ข"):  # the example above: every dimension flagged
             found = statuses()
             assert {d for _s, d in found} == {"academic", "attendance", "status", "health", "economic", "family"}
@@ -416,6 +445,36 @@ def bench_baseline() -> set:
     with connection.cursor() as cursor:
         cursor.execute(BASELINE_SQL, population_params(TODAY))
         return set(cursor.fetchall())
+
+
+# --- ร/มส past their deadline, in SQL ------------------------------------------------------------
+
+
+def test_a_ร_is_flagged_from_the_day_after_the_next_semester_ends_plus_the_schools_grace_days(world):
+    """A ร of term 1/2569 (approved) is due by the end of term 2/2569; the recompute (SQL)
+    flags it the day after, not the day before nor the day itself; grace days move it."""
+    term1, term2 = world.class_a.academic_year.terms.order_by("number")
+    subject = f.make_subject(world.school_a, "ท21101", credits=D("1.0"))
+    section = CourseSection.objects.create(
+        school=world.school_a, term=term1, subject=subject, group_name="1", result_status=ResultStatus.APPROVED
+    )
+    Result.objects.create(school=world.school_a, section=section, student=world.student_a, result="ร")
+    deadline = term2.end_date
+
+    def flagged_on(day) -> list[str]:
+        services.recompute_all(today=day)
+        row = RiskStatus.objects.filter(student=world.student_a, dimension="academic").first()
+        return [r["text"] for r in row.reasons] if row else []
+
+    assert flagged_on(deadline - timedelta(days=1)) == []
+    assert flagged_on(deadline) == []
+    assert flagged_on(deadline + timedelta(days=1)) == ["ติด ร/มส เกินกำหนดแก้ 1 รายวิชา (ท21101 ร)"]
+    School.objects.filter(pk=world.school_a.pk).update(policy={fig.GRACE_POLICY_KEY: 3})
+    assert flagged_on(deadline + timedelta(days=3)) == []
+    assert flagged_on(deadline + timedelta(days=4)) == ["ติด ร/มส เกินกำหนดแก้ 1 รายวิชา (ท21101 ร)"]
+    # Resolved (a grade replaces the ร): the flag clears.
+    Result.objects.filter(section=section).update(result="1")
+    assert flagged_on(deadline + timedelta(days=4)) == []
 
 
 # --- Incremental: an absence, an approval -----------------------------------------------------
@@ -750,6 +809,122 @@ def test_the_registrar_changes_a_rule_on_the_page(world, django_capture_on_commi
     assert RiskRule.objects.get(school=world.school_a, key="absence_streak").threshold == D("5")
 
 
+# --- An area's rules, edited by its district officers ------------------------------------------
+
+
+def test_an_area_officer_edits_the_areas_rule_its_schools_use_unless_they_have_their_own(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(tasks.recompute_students_risk, "delay", lambda ids: queued.append(sorted(ids)))
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.8"))
+    officer = client_for(world.user("officer_1"))
+    url = f"/api/v1/areas/{world.area1.code}/risk-rules/gpax_low/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer.patch(
+            url, {"threshold": "2.0", "reason": "มติที่ประชุมเขต 1/2569"}, content_type="application/json"
+        )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["threshold"], data["scope"], data["version"]) == ("2.00", "area", 1)
+    rule = RiskRule.objects.get(area=world.area1, key="gpax_low")
+    event = Events.objects.filter(pgh_model="earlywarning.RiskRuleEvent", pgh_obj_id=rule.pk).get()
+    assert event.pgh_context["reason"] == "มติที่ประชุมเขต 1/2569"
+    assert event.pgh_context["user"] == world.user("officer_1").pk
+    # The area's schools are recomputed (school C, of another area, is not).
+    school_a_ids = sorted(Student.objects.filter(school=world.school_a, status="studying").values_list("pk", flat=True))
+    assert queued == [school_a_ids]
+    services.recompute_all()
+    assert RiskStatus.objects.get(student=world.student_a, dimension="academic").status == "problem"
+    assert {r.key: r for r in rule_services.rules_in_force(world.school_c)}["gpax_low"].threshold == D("1.5")
+    # The school's page says where each value in force comes from.
+    registrar = client_for(world.user("registrar"))
+    page = registrar.get(f"/risk/rules/?school={world.school_a.code}").content.decode()
+    assert '<td data-label="ค่าที่ใช้มาจาก" data-source="gpax_low">เขตพื้นที่</td>' in page
+    assert '<td data-label="ค่าที่ใช้มาจาก" data-source="term_gpa_low">ค่าเริ่มต้น</td>' in page
+    # The school's own row still wins over the area's.
+    with django_capture_on_commit_callbacks(execute=False):
+        rule_services.risk_rule_update(
+            school=world.school_a, key="gpax_low", threshold="1.0", by=world.user("registrar")
+        )
+    assert {r.key: r for r in rule_services.rules_in_force(world.school_a)}["gpax_low"].threshold == D("1.0")
+    page = registrar.get(f"/risk/rules/?school={world.school_a.code}").content.decode()
+    assert '<td data-label="ค่าที่ใช้มาจาก" data-source="gpax_low">โรงเรียน</td>' in page
+    services.recompute_all()
+    assert not RiskStatus.objects.filter(student=world.student_a, dimension="academic").exists()
+    # A second area edit bumps the area row's version; the school's row is untouched.
+    with django_capture_on_commit_callbacks(execute=False):
+        again = officer.patch(url, {"enabled": False}, content_type="application/json")
+    assert again.json()["version"] == 2
+    assert RiskRule.objects.get(school=world.school_a, key="gpax_low").enabled is True
+
+
+def test_the_area_officer_changes_a_rule_on_the_area_page_with_a_reason(world, django_capture_on_commit_callbacks):
+    officer = client_for(world.user("officer_1"))
+    rules_page = officer.get(f"/risk/rules/?school={world.school_a.code}").content.decode()
+    area_url = f"/risk/rules/area/{world.area1.code}/"
+    assert f'href="{area_url}"' in rules_page
+    page = officer.get(area_url).content.decode()
+    assert world.area1.name in page and world.school_a.name in page
+    with django_capture_on_commit_callbacks(execute=False):
+        response = officer.post(
+            area_url + "absence_streak/",
+            {"absence_streak-threshold": "5", "absence_streak-severity": "at_risk", "absence_streak-enabled": "on",
+             "absence_streak-reason": "ปรับตามบริบทเขต"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    rule = RiskRule.objects.get(area=world.area1, key="absence_streak")
+    assert (rule.threshold, rule.version) == (D("5"), 1)
+    assert Events.objects.get(pgh_model="earlywarning.RiskRuleEvent", pgh_obj_id=rule.pk).pgh_context["reason"] == (
+        "ปรับตามบริบทเขต"
+    )
+    # The homeroom lists of the area's schools follow the area's run of absences too.
+    assert rule_services.absence_thresholds(world.school_a).streak_days == D("5")
+    bad = officer.post(area_url + "gpax_low/", {"gpax_low-threshold": "-1", "gpax_low-severity": "problem"})
+    assert bad.status_code == 400 and "เกณฑ์ต้องอยู่ระหว่าง 0" in bad.content.decode()
+    assert '<td data-label="ค่าที่ใช้มาจาก" data-source="absence_streak">เขตพื้นที่</td>' in bad.content.decode()
+
+
+@pytest.mark.parametrize("rows", [0, 16])
+def test_the_area_rule_list_takes_the_same_queries_however_many_rows_and_schools(world, rows):
+    def counted() -> tuple[int, int]:
+        out = []
+        officer = client_for(world.user("officer_1"))
+        for url in (f"/risk/rules/area/{world.area1.code}/", f"/api/v1/areas/{world.area1.code}/risk-rules/"):
+            officer.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert officer.get(url).status_code == 200
+            out.append(len(queries.captured_queries))
+        return tuple(out)
+
+    few = counted()
+    for rule in RiskRule.objects.filter(school__isnull=True, area__isnull=True)[:rows]:
+        RiskRule.objects.create(
+            area=world.area1, key=rule.key, indicator=rule.indicator, comparison=rule.comparison,
+            threshold=rule.threshold, severity=rule.severity, dimension=rule.dimension, template=rule.template,
+        )  # fmt: skip
+    for _ in range(5):
+        f.SchoolFactory(area=world.area1)
+    assert counted() == few
+
+
+def test_a_grace_day_setting_is_the_schools_admin_or_registrars_with_thai_errors(
+    world, django_capture_on_commit_callbacks
+):
+    url = f"/risk/rules/grace-days/?school={world.school_a.code}"
+    assert client_for(world.user("principal")).post(url, {"days": "5"}).status_code == 404
+    assert client_for(world.user("officer_1")).post(url, {"days": "5"}).status_code == 404
+    registrar = client_for(world.user("registrar"))
+    bad = registrar.post(url, {"days": "ห้า"})
+    assert bad.status_code == 400 and "จำนวนวันผ่อนผันต้องเป็นจำนวนเต็ม" in bad.content.decode()
+    assert registrar.post(url, {"days": "400"}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=False):
+        assert registrar.post(url, {"days": "๑๔"}).status_code == 302
+    world.school_a.refresh_from_db()
+    assert world.school_a.policy[fig.GRACE_POLICY_KEY] == 14
+    assert "พ้นวันผ่อนผันอีก <strong>14</strong> วัน" in registrar.get(url.replace("grace-days/", "")).content.decode()
+
+
 def test_the_classroom_api_is_for_its_homeroom_teacher_and_school_staff(flagged):
     url = f"/api/v1/classrooms/{flagged.class_a.code}/risk-statuses/"
     assert client_for(flagged.user("teacher_b")).get(url).status_code == 404
@@ -927,6 +1102,28 @@ def test_the_migration_enables_the_install_defaults_only_and_bumps_their_version
     assert Events.objects.filter(pgh_model="earlywarning.RiskRuleEvent", pgh_obj_id=after["thin"].pk).exists()
     migration.enable(apps, None)  # a second run changes nothing
     assert RiskRule.objects.get(pk=after["thin"].pk).version == before["thin"] + 1
+
+
+def test_the_migration_rewords_the_unresolved_rule_and_bumps_its_version(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("earlywarning.migrations.0006_unresolved_past_deadline")
+    default = RiskRule.objects.get(school__isnull=True, area__isnull=True, key="unresolved")
+    assert default.template == migration.NEW  # a new install loads the new wording
+    RiskRule.objects.filter(pk=default.pk).update(template=migration.OLD, version=2)
+    copy = RiskRule.objects.create(
+        school=world.school_a, key="unresolved", indicator="unresolved", comparison="ge", threshold=D("2"),
+        severity="at_risk", dimension="academic", template=migration.OLD, version=4,
+    )  # fmt: skip
+    migration.forward(apps, None)
+    default.refresh_from_db()
+    copy.refresh_from_db()
+    assert (default.template, default.version) == (migration.NEW, 3)
+    assert (copy.template, copy.version, copy.threshold) == (migration.NEW, 5, D("2"))
+    migration.forward(apps, None)  # a second run changes nothing
+    assert RiskRule.objects.get(pk=default.pk).version == 3
 
 
 # --- Reasons from care records: only for those who read the child's care records ---------------

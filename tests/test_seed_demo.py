@@ -310,3 +310,25 @@ def test_every_school_gets_a_demo_signing_certificate_that_opens(seeded):
             )
         assert info.fingerprint == certificate.fingerprint
         assert info.issuer.startswith("Q-Info Demo Root CA")
+
+
+def test_the_demo_parents_have_alerts_and_every_dimensions_flags_have_interventions(seeded):
+    """A demo login as a parent shows alerts from the school, and the follow-up pages have work
+    in every dimension: flags in each, some with interventions."""
+    from earlywarning.models import Alert, Intervention, RiskStatus
+    from earlywarning.rules import DIMENSIONS
+
+    parents = set(
+        Guardian.objects.filter(user__isnull=False, activated_at__isnull=False).values_list("user_id", flat=True)
+    )
+    alerted = Alert.objects.filter(audience="parent", recipient_id__in=parents).values_list("recipient_id", flat=True)
+    assert alerted.exists(), "no demo parent has an alert"
+    # Each alert reaches a parent of that very child, worded without care records.
+    for alert in Alert.objects.filter(audience="parent").select_related("student")[:50]:
+        assert Guardian.objects.filter(student=alert.student, user=alert.recipient, activated_at__isnull=False).exists()
+        assert not any(r.get("care") and r.get("rule") != "care" for r in alert.reasons)
+    flagged = set(RiskStatus.objects.values_list("dimension", flat=True))
+    assert flagged == set(DIMENSIONS)
+    helped = set(Intervention.objects.values_list("dimension", flat=True))
+    assert len(helped) >= 3, helped
+    assert Alert.objects.filter(audience="staff").exists()

@@ -1,4 +1,5 @@
-"""Writes of risk rules: a school's own copy of a rule, edited by its admin or registrar.
+"""Writes of risk rules: a school's own copy of a rule, edited by its admin or registrar, and an
+area's, edited by its district officers (for the area's schools without a row of their own).
 
 A school edits the threshold, the severity and whether the rule is used; the indicator, the
 comparison and the reason's wording stay those of the rule it copies (a new indicator is code:
@@ -15,10 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from qinfo import thaidate
 from qinfo.audit import audited
-from schools.models import School
+from schools.models import EducationArea, School
 from students.services.attendance import DEFAULT_THRESHOLDS, AbsenceThresholds
 
+from .. import figures
 from ..models import Level, RiskRule
 from ..rules import DIMENSIONS as DIMENSION_ORDER
 
@@ -79,6 +82,51 @@ def _threshold(value) -> Decimal:
     return number
 
 
+def area_rules_in_force(area: EducationArea) -> list[RiskRule]:
+    """The area's rules as they apply to its schools before their own: its rows, else the
+    install's (one query)."""
+    rows = RiskRule.objects.filter(school__isnull=True, area__isnull=True) | RiskRule.objects.filter(area=area)
+    chosen: dict[str, RiskRule] = {}
+    for rule in sorted(rows, key=lambda r: 1 if r.area_id else 0):
+        chosen[rule.key] = rule
+    order = list(DIMENSION_ORDER)
+    return sorted(chosen.values(), key=lambda r: (order.index(r.dimension), not r.enabled, r.key))
+
+
+def _update(
+    *, base: RiskRule | None, scope: dict, key: str, by, threshold, severity, enabled, reason: str, audit: dict
+) -> tuple[RiskRule, bool]:
+    """Set threshold/severity/enabled of the scope's row of rule `key` (a school's or an area's),
+    created as a copy of `base` (the rule in force above it) on the first edit."""
+    if base is None:
+        raise ValidationError({"key": f"ไม่พบเกณฑ์ “{key}”"})
+    if severity is not None and severity not in SEVERITIES:
+        allowed = " หรือ ".join(f"{code} ({label})" for code, label in SEVERITIES.items())
+        raise ValidationError({"severity": f"ระดับ “{severity}” ไม่ถูกต้อง ใช้ได้: {allowed}"})
+    new_threshold = _threshold(threshold) if threshold is not None else base.threshold
+    rule = RiskRule.objects.select_for_update().filter(**scope, key=key).first()
+    if rule is None:
+        rule = RiskRule(
+            **scope, key=key, indicator=base.indicator, comparison=base.comparison, threshold=base.threshold,
+            severity=base.severity, dimension=base.dimension, template=base.template, enabled=base.enabled,
+            version=0,
+        )  # fmt: skip
+    changed = (new_threshold, severity or rule.severity, rule.enabled if enabled is None else enabled) != (
+        rule.threshold, rule.severity, rule.enabled,
+    )  # fmt: skip
+    if not changed:
+        return rule, False
+    rule.threshold = new_threshold
+    rule.severity = severity or rule.severity
+    rule.enabled = rule.enabled if enabled is None else enabled
+    rule.version += 1
+    rule.updated_by = by if getattr(by, "pk", None) else None
+    rule.full_clean(exclude=["school", "area"])
+    with audited(by, reason or "แก้ไขเกณฑ์ความเสี่ยง", rule=key, **audit):
+        rule.save()
+    return rule, True
+
+
 @transaction.atomic
 def risk_rule_update(
     *, school: School, key: str, by, threshold=None, severity: str | None = None, enabled: bool | None = None,
@@ -87,45 +135,70 @@ def risk_rule_update(
     """Set the school's threshold/severity/enabled of rule `key`, creating the school's copy of
     the rule in force on the first edit. Unchanged values write nothing."""
     base = {rule.key: rule for rule in rules_in_force(school)}.get(key)
-    if base is None:
-        raise ValidationError({"key": f"ไม่พบเกณฑ์ “{key}”"})
-    if severity is not None and severity not in SEVERITIES:
-        allowed = " หรือ ".join(f"{code} ({label})" for code, label in SEVERITIES.items())
-        raise ValidationError({"severity": f"ระดับ “{severity}” ไม่ถูกต้อง ใช้ได้: {allowed}"})
-    new_threshold = _threshold(threshold) if threshold is not None else base.threshold
-    rule = RiskRule.objects.select_for_update().filter(school=school, key=key).first()
-    if rule is None:
-        rule = RiskRule(
-            school=school, key=key, indicator=base.indicator, comparison=base.comparison, threshold=base.threshold,
-            severity=base.severity, dimension=base.dimension, template=base.template, enabled=base.enabled,
-            version=0,
-        )  # fmt: skip
-    changed = (new_threshold, severity or rule.severity, rule.enabled if enabled is None else enabled) != (
-        rule.threshold, rule.severity, rule.enabled,
+    rule, changed = _update(
+        base=base, scope={"school": school}, key=key, by=by, threshold=threshold, severity=severity,
+        enabled=enabled, reason=reason, audit={"school": str(school.code)},
     )  # fmt: skip
-    if not changed:
-        return rule
-    rule.threshold = new_threshold
-    rule.severity = severity or rule.severity
-    rule.enabled = rule.enabled if enabled is None else enabled
-    rule.version += 1
-    rule.updated_by = by if getattr(by, "pk", None) else None
-    rule.full_clean(exclude=["school", "area"])
-    with audited(by, reason or "แก้ไขเกณฑ์ความเสี่ยง", rule=key):
-        rule.save()
-    transaction.on_commit(lambda: _recompute_school(school.pk))
+    if changed:
+        transaction.on_commit(lambda: _recompute_school(school.pk))
     return rule
+
+
+@transaction.atomic
+def area_risk_rule_update(
+    *, area: EducationArea, key: str, by, threshold=None, severity: str | None = None, enabled: bool | None = None,
+    reason: str = "",
+) -> RiskRule:  # fmt: skip
+    """Set the area's threshold/severity/enabled of rule `key` (its row, copied from the
+    install's on the first edit), for the schools of the area that have no row of their own.
+    Unchanged values write nothing; a change recomputes the area's schools."""
+    base = {rule.key: rule for rule in area_rules_in_force(area)}.get(key)
+    rule, changed = _update(
+        base=base, scope={"area": area}, key=key, by=by, threshold=threshold, severity=severity,
+        enabled=enabled, reason=reason or "แก้ไขเกณฑ์ความเสี่ยงของเขตพื้นที่", audit={"area": str(area.code)},
+    )  # fmt: skip
+    if changed:
+        transaction.on_commit(lambda: _recompute_students(Q(school__area_id=area.pk), f"area {area.pk}"))
+    return rule
+
+
+@transaction.atomic
+def unresolved_grace_days_set(*, school: School, days, by, reason: str = "") -> School:
+    """Set the school's grace days after the next semester before a ร/มส counts as overdue
+    (School.policy, figures.GRACE_POLICY_KEY [P]); recomputes the school's students."""
+    text = thaidate.thai_digits_to_arabic(str(days if days is not None else "").strip())
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValidationError({"days": "จำนวนวันผ่อนผันต้องเป็นจำนวนเต็ม เช่น 0 หรือ 14"}) from None
+    if not 0 <= number <= figures.MAX_GRACE_DAYS:
+        raise ValidationError({"days": f"จำนวนวันผ่อนผันต้องอยู่ระหว่าง 0 ถึง {figures.MAX_GRACE_DAYS}"})
+    row = School.objects.select_for_update().get(pk=school.pk)
+    policy = dict(row.policy) if isinstance(row.policy, dict) else {}
+    if policy.get(figures.GRACE_POLICY_KEY) == number:
+        return row
+    policy[figures.GRACE_POLICY_KEY] = number
+    row.policy = policy
+    with audited(by, reason or "กำหนดจำนวนวันผ่อนผันการแก้ ร/มส", school=str(row.code)):
+        row.save(update_fields=["policy"])
+    school.policy = policy
+    transaction.on_commit(lambda: _recompute_school(school.pk))
+    return row
 
 
 def _recompute_school(school_id: int) -> None:
     """A new threshold changes flags at once for the school's students (the nightly run would
     catch up too)."""
+    _recompute_students(Q(school_id=school_id), f"school {school_id}")
+
+
+def _recompute_students(where: Q, what: str) -> None:
     from students.models import Student
 
     from ..tasks import recompute_students_risk
 
-    ids = list(Student.objects.filter(school_id=school_id, status="studying").values_list("pk", flat=True))
+    ids = list(Student.objects.filter(where, status="studying").values_list("pk", flat=True))
     try:
         recompute_students_risk.delay(ids)
     except Exception:  # the broker is down: the nightly recompute applies the rule
-        logger.warning("risk recompute of school %s not queued", school_id, exc_info=True)
+        logger.warning("risk recompute of %s not queued", what, exc_info=True)

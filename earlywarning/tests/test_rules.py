@@ -21,11 +21,40 @@ def status(figures: dict, dimension: str) -> str:
     return rules.evaluate(figures, DEFAULT_RULES)[dimension].status
 
 
+# A ร of term 1/2569 is due by the end of the next semester (term 2/2569, 1 April 2570).
+NEXT_TERM_END = date(2027, 4, 1)
+
+
+def overdue_on(day: date, grace: int = 0) -> int:
+    return len(fig.overdue_results([("ท21101", "ร", NEXT_TERM_END), ("ค21102", "ร", None)], day, grace))
+
+
 # (indicator, dimension, below, at, above, status below, at, above)
 BOUNDARIES = [
     ("gpax", "academic", D("1.49"), D("1.50"), D("1.51"), P, N, N),
     ("zeros_in_year", "academic", 2, 3, 4, N, N, P),
     ("unresolved", "academic", 0, 1, 2, N, R, R),
+    # The day before the deadline, the day of it, the day after; then with 3 grace days.
+    (
+        "unresolved",
+        "academic",
+        overdue_on(date(2027, 3, 31)),
+        overdue_on(NEXT_TERM_END),
+        overdue_on(date(2027, 4, 2)),
+        N,
+        N,
+        R,
+    ),
+    (
+        "unresolved",
+        "academic",
+        overdue_on(date(2027, 4, 3), 3),
+        overdue_on(date(2027, 4, 4), 3),
+        overdue_on(date(2027, 4, 5), 3),
+        N,
+        N,
+        R,
+    ),
     ("term_gpa", "academic", D("1.99"), D("2.00"), D("2.01"), R, R, N),
     ("missed_percent", "attendance", D("9.9"), D("10.0"), D("10.1"), N, R, R),
     ("absence_streak", "attendance", 2, 3, 4, N, R, R),
@@ -169,3 +198,15 @@ def test_a_run_of_absences_counts_back_from_the_latest_day():
     d = date(2026, 12, 1)
     assert fig.absence_streak([(d.replace(day=1), True), (d.replace(day=2), True), (d.replace(day=3), False)]) == 0
     assert fig.absence_streak([(d.replace(day=1), False), (d.replace(day=2), True), (d.replace(day=3), True)]) == 2
+
+
+def test_ร_and_มส_past_their_deadline_are_named_in_the_reason():
+    courses = [("ท21101", "ร", date(2026, 4, 1)), ("ค21101", "มส", date(2026, 10, 11)), ("ว21101", "ร", None)]
+    overdue = fig.overdue_results(courses, date(2026, 12, 2))
+    assert overdue == ["ท21101 ร", "ค21101 มส"]  # no next term in the calendar yet: not overdue
+    figures = {"unresolved": len(overdue), "unresolved_courses": ", ".join(overdue)}
+    (reason,) = rules.evaluate(figures, DEFAULT_RULES)["academic"].reasons
+    assert reason["text"] == "ติด ร/มส เกินกำหนดแก้ 2 รายวิชา (ท21101 ร, ค21101 มส)"
+    # Grace days: a whole number from 0 to 365 in the school's policy, anything else is none.
+    assert [fig.grace_days(v) for v in (None, "", "7", 7, -1, 366, "x", 2.5)] == [0, 0, 7, 7, 0, 0, 0, 0]
+    assert fig.overdue_results(courses, date(2026, 12, 2), 52) == ["ท21101 ร"]

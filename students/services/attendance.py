@@ -33,7 +33,7 @@ from qinfo import hooks, thaidate
 from qinfo.audit import audited
 from qinfo.numbers import percent_share, percent_shown
 from qinfo.text import has_control_characters
-from schools.models import CalendarEvent, School
+from schools.models import CalendarEvent, School, Term
 from schools.selectors.organisation import school_days
 
 from ..models import Classroom, DailyAttendance, Enrolment, Student
@@ -614,9 +614,29 @@ def student_attendance(student: Student, academic_year, *, today: date | None = 
     }
 
 
+def _current_terms(years, today: date) -> dict[int, object]:
+    """Per academic year: the term running today, else the last one begun before today (the
+    break after it). One query for every year given."""
+    out: dict[int, object] = {}
+    terms = Term.objects.filter(academic_year_id__in={y.pk for y in years}, start_date__lte=today)
+    for term in terms.select_related("academic_year").order_by("start_date"):
+        out[term.academic_year_id] = term  # the latest begun wins
+    return out
+
+
+def _summed(figures: dict) -> dict:
+    missed = sum(figures["counts"][s] for s in MISSED)
+    figures["missed"] = missed
+    figures["rate"] = percent(figures["recorded"] - missed, figures["recorded"])
+    figures["labelled"] = [(STATUS_LABELS[s], figures["counts"][s]) for s in EXCEPTIONS if figures["counts"][s]]
+    return figures
+
+
 def attendance_overview(pairs: list[tuple[Student, object]], *, today: date | None = None) -> dict[int, dict]:
-    """A few children's figures for their current years at once (the parent's home page): one
-    query for the marks and two per school for its calendar, however many children."""
+    """A few children's figures for their current years at once (the parent's home page): today's
+    mark, the year's counts and rate, and the same for the current term (`term`: the term running
+    today, else the last one begun; None before the first). One query for the marks, one for the
+    terms and two per school for its calendar, however many children."""
     today = today or timezone.localdate()
     if not pairs:
         return {}
@@ -628,9 +648,19 @@ def attendance_overview(pairs: list[tuple[Student, object]], *, today: date | No
             days_of[year.school_id] = set(school_days(year.school_id, year.start_date, end))
         part = Q(school_id=year.school_id, student_id=student.pk, date__gte=year.start_date, date__lte=end)
         condition = part if condition is None else condition | part
-    out: dict[int, dict] = {
-        student.pk: {"counts": dict.fromkeys(STATUS_LABELS, 0), "recorded": 0, "today": None} for student, _y in pairs
-    }
+    terms = _current_terms([year for _s, year in pairs], today)
+    out: dict[int, dict] = {}
+    term_of: dict[int, object] = {}
+    for student, year in pairs:
+        out[student.pk] = {"counts": dict.fromkeys(STATUS_LABELS, 0), "recorded": 0, "today": None, "term": None}
+        term = terms.get(year.pk)
+        if term is not None:
+            term_of[student.pk] = term
+            out[student.pk]["term"] = {
+                "label": f"{term.number}/{term.academic_year.year}",
+                "counts": dict.fromkeys(STATUS_LABELS, 0),
+                "recorded": 0,
+            }
     school_of = {student.pk: year.school_id for student, year in pairs}
     for student_id, day, status in DailyAttendance.objects.filter(condition).values_list(
         "student_id", "date", "status"
@@ -642,10 +672,13 @@ def attendance_overview(pairs: list[tuple[Student, object]], *, today: date | No
         figures["recorded"] += 1
         if day == today:
             figures["today"] = status
+        term = term_of.get(student_id)
+        if term is not None and term.start_date <= day <= term.end_date:
+            figures["term"]["counts"][status] += 1
+            figures["term"]["recorded"] += 1
     for figures in out.values():
-        missed = sum(figures["counts"][s] for s in MISSED)
-        figures["missed"] = missed
-        figures["rate"] = percent(figures["recorded"] - missed, figures["recorded"])
+        _summed(figures)
+        if figures["term"] is not None:
+            _summed(figures["term"])
         figures["today_label"] = STATUS_LABELS.get(figures["today"], "") if figures["today"] else ""
-        figures["labelled"] = [(STATUS_LABELS[s], figures["counts"][s]) for s in EXCEPTIONS if figures["counts"][s]]
     return out
