@@ -419,7 +419,8 @@ class AlertOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField()
     reasons = ReasonSerializer(many=True)
-    student = StudentSerializer()
+    student = StudentSerializer(allow_null=True)
+    link = serializers.CharField(help_text="หน้าที่การแจ้ง (เช่น เอกสารพร้อมดาวน์โหลด) พาไป ว่างสำหรับการแจ้งเตือนเรื่องนักเรียน")
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
 

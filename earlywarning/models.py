@@ -249,7 +249,11 @@ class Alert(models.Model):
     """One message to one person about one student: a flag raised or escalated (to the homeroom
     teachers and the principal, worded for a parent to each activated guardian), or for a parent
     an absence today or a course result of 0, ร or มส. `dedup_key` names the event, so the same
-    event never reaches the same person twice."""
+    event never reaches the same person twice.
+
+    A notice (`NOTICE_KINDS`: documents ready or failed) tells a member of staff that work they
+    asked for has finished: it names no student, links to the page it is about (`link`) and
+    stays in the inbox (services.notices)."""
 
     class Kind(models.TextChoices):
         FLAG_NEW = "flag_new", "พบความเสี่ยงใหม่"
@@ -257,6 +261,8 @@ class Alert(models.Model):
         PARENT_FLAG = "parent_flag", "โรงเรียนขอให้ช่วยดูแล"
         ABSENCE = "absence", "ขาดเรียนวันนี้"
         RESULT = "result", "ผลการเรียนที่ต้องแก้ไข"
+        DOCUMENTS_READY = "documents_ready", "เอกสารพร้อมดาวน์โหลด"
+        DOCUMENTS_FAILED = "documents_failed", "สร้างเอกสารไม่สำเร็จ"
 
     class Audience(models.TextChoices):
         STAFF = "staff", "บุคลากร"
@@ -267,7 +273,9 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="ผู้รับ", on_delete=models.CASCADE, related_name="alerts"
     )
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.CASCADE, related_name="+")
-    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.CASCADE, related_name="alerts")
+    student = models.ForeignKey(
+        Student, verbose_name="นักเรียน", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     audience = models.CharField("ผู้รับกลุ่ม", max_length=10, choices=Audience.choices)
     kind = models.CharField("ประเภท", max_length=20, choices=Kind.choices)
     dimension = models.CharField("ด้าน", max_length=12, choices=Dimension.choices, blank=True)
@@ -275,6 +283,8 @@ class Alert(models.Model):
     body = models.TextField("ข้อความ")
     reasons = models.JSONField("เหตุผล", default=list, blank=True)
     dedup_key = models.CharField(max_length=120)
+    # A notice's page (a path on this site); empty for the alerts about a student.
+    link = models.CharField("ลิงก์", max_length=300, blank=True)
     created_at = models.DateTimeField("แจ้งเมื่อ")
     read_at = models.DateTimeField("อ่านเมื่อ", null=True, blank=True)
 
@@ -286,8 +296,12 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["recipient", "dedup_key"], name="alert_once_per_recipient"),
             models.CheckConstraint(
                 condition=Q(audience="parent", kind__in=["parent_flag", "absence", "result"])
-                | Q(audience="staff", kind__in=["flag_new", "flag_escalated"]),
+                | Q(audience="staff", kind__in=["flag_new", "flag_escalated", "documents_ready", "documents_failed"]),
                 name="alert_kind_fits_audience",
+            ),
+            models.CheckConstraint(
+                condition=Q(student__isnull=False) | Q(kind__in=["documents_ready", "documents_failed"]),
+                name="alert_names_a_student_unless_notice",
             ),
         ]
         indexes = [
@@ -297,6 +311,13 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.kind}: {self.title}"
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind in NOTICE_KINDS
+
+
+NOTICE_KINDS = frozenset({Alert.Kind.DOCUMENTS_READY, Alert.Kind.DOCUMENTS_FAILED})
 
 
 class Channel(models.TextChoices):

@@ -82,3 +82,33 @@ class SigningCertificateForm(forms.Form):
 class PrinterOffsetForm(forms.Form):
     x_mm = forms.CharField(label="เลื่อนแนวนอน (มม., บวก = ไปทางขวา)", max_length=10, required=False)
     y_mm = forms.CharField(label="เลื่อนแนวตั้ง (มม., บวก = ลงล่าง)", max_length=10, required=False)
+
+
+class DocumentOptionsForm(forms.Form):
+    """A school's document options: Thai digits, and how long generated files are kept per
+    document type (blank: the install's figure). One field per document type."""
+
+    thai_digits = forms.BooleanField(label="ใช้เลขไทย (๐–๙) ในเอกสารทางราชการ", required=False)
+
+    def __init__(self, *args, defaults: dict[str, int], labels: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for doc_type, days in defaults.items():
+            self.fields[f"retention_{doc_type}"] = forms.IntegerField(
+                label=f"เก็บไฟล์ {labels[doc_type]} (วัน)",
+                required=False,
+                min_value=1,
+                max_value=3650,
+                help_text=f"เว้นว่าง = ตามค่ากลางของระบบ {days} วัน",
+                error_messages={
+                    "invalid": "ระยะเวลาเก็บไฟล์ต้องเป็นจำนวนวันเต็ม",
+                    "min_value": "ระยะเวลาเก็บไฟล์ต้องอย่างน้อย 1 วัน",
+                    "max_value": "ระยะเวลาเก็บไฟล์ต้องไม่เกิน 3,650 วัน (10 ปี)",
+                },
+            )
+
+    def retention(self) -> dict[str, int | None]:
+        return {
+            name.removeprefix("retention_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("retention_")
+        }

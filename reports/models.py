@@ -38,7 +38,7 @@ class PrintMode(models.TextChoices):
 
 @pghistory.track(
     pghistory.InsertEvent(),
-    pghistory.UpdateEvent(condition=pghistory.AnyChange("status", "file", "error", "finished_at")),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange("status", "file", "error", "finished_at", "expired_at")),
     pghistory.DeleteEvent(),
 )
 class ReportJob(LeasedJob):
@@ -68,6 +68,8 @@ class ReportJob(LeasedJob):
     error = models.TextField("ข้อผิดพลาด", blank=True)
     created_at = models.DateTimeField("สร้างเมื่อ", auto_now_add=True)
     finished_at = models.DateTimeField("เสร็จเมื่อ", null=True, blank=True)
+    # When the retention sweep deleted the job's file (reports.services.retention).
+    expired_at = models.DateTimeField("ไฟล์หมดอายุเมื่อ", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -117,6 +119,8 @@ class IssuedDocument(models.Model):
     issued_at = models.DateTimeField("ออกเมื่อ", null=True, blank=True)
     file = models.FileField("ไฟล์", storage=private_storage, upload_to="reports/documents/%Y/", blank=True)
     pages = models.PositiveSmallIntegerField("จำนวนหน้า", default=0)
+    # When the retention sweep deleted the file: the serial and verification code stay valid.
+    file_expired_at = models.DateTimeField("ไฟล์หมดอายุเมื่อ", null=True, blank=True)
     is_void = models.BooleanField("ยกเลิกแล้ว", default=False)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -180,7 +184,9 @@ class IssuedDocument(models.Model):
 
     @property
     def issued(self) -> bool:
-        return bool(self.file) and self.issued_at is not None
+        # Stored and marked issued in one transaction; a file deleted by the retention sweep
+        # leaves the document issued.
+        return self.issued_at is not None and (bool(self.file) or self.file_expired_at is not None)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["password_sealed"])

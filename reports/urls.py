@@ -34,6 +34,7 @@ urlpatterns = [
     path(
         "documents/schools/<uuid:code>/printer-offset/", views_settings.printer_offset, name="documents_printer_offset"
     ),
+    path("documents/schools/<uuid:code>/options/", views_settings.document_options, name="documents_options"),
     path("documents/schools/<uuid:code>/calibration.pdf", views_settings.calibration_pdf, name="documents_calibration"),
     path("verify/<str:code>", views_documents.verify, name="verify"),
     path(

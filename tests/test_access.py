@@ -124,9 +124,11 @@ SCHOOL_WRITES = [
     ("school_a", "documents", "get", "/documents/schools/{code}/settings/"),
     ("school_a", "documents", "post", "/documents/schools/{code}/certificate/"),
     ("school_a", "documents", "post", "/documents/schools/{code}/printer-offset/"),
+    ("school_a", "documents", "post", "/documents/schools/{code}/options/"),
     ("school_a", "documents", "get", "/documents/schools/{code}/calibration.pdf"),
     ("school_c", "documents", "get", "/documents/schools/{code}/settings/"),
     ("school_c", "documents", "post", "/documents/schools/{code}/certificate/"),
+    ("school_c", "documents", "post", "/documents/schools/{code}/options/"),
 ]
 
 

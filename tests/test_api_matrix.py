@@ -826,6 +826,7 @@ PAGE_ROWS = [
     ("get", "/documents/schools/{school}/settings/", None),
     ("post", "/documents/schools/{school}/certificate/", {"password": "x"}),
     ("post", "/documents/schools/{school}/printer-offset/", {"x_mm": "1", "y_mm": "1"}),
+    ("post", "/documents/schools/{school}/options/", {"thai_digits": "on", "retention_pp1": "30"}),
     ("get", "/documents/schools/{school}/calibration.pdf", None),
     ("get", "/students/{student}/360/", None),
     ("get", "/documents/sections/{section}/pp5/", None),

@@ -14,6 +14,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from academics.selectors.results import student_record
+from earlywarning.models import Alert
 from reports.models import IssuedDocument, ReportJob
 
 from . import factories as f
@@ -129,6 +130,10 @@ def test_killing_the_worker_mid_batch_completes_the_job_with_no_serial_twice(med
     with job.file.open("rb") as handle:
         merged = zipfile.ZipFile(io.BytesIO(handle.read())).read("รวมทุกคน.pdf")
     assert len(PdfReader(io.BytesIO(merged)).pages) == len(students)
+    # The requester heard once that the batch is ready, though it ran twice.
+    notices = Alert.objects.filter(recipient=world.user("registrar"), kind__startswith="documents_")
+    assert [(n.kind, n.link) for n in notices] == [("documents_ready", f"/documents/jobs/{job.code}/")]
+    assert f"({len(students)} ฉบับ)" in notices[0].title
 
 
 def test_a_signed_preprinted_batch_survives_a_killed_worker_with_no_serial_or_sheet_twice(
@@ -177,3 +182,8 @@ def test_a_signed_preprinted_batch_survives_a_killed_worker_with_no_serial_or_sh
         with document.file.open("rb") as handle:
             assert signing.validate(handle.read(), trust_roots=[root])["bottom_line"] is True, document.form_number
         assert document.signer_fingerprint and not document.is_void
+    # The merged PDF of the batch is signed as a whole too.
+    with job.file.open("rb") as handle:
+        merged = zipfile.ZipFile(io.BytesIO(handle.read())).read("รวมทุกคน.pdf")
+    assert signing.validate(merged, trust_roots=[root])["bottom_line"] is True
+    assert Alert.objects.filter(recipient=world.user("registrar"), kind="documents_ready").count() == 1

@@ -302,7 +302,18 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-all-risk": {"task": "earlywarning.recompute_all_risk", "schedule": crontab(hour=3, minute=30)},
     # Alert deliveries that came due: retries, the hourly e-mail digests, the end of quiet hours.
     "send-alert-deliveries": {"task": "earlywarning.send_due_deliveries", "schedule": 60},
+    # Generated document files past their retention (DOCUMENT_RETENTION_DAYS) are deleted.
+    "expire-document-files": {"task": "reports.expire_files", "schedule": crontab(hour=4, minute=0)},
 }
+
+# How many days the generated files of each document type are kept after they are made (a job's
+# zip or PDF, the merged PDF inside it, each issued document's file): the retention sweep
+# (reports.expire_files, nightly) deletes them and the pages offer a new request; the
+# IssuedDocument rows stay, so serials and verification codes stay valid. A school overrides a
+# type in School.policy["document_retention_days"] (reports.selectors.options); types not listed
+# keep DOCUMENT_RETENTION_DEFAULT_DAYS.
+DOCUMENT_RETENTION_DEFAULT_DAYS = env_int("DOCUMENT_RETENTION_DEFAULT_DAYS", default=90)
+DOCUMENT_RETENTION_DAYS = {"pp1": 90, "pp5": 365, "pp6": 180}
 
 # Alert delivery (earlywarning.channels): the LINE Messaging API's base URL (tests point it at a
 # local receiver), attempts before a delivery is failed, and the timeout of one HTTP send.

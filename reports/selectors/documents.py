@@ -176,6 +176,7 @@ def pp1_context(student: Student, *, document: IssuedDocument | None, issued_on,
     )
     return {
         "columns": _columns(blocks),
+        "result_rows": result_rows(blocks),
         "variant": variant,
         "stage_words": stage_words,
         "in_hours": in_hours,
@@ -215,6 +216,26 @@ def _columns(blocks: list[Block], count: int = 3) -> list[list[Block]]:
         columns[min(count - 1, before * count // total)].append(block)
         before += size
     return columns
+
+
+# About the most result lines (subjects, plus each block's heading and GPA rows) that fit one
+# plain-paper page in three balanced columns with everything else the form prints.
+ONE_PAGE_LINES = 90
+
+
+def result_rows(blocks: list[Block], count: int = 3) -> list[list[list[Block]]]:
+    """The results table's rows, each of `count` columns of blocks. A record that fits a page is
+    one row of three balanced columns (`_columns`). A longer one (many years, many subjects) is
+    laid out a row of three blocks at a time, in order, left to right: a row never splits across
+    pages unless it is taller than a page, so the record reads in order over the pages that
+    follow, each under the repeated header, and nothing is cut off."""
+    if sum(len(block.lines) + 2 for block in blocks) <= ONE_PAGE_LINES:
+        return [_columns(blocks, count)]
+    rows = []
+    for start in range(0, len(blocks), count):
+        row = [[block] for block in blocks[start : start + count]]
+        rows.append(row + [[] for _ in range(count - len(row))])
+    return rows
 
 
 def pp1_stage_number(student: Student) -> int | None:

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from academics.models import CourseSection
-from qinfo import jobs
+from qinfo import jobs, thaidate
 from qinfo.audit import audited
 from reports import preprinted, signing
 from reports.models import PER_SECTION_TYPES, PER_TERM_TYPES, DocumentType, IssuedDocument, PrintMode, ReportJob
@@ -44,6 +44,8 @@ pdpa_log = logging.getLogger("qinfo.pdpa")
 # No 0/O, 1/I/L: read aloud or typed from paper without mistakes. 32^12 = 2^60 codes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
+EXPIRED_MESSAGE = "ไฟล์หมดอายุแล้ว — ขอใหม่ได้"
+MERGED_NAME = "รวมทุกคน.pdf"  # the batch zip's one PDF of every student, in print order
 REISSUE_REASON = "ออกฉบับใหม่แทน ({number})"  # the printed number: เลขที่ 000123/2569, or the sheet's
 FAILED_MESSAGE = (
     "สร้างเอกสารไม่สำเร็จเนื่องจากเกิดข้อผิดพลาดในระบบ ยังไม่ได้ออกเอกสารที่เหลือ กด “ลองอีกครั้ง” หากยังไม่สำเร็จโปรดแจ้งผู้ดูแลระบบ"
@@ -168,9 +170,9 @@ def render_calibration_pdf(school: School, *, offset=None) -> bytes:
     """The test page a registrar prints to measure the printer's offset (reports.preprinted)."""
     if offset is None:
         offset = preprinted_selectors.printer_offset(school)
-    return render_pdf(
-        preprinted_selectors.CALIBRATION_TEMPLATE, preprinted_selectors.calibration_context(school, offset=offset)
-    )
+    # A measuring page, not an official document: its scales stay in Arabic digits.
+    context = {**preprinted_selectors.calibration_context(school, offset=offset), "thai_digits": False}
+    return render_pdf(preprinted_selectors.CALIBRATION_TEMPLATE, context)
 
 
 # --- Requests -----------------------------------------------------------------------------------
@@ -290,7 +292,10 @@ def _sheet_of(job: ReportJob, student_id: int) -> dict:
 
 
 def report_job_retry(*, job: ReportJob, by: User) -> ReportJob:
-    """Run a failed job again: the documents already issued stay; the rest are made."""
+    """Run a failed job again: the documents already issued stay; the rest are made. Not once
+    the retention sweep deleted its files: a new request makes them again."""
+    if job.expired_at or IssuedDocument.objects.filter(job=job, file_expired_at__isnull=False).exists():
+        raise ValidationError({"job": EXPIRED_MESSAGE})
     with transaction.atomic(), audited(by, "ลองสร้างเอกสารอีกครั้ง"):
         reopened = ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.FAILED).update(
             status=ReportJob.Status.QUEUED, error="", finished_at=None, attempts=0, lease_owner="",
@@ -398,9 +403,35 @@ def _file_name(index: int, student: Student) -> str:
     return f"{index:02d}-{student.student_number}-{student.first_name}-{student.last_name}.pdf"
 
 
-def _bundle(job: ReportJob, students: list[Student]) -> tuple[bytes, str]:
-    """One PDF for one student; for a batch a zip of one PDF per student plus one merged PDF."""
+def _merged(pdfs: list[bytes]) -> bytes:
+    """The students' documents as one PDF, without their signature fields: each signature
+    covers its own file's bytes only and would not validate inside another file; the merged
+    file is signed as a whole instead (`_bundle`)."""
     from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, NameObject
+
+    merged = PdfWriter()
+    for data in pdfs:
+        merged.append(io.BytesIO(data))
+    for page in merged.pages:
+        annotations = page.get("/Annots")
+        if annotations is None:
+            continue
+        kept = [a for a in annotations.get_object() if a.get_object().get("/FT") != "/Sig"]
+        if kept:
+            page[NameObject("/Annots")] = ArrayObject(kept)
+        else:
+            del page["/Annots"]
+    if "/AcroForm" in merged._root_object:
+        del merged._root_object["/AcroForm"]
+    buffer = io.BytesIO()
+    merged.write(buffer)
+    return buffer.getvalue()
+
+
+def _bundle(job: ReportJob, students: list[Student], signer=None) -> tuple[bytes, str]:
+    """One PDF for one student; for a batch a zip of one PDF per student plus one merged PDF,
+    signed with the school's certificate like the documents in it (when the school has one)."""
 
     documents = {d.student_id: d for d in IssuedDocument.objects.filter(job=job, issued_at__isnull=False)}
     missing = [s for s in students if s.pk not in documents]
@@ -411,16 +442,17 @@ def _bundle(job: ReportJob, students: list[Student]) -> tuple[bytes, str]:
         with documents[students[0].pk].file.open("rb") as handle:
             return handle.read(), "pdf"
     buffer = io.BytesIO()
-    merged = PdfWriter()
+    pdfs = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for index, student in enumerate(students, start=1):
             with documents[student.pk].file.open("rb") as handle:
                 data = handle.read()
             archive.writestr(_file_name(index, student), data)
-            merged.append(io.BytesIO(data))
-        merged_bytes = io.BytesIO()
-        merged.write(merged_bytes)
-        archive.writestr("รวมทุกคน.pdf", merged_bytes.getvalue())
+            pdfs.append(data)
+        merged = _merged(pdfs)
+        if signer is not None:
+            merged = signer.sign(merged, reason=f"{job.get_type_display()} รวม {len(students)} ฉบับ")
+        archive.writestr(MERGED_NAME, merged)
     return buffer.getvalue(), "zip"
 
 
@@ -435,6 +467,7 @@ def _work_section(job: ReportJob, owner: str) -> None:
         ReportJob.objects.filter(pk=job.pk).update(
             file=job.file.name, status=ReportJob.Status.DONE, finished_at=timezone.now(), error="", progress_done=1
         )
+        _notify(job.pk)
     pdpa_log.info(
         "document_issued type=%s section=%s user=%s user_id=%s school_id=%s",
         job.type,
@@ -471,7 +504,7 @@ def _work(job_id: int, owner: str) -> None:
         _store(job, document, pdf, owner=owner, signer_fingerprint=signer.fingerprint if signer else "")
         _log_issue(document, student, job.requested_by)
     _check_complete(job)
-    data, extension = _bundle(job, students)
+    data, extension = _bundle(job, students, signer)
     with transaction.atomic(), audited(job.requested_by, "สร้างเอกสารเสร็จ"):
         if not jobs.holds_lease(ReportJob, job_id, owner, running=ReportJob.Status.RUNNING):
             raise jobs.LeaseLost(job_id)
@@ -479,13 +512,64 @@ def _work(job_id: int, owner: str) -> None:
         ReportJob.objects.filter(pk=job_id).update(
             file=job.file.name, status=ReportJob.Status.DONE, finished_at=timezone.now(), error=""
         )
+        _notify(job_id)
 
 
+def _job_title(job: ReportJob) -> str:
+    """What a notice calls the job: เอกสาร ปพ.1 ห้อง ม.1/1, เอกสาร ปพ.1 ของ ด.ช.…, เอกสาร ปพ.5 ท21101 …"""
+    words = [f"เอกสาร {job.get_type_display().split(' ', 1)[0]}"]
+    if job.classroom_id:
+        words.append(f"ห้อง {job.classroom.name}")
+    elif len(job.student_ids) == 1:
+        student = Student.objects.filter(pk=job.student_ids[0]).first()
+        if student is not None:
+            words.append(f"ของ {student.full_name}")
+    if job.parameters.get("label"):
+        words.append(job.parameters["label"])
+    return " ".join(words)
+
+
+def _notify(job_id: int, *, failed_at=None) -> None:
+    """The requester's inbox notice of a finished job, in the transaction that finishes it:
+    once for done (keyed by the job), once per failure (keyed by the moment it failed)."""
+    from django.urls import reverse
+
+    from earlywarning.models import Alert
+    from earlywarning.services.notices import notice_send
+
+    job = ReportJob.objects.select_related("classroom__grade_level").get(pk=job_id)
+    title = _job_title(job)
+    if failed_at is None:
+        kind, key = Alert.Kind.DOCUMENTS_READY, f"report_job:{job.code}:done"
+        title = f"{title} พร้อมดาวน์โหลด ({job.progress_done:,} ฉบับ)"
+        body = f"สร้างเสร็จเมื่อ {thaidate.format_long(timezone.localdate())} ดาวน์โหลดได้ที่หน้างานสร้างเอกสาร"
+    else:
+        kind, key = Alert.Kind.DOCUMENTS_FAILED, f"report_job:{job.code}:failed:{failed_at.isoformat()}"
+        title = f"{title} สร้างไม่สำเร็จ"
+        body = f"{job.error} (สร้างแล้ว {job.progress_done:,} / {job.progress_total:,} ฉบับ)"
+    notice_send(
+        recipient_id=job.requested_by_id,
+        school_id=job.school_id,
+        kind=kind,
+        title=title,
+        body=body,
+        link=reverse("reports:report_job", args=[job.code]),
+        dedup_key=key,
+    )
+
+
+@transaction.atomic
 def _mark_failed(job_id: int, message: str, *, owner: str | None = None) -> bool:
     jobs_to_fail = ReportJob.objects.filter(pk=job_id)
     if owner is not None:
         jobs_to_fail = jobs_to_fail.filter(lease_owner=owner, status=ReportJob.Status.RUNNING)
-    return bool(jobs_to_fail.update(status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now()))
+    else:
+        jobs_to_fail = jobs_to_fail.exclude(status__in=[ReportJob.Status.DONE, ReportJob.Status.FAILED])
+    now = timezone.now()
+    failed = bool(jobs_to_fail.update(status=ReportJob.Status.FAILED, error=message, finished_at=now))
+    if failed:
+        _notify(job_id, failed_at=now)
+    return failed
 
 
 def report_job_run(*, job_id: int) -> str:

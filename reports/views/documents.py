@@ -153,9 +153,16 @@ def report_job(request, code):
     return render(request, "reports/documents/job.html", context)
 
 
+def _expired(request, *, job: ReportJob | None = None, document: IssuedDocument | None = None):
+    """The file was deleted by the retention sweep: say so (410), with where to ask again."""
+    return render(request, "reports/documents/expired.html", {"job": job, "document": document}, status=410)
+
+
 @login_required
 def report_job_download(request, code):
     job = access.access_report_job(request.user, code)
+    if job.expired_at:
+        return _expired(request, job=job)
     if job.status != ReportJob.Status.DONE or not job.file:
         raise Http404
     services.log_download(user=request.user, what="job", job=job)
@@ -179,6 +186,8 @@ def report_job_retry(request, code):
 @login_required
 def document_download(request, code):
     document = access.access_document(request.user, code)
+    if document.file_expired_at:
+        return _expired(request, document=document)
     services.log_download(user=request.user, what="document", document=document)
     return FileResponse(
         document.file.open("rb"),
