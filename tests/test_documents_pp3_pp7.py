@@ -22,7 +22,7 @@ from PIL import Image, ImageChops
 
 from academics.selectors.results import student_record
 from reports import signing
-from reports.models import DocumentType, IssuedDocument, IssuedGraduate, ReportJob, StageEnd
+from reports.models import DocumentType, GraduateReport, IssuedDocument, IssuedGraduate, ReportJob, StageEnd
 from reports.selectors import pp3_pp7 as selectors
 from reports.services import documents as document_services
 from reports.services import pp3_pp7 as services
@@ -235,6 +235,26 @@ def test_a_pp3_job_issues_one_signed_document_with_its_rows_and_a_reissue_voids_
     )  # fmt: skip
     assert again.number == 2 and not again.is_void
     assert again.graduate_report.graduates.get(number=1).first_name == "เปลี่ยนชื่อ"
+
+
+def test_a_resumed_pp3_job_prints_the_serial_and_rows_it_reserved(cohort, media):
+    """What a killed worker leaves: the serial and rows reserved, nothing stored; the records
+    change before the job resumes, and the document still prints the reserved rows."""
+    world = cohort
+    job = services.pp3_request(
+        school=world.school_a, academic_year=world.year, stage=StageEnd.M3, approved_on=APPROVED_ON,
+        by=world.user("registrar"),
+    )  # fmt: skip
+    reserved = services._reserve_cohort(job, year=2569)
+    assert not reserved.document.issued and reserved.graduates.count() == 3
+    Student.objects.filter(pk=world.cohort[0].pk).update(status=Student.Status.TRANSFERRED_OUT)
+    job = run_now(job)
+    assert job.status == ReportJob.Status.DONE and (job.progress_done, job.progress_total) == (1, 1)
+    document = IssuedDocument.objects.get(job=job)
+    assert document.pk == reserved.document.pk and document.issued and document.number == 1
+    assert GraduateReport.objects.filter(document__job=job).count() == 1
+    assert document.graduate_report.graduates.count() == 3
+    assert document_services.report_job_run(job_id=job.pk) == "skipped"
 
 
 def _certificate(world, tmp_path):
@@ -451,6 +471,8 @@ def test_the_pp3_page_issues_through_a_job_and_offers_the_pdf_and_xlsx(
     document = IssuedDocument.objects.get(job=job)
     page = client.get(url).content.decode()
     assert document.serial in page
+    panel = client.get(f"/documents/jobs/{job.code}/").content.decode()
+    assert f"/documents/pp3/{document.code}/graduates.xlsx" in panel and "มัธยมศึกษาปีที่ 3 ปีการศึกษา 2569" in panel
     download = client.get(f"/documents/pp3/{document.code}/graduates.xlsx")
     assert download.status_code == 200 and download["Content-Disposition"].endswith('.xlsx"')
     assert client_for(world, "teacher_a").get(f"/documents/pp3/{document.code}/graduates.xlsx").status_code == 404
