@@ -95,8 +95,8 @@ def cohort_enrolments(school: School, academic_year: AcademicYear, stage: str) -
 def graduate_rows(school: School, academic_year: AcademicYear, stage: str, *, approved_on: date) -> list[GraduateRow]:
     """The graduates of `stage` (P6, M3, M6) at `school` in `academic_year`: the students of the
     stage's final grade that year who graduated (a graduation recorded in the year) or whose
-    graduation check passes, and who have not left. Six queries whatever the number of
-    students, terms and subjects."""
+    graduation check passes, and who have not left (nor are on leave). Five queries whatever the
+    number of students, terms and subjects."""
     if stage not in PP3_VARIANTS:
         raise NoDocument("ระดับที่จบต้องเป็น ป.6 ม.3 หรือ ม.6")
     subject_stage = PP3_VARIANTS[stage][2]
