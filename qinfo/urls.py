@@ -11,6 +11,7 @@ from academics.apis import timetable as timetable_apis
 from qinfo import health
 from reports import apis as auth_apis
 from reports.apis import documents as document_apis
+from reports.apis import graduates as graduate_apis
 from reports.apis import overview as overview_apis
 from reports.views import home as report_views
 from schools.apis import calendar as calendar_apis
@@ -72,6 +73,9 @@ api_v1 = [
     path("students/<uuid:code>/overview/", overview_apis.StudentOverviewApi.as_view(), name="student-overview"),
     path("report-jobs/", document_apis.ReportJobListApi.as_view(), name="report-job-list"),
     path("report-jobs/<uuid:code>/", document_apis.ReportJobDetailApi.as_view(), name="report-job-detail"),
+    path("schools/<uuid:code>/pp3/", graduate_apis.Pp3RequestApi.as_view(), name="school-pp3"),
+    path("students/<uuid:code>/pp7/", graduate_apis.Pp7RequestApi.as_view(), name="student-pp7"),
+    path("graduates/", graduate_apis.GraduateSearchApi.as_view(), name="graduate-search"),
 ]
 
 urlpatterns = [

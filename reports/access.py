@@ -167,3 +167,40 @@ def schools_with_document_settings_for(user) -> QuerySet[School]:
 
 def access_school_document_settings(user, code) -> School:
     return get_visible_or_404(schools_with_document_settings_for(user), code=code)
+
+
+# --- ปพ.3 (a school's graduates report) and ปพ.7 (a student's certificate) ------------------------
+# Both are issued by the school's registrar and principal (`issuing_school_ids`, as ปพ.1); the
+# issued ปพ.3 rows are searched by the officers of the areas overseeing the school, nobody else.
+
+
+def schools_issuing_pp3_for(user) -> QuerySet[School]:
+    return School.objects.filter(pk__in=issuing_school_ids(user))
+
+
+def access_pp3_school(user, code) -> School:
+    return get_visible_or_404(schools_issuing_pp3_for(user).select_related("area", "affiliation"), code=code)
+
+
+def pp3_document_visible(user, code) -> IssuedDocument:
+    """An issued ปพ.3 of the user's school (for its .xlsx)."""
+    return get_visible_or_404(
+        documents_visible_to(user).filter(type=DocumentType.PP3).select_related("graduate_report"), code=code
+    )
+
+
+def graduate_search_school_ids(user) -> frozenset[int]:
+    """The schools whose issued ปพ.3 rows an officer searches: those their area oversees."""
+    if not user.is_authenticated:
+        return frozenset()
+    return scope_for(user).overseen_school_ids
+
+
+def may_search_graduates(user) -> bool:
+    return bool(graduate_search_school_ids(user))
+
+
+def graduates_visible_to(user) -> QuerySet:
+    from reports.models import IssuedGraduate
+
+    return IssuedGraduate.objects.filter(report__document__school_id__in=graduate_search_school_ids(user))

@@ -22,6 +22,7 @@ MENUS: dict[str, list[Entry]] = {
         ("โรงเรียนในความดูแล", "schools:list"),
         ("นักเรียน", "students:list"),
         ("สรุปความเสี่ยง", "risk:summary"),
+        ("ตรวจสอบผู้จบ (ปพ.3)", "reports:graduate_search"),
     ],
     Role.PRINCIPAL: [
         ("หน้าแรก", "home"),

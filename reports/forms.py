@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from reports.models import PrintMode
+from qinfo.forms import BEDateField
+from reports.models import PrintMode, StageEnd
 
 from .roles import LOGIN_ROLE_CHOICES, ROLE_LABELS, roles_held
 
@@ -112,3 +113,67 @@ class DocumentOptionsForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("retention_")
         }
+
+
+class Pp3RequestForm(forms.Form):
+    """Which cohort a ปพ.3 reports: the school's academic year, the stage, the approval date."""
+
+    academic_year = forms.TypedChoiceField(label="ปีการศึกษา", coerce=int)
+    stage = forms.ChoiceField(label="ผู้สำเร็จการศึกษาชั้น", choices=StageEnd.choices)
+    approved_on = BEDateField(label="วันอนุมัติการจบ (วว/ดด/ปปปป พ.ศ.)")
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.years = {year.pk: year for year in years}
+        self.fields["academic_year"].choices = [(year.pk, f"ปีการศึกษา {year.year}") for year in years]
+        self.fields["academic_year"].error_messages.update(
+            {"required": "กรุณาเลือกปีการศึกษา", "invalid_choice": "กรุณาเลือกปีการศึกษาของโรงเรียนนี้"}
+        )
+        self.fields["stage"].error_messages.update(
+            {"required": "กรุณาเลือกระดับที่จบ", "invalid_choice": "ระดับที่จบต้องเป็น ป.6 ม.3 หรือ ม.6"}
+        )
+        self.fields["approved_on"].error_messages["required"] = "กรุณาระบุวันอนุมัติการจบ (วัน เดือน ปี พ.ศ.)"
+
+    def request_options(self) -> dict:
+        return {
+            "academic_year": self.years[self.cleaned_data["academic_year"]],
+            "stage": self.cleaned_data["stage"],
+            "approved_on": self.cleaned_data["approved_on"],
+        }
+
+
+class Pp7RequestForm(forms.Form):
+    purpose = forms.CharField(
+        label="เพื่อใช้", max_length=200, help_text="เช่น ศึกษาต่อ สมัครงาน ขอทุนการศึกษา (พิมพ์ในเอกสารว่า “ให้ไว้เพื่อใช้ …”)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].error_messages.update(
+            {
+                "required": "กรุณาระบุว่าจะนำใบรับรองผลการศึกษาไปใช้เพื่ออะไร",
+                "max_length": "ข้อความ “เพื่อใช้” ยาวเกิน 200 ตัวอักษร",
+            }
+        )
+        self.fields["purpose"].widget.attrs.update({"autocomplete": "off", "size": 60})
+
+
+class GraduateSearchForm(forms.Form):
+    national_id = forms.CharField(label="เลขประจำตัวประชาชน 13 หลัก", max_length=30)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["national_id"].error_messages["required"] = "กรุณากรอกเลขประจำตัวประชาชน 13 หลัก"
+        self.fields["national_id"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def clean_national_id(self) -> str:
+        from students import identity
+
+        raw = self.cleaned_data["national_id"]
+        text = identity.normalize(raw)
+        if text.startswith("G"):
+            raise forms.ValidationError("ค้นหาได้ด้วยเลขประจำตัวประชาชน 13 หลักเท่านั้น")
+        try:
+            return identity.classify(raw)[1]
+        except identity.IdentifierError as error:
+            raise forms.ValidationError(str(error)) from None

@@ -20,12 +20,17 @@ class DocumentType(models.TextChoices):
     PP1 = "pp1", "ปพ.1 ระเบียนแสดงผลการเรียน"
     PP5 = "pp5", "ปพ.5 แบบบันทึกผลการพัฒนาคุณภาพผู้เรียน"
     PP6 = "pp6", "ปพ.6 รายงานผลการพัฒนาคุณภาพผู้เรียนรายบุคคล"
+    PP3 = "pp3", "ปพ.3 แบบรายงานผู้สำเร็จการศึกษา"
+    PP7 = "pp7", "ปพ.7 ใบรับรองผลการศึกษา"
 
 
 # Documents of one student for one term (ปพ.6): a reissue voids only that term's earlier copy.
 PER_TERM_TYPES = frozenset({DocumentType.PP6})
 # Documents of a course section (ปพ.5): one file per job, no serial and no IssuedDocument row.
 PER_SECTION_TYPES = frozenset({DocumentType.PP5})
+# Documents of a cohort (ปพ.3: the graduates of a stage in one year): one IssuedDocument without a
+# student, its rows kept as IssuedGraduate (reports.services.pp3_pp7).
+PER_COHORT_TYPES = frozenset({DocumentType.PP3})
 
 
 class PrintMode(models.TextChoices):
@@ -101,8 +106,14 @@ class IssuedDocument(models.Model):
     school = models.ForeignKey(
         School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="issued_documents"
     )
+    # Empty for a document of a cohort (ปพ.3), whose students are its IssuedGraduate rows.
     student = models.ForeignKey(
-        Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="issued_documents"
+        Student,
+        verbose_name="นักเรียน",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_documents",
     )
     type = models.CharField("ชนิดเอกสาร", max_length=10, choices=DocumentType.choices)
     year = models.PositiveSmallIntegerField("ปี พ.ศ. ที่ออก")
@@ -138,6 +149,8 @@ class IssuedDocument(models.Model):
     form_number = models.CharField("เลขที่ของแบบพิมพ์", max_length=10, blank=True)
     # SHA-256 of the certificate that signed the file (PAdES); empty when issued unsigned.
     signer_fingerprint = models.CharField("ใบรับรองที่ใช้ลงนาม", max_length=64, blank=True)
+    # What a ปพ.7 is asked for (printed as เพื่อใช้ ...); empty for the other types.
+    purpose = models.CharField("เพื่อใช้", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,6 +177,10 @@ class IssuedDocument(models.Model):
                 | (~Q(print_mode="preprinted") & Q(form_set="") & Q(form_number="")),
                 name="issued_document_sheet_number_iff_preprinted",
             ),
+            models.CheckConstraint(
+                condition=Q(type="pp3", student__isnull=True) | (~Q(type="pp3") & Q(student__isnull=False)),
+                name="issued_document_student_unless_cohort",
+            ),
         ]
         indexes = [models.Index(fields=["school", "student", "type"], name="issued_document_student")]
 
@@ -187,6 +204,81 @@ class IssuedDocument(models.Model):
         # Stored and marked issued in one transaction; a file deleted by the retention sweep
         # leaves the document issued.
         return self.issued_at is not None and (bool(self.file) or self.file_expired_at is not None)
+
+
+class StageEnd(models.TextChoices):
+    """The stage a ปพ.3 reports the graduates of (its variant :ป, :บ, :พ)."""
+
+    P6 = "P6", "ประถมศึกษา (ป.6)"
+    M3 = "M3", "มัธยมศึกษาตอนต้น (ม.3)"
+    M6 = "M6", "มัธยมศึกษาตอนปลาย (ม.6)"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class GraduateReport(models.Model):
+    """The cohort of an issued ปพ.3: a school's graduates of one stage in one academic year,
+    approved on one date; its rows are kept (IssuedGraduate) as printed, with the .xlsx for
+    the education service area made of the same rows."""
+
+    document = models.OneToOneField(
+        IssuedDocument, verbose_name="เอกสาร", on_delete=models.PROTECT, related_name="graduate_report"
+    )
+    academic_year = models.ForeignKey(
+        "schools.AcademicYear", verbose_name="ปีการศึกษา", on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.CharField("ระดับที่จบ", max_length=2, choices=StageEnd.choices)
+    approved_on = models.DateField("วันอนุมัติการจบ")
+    xlsx = models.FileField("ไฟล์ .xlsx", storage=private_storage, upload_to="reports/documents/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = "รายงานผู้สำเร็จการศึกษา"
+        verbose_name_plural = "รายงานผู้สำเร็จการศึกษา"
+
+    def __str__(self) -> str:
+        return f"ปพ.3 {self.get_stage_display()} {self.academic_year.year}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class IssuedGraduate(models.Model):
+    """One row of an issued ปพ.3, as printed: what the area's officers search by 13-digit ID."""
+
+    report = models.ForeignKey(
+        GraduateReport, verbose_name="รายงาน", on_delete=models.PROTECT, related_name="graduates"
+    )
+    student = models.ForeignKey(Student, verbose_name="นักเรียน", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveSmallIntegerField("ลำดับ")
+    student_number = models.CharField("เลขประจำตัวนักเรียน", max_length=20)
+    national_id = models.CharField("เลขประจำตัวประชาชน", max_length=13, blank=True)
+    prefix = models.CharField("คำนำหน้าชื่อ", max_length=20)
+    first_name = models.CharField("ชื่อ", max_length=100)
+    last_name = models.CharField("นามสกุล", max_length=100)
+    sex = models.CharField("เพศ", max_length=1, choices=Student.Sex.choices)
+    birth_date = models.DateField("วันเกิด", null=True, blank=True)
+    gpax = models.DecimalField("ผลการเรียนเฉลี่ยตลอดหลักสูตร", max_digits=3, decimal_places=2, null=True)
+    earned_basic = models.DecimalField("หน่วยกิตพื้นฐานที่ได้", max_digits=6, decimal_places=1)
+    earned_additional = models.DecimalField("หน่วยกิตเพิ่มเติมที่ได้", max_digits=6, decimal_places=1)
+    rtw = models.CharField("การอ่าน คิดวิเคราะห์ และเขียน", max_length=20, blank=True)
+    characteristics = models.CharField("คุณลักษณะอันพึงประสงค์", max_length=20, blank=True)
+    activities = models.CharField("กิจกรรมพัฒนาผู้เรียน", max_length=20, blank=True)
+    graduated_on = models.DateField("วันอนุมัติการจบ")
+    pp1_number = models.CharField("ปพ.1 ชุดที่/เลขที่", max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["report_id", "number"]
+        verbose_name = "ผู้สำเร็จการศึกษาในรายงาน"
+        verbose_name_plural = "ผู้สำเร็จการศึกษาในรายงาน"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="issued_graduate_number_unique"),
+            models.UniqueConstraint(fields=["report", "student"], name="issued_graduate_once_per_report"),
+        ]
+        indexes = [models.Index(fields=["national_id"], name="issued_graduate_national_id")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.prefix}{self.first_name} {self.last_name}"
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["password_sealed"])

@@ -4,6 +4,7 @@ from reports.views import document_settings as views_settings
 from reports.views import documents as views_documents
 from reports.views import overview as views_overview
 from reports.views import pdf as views_pdf
+from reports.views import pp3_pp7 as views_pp37
 from reports.views import pp5_pp6 as views_pp56
 
 app_name = "reports"
@@ -25,6 +26,10 @@ urlpatterns = [
         views_pp56.classroom_pp6_comment,
         name="classroom_pp6_comment",
     ),
+    path("documents/pp3/schools/<uuid:code>/", views_pp37.school_pp3, name="school_pp3"),
+    path("documents/pp3/<uuid:code>/graduates.xlsx", views_pp37.pp3_xlsx_download, name="pp3_xlsx"),
+    path("documents/students/<uuid:code>/pp7/", views_pp37.student_pp7, name="student_pp7"),
+    path("documents/graduates/", views_pp37.graduate_search, name="graduate_search"),
     path("documents/jobs/<uuid:code>/", views_documents.report_job, name="report_job"),
     path("documents/jobs/<uuid:code>/download/", views_documents.report_job_download, name="report_job_download"),
     path("documents/jobs/<uuid:code>/retry/", views_documents.report_job_retry, name="report_job_retry"),

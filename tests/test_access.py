@@ -525,3 +525,67 @@ def test_an_areas_risk_rules_are_its_officers_and_the_admins_only(world, persona
     assert RiskRule.objects.filter(area=world.area1).count() == (2 if persona in AREA_RULES else 0)
     # A grouping is no school's area: it has no rules, even for the admin.
     assert client.get(f"/api/v1/areas/{world.grouping.code}/risk-rules/").status_code == 404
+
+
+# ปพ.3 (a school's graduates report and its .xlsx) and ปพ.7 (a student's certificate): the
+# school's registrar and principal; the issued ปพ.3 rows are searched by the area officers (one
+# of another area finds nothing); everyone else 404, on the pages and the APIs.
+PP37_ALLOWED = {
+    "school_a": {"registrar", "principal"},
+    "school_c": set(),
+    "pp3_a": {"registrar", "principal"},
+    "student_a": {"registrar", "principal"},
+    "student_c": set(),
+    "search": {"officer_1", "officer_2"},
+}
+PP37_REQUESTS = [
+    ("school_a", "get", "/documents/pp3/schools/{code}/"),
+    ("school_a", "post", "/documents/pp3/schools/{code}/"),
+    ("school_a", "post", "/api/v1/schools/{code}/pp3/"),
+    ("school_c", "get", "/documents/pp3/schools/{code}/"),
+    ("school_c", "post", "/api/v1/schools/{code}/pp3/"),
+    ("pp3_a", "get", "/documents/pp3/{code}/graduates.xlsx"),
+    ("pp3_a", "get", "/documents/{code}/download/"),
+    ("student_a", "get", "/documents/students/{code}/pp7/"),
+    ("student_a", "post", "/documents/students/{code}/pp7/"),
+    ("student_a", "post", "/api/v1/students/{code}/pp7/"),
+    ("student_c", "get", "/documents/students/{code}/pp7/"),
+    ("student_c", "post", "/api/v1/students/{code}/pp7/"),
+    ("search", "get", "/documents/graduates/?national_id={code}"),
+    ("search", "get", "/api/v1/graduates/?national_id={code}"),
+]
+
+
+@pytest.fixture
+def pp37_targets(world, settings, tmp_path):
+    from .test_api_matrix import _issued_pp3
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return {
+        "school_a": world.school_a,
+        "school_c": world.school_c,
+        "pp3_a": _issued_pp3(world),
+        "student_a": world.student_a,
+        "student_c": world.student_c,
+        "search": None,
+    }
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("target", "method", "url"), PP37_REQUESTS)
+def test_pp3_and_pp7_are_open_exactly_to_the_personas_in_the_table(world, pp37_targets, persona, target, method, url):
+    obj = pp37_targets[target]
+    path = url.format(code=obj.code if obj is not None else world.student_a.national_id)
+    data = {"purpose": "ศึกษาต่อ", "year": 2569, "stage": "ม3", "approved_on": "2026-11-30"}
+    response = getattr(client_for(world, persona), method)(path, data=data if method == "post" else None)
+    if persona in PP37_ALLOWED[target]:
+        assert response.status_code in (200, 202, 302, 400), f"{persona} {method} {url} should be allowed"
+        assert response.status_code != 400 or target != "student_a", response.content.decode()[:300]
+    else:
+        assert response.status_code == 404, f"{persona} {method} {url} for {target} should be 404"
+
+
+def test_an_officer_of_another_area_finds_nothing_of_area_1s_graduates(world, pp37_targets):
+    url = f"/api/v1/graduates/?national_id={world.student_a.national_id}"
+    assert len(client_for(world, "officer_1").get(url).json()) == 1
+    assert client_for(world, "officer_2").get(url).json() == []

@@ -56,6 +56,14 @@ PREFERENCES_OFF = {
 OPERATIONS: dict[str, tuple[str, str, object]] = {
     "POST /api/v1/report-jobs/": ("create", "/api/v1/report-jobs/", {"classroom": "{class_a}"}),
     "GET /api/v1/report-jobs/{code}/": ("object", "/api/v1/report-jobs/{report_job}/", None),
+    "POST /api/v1/schools/{code}/pp3/": (
+        "object",
+        "/api/v1/schools/{school}/pp3/",
+        {"year": 2569, "stage": "ม3", "approved_on": "2026-11-30"},
+    ),
+    "POST /api/v1/students/{code}/pp7/": ("object", "/api/v1/students/{student}/pp7/", {"purpose": "ศึกษาต่อ"}),
+    # The area officers' search of issued ปพ.3: another area's officer finds nothing, others 404.
+    "GET /api/v1/graduates/": ("list", "/api/v1/graduates/?national_id={graduate_id}", None),
     "POST /api/v1/auth/token/": ("own", "/api/v1/auth/token/", {"username": "{username}", "password": "{password}"}),
     "DELETE /api/v1/auth/token/": ("own", "/api/v1/auth/token/", None),
     "DELETE /api/v1/auth/tokens/": ("own", "/api/v1/auth/tokens/", None),
@@ -390,6 +398,30 @@ def _issued_document(world):
     return job, document
 
 
+def _issued_pp3(world):
+    """An issued ปพ.3 of school A listing student A, with its .xlsx (bytes stand in)."""
+    from django.core.files.base import ContentFile
+
+    from reports.models import GraduateReport, IssuedDocument, IssuedGraduate
+
+    document = IssuedDocument(
+        school=world.school_a, student=None, type="pp3", year=2569, number=1, verification_code="MATRIXPP3CDE",
+        issued_by=world.user("registrar"), issued_at=timezone.now(), pages=1,
+    )  # fmt: skip
+    document.file.save("pp3-1.pdf", ContentFile(b"%PDF-1.7 matrix"), save=True)
+    report = GraduateReport(document=document, academic_year=world.class_a.academic_year, stage="M3",
+                            approved_on=timezone.localdate())  # fmt: skip
+    report.xlsx.save("pp3-1.xlsx", ContentFile(b"PK matrix"), save=True)
+    student = world.student_a
+    IssuedGraduate.objects.create(
+        report=report, student=student, number=1, student_number=student.student_number,
+        national_id=student.national_id, prefix=student.prefix, first_name=student.first_name,
+        last_name=student.last_name, sex=student.sex, gpax="3.00", earned_basic="66", earned_additional="11",
+        graduated_on=timezone.localdate(),
+    )  # fmt: skip
+    return document
+
+
 @pytest.fixture
 def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — the imported fixture
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -504,6 +536,8 @@ def codes(world, school_a, registrar_c, settings, tmp_path):  # noqa: F811 — t
         "kindicator": kindicator.code,
         "report_job": report_job.code,
         "document": document.code,
+        "pp3": _issued_pp3(world).code,
+        "graduate_id": world.student_a.national_id,
     }
 
 
@@ -645,6 +679,7 @@ API_INSIDER.update({op: "principal" for op in OPERATIONS if "/care-coverage/" in
 API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
 # An area's rules are its district officers'.
 API_INSIDER.update({op: "officer_1" for op in OPERATIONS if "/areas/" in op})
+API_INSIDER["GET /api/v1/graduates/"] = "officer_1"
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -693,6 +728,7 @@ OWN_PAGES = [
     ("get", "/risk/", None),
     ("get", "/risk/summary/", None),
     ("get", "/documents/", None),
+    ("get", "/documents/graduates/?national_id={graduate_id}", None),
     ("get", "/alerts/", None),
     ("get", "/alerts/preferences/", None),
     ("post", "/alerts/read-all/", {}),
@@ -818,6 +854,11 @@ PAGE_ROWS = [
     ("get", "/documents/jobs/{report_job}/download/", None),
     ("post", "/documents/jobs/{report_job}/retry/", {}),
     ("get", "/documents/{document}/download/", None),
+    ("get", "/documents/pp3/schools/{school}/", None),
+    ("post", "/documents/pp3/schools/{school}/", {"academic_year": "1", "stage": "M3", "approved_on": "30/11/2569"}),
+    ("get", "/documents/pp3/{pp3}/graduates.xlsx", None),
+    ("get", "/documents/students/{student}/pp7/", None),
+    ("post", "/documents/students/{student}/pp7/", {"purpose": "ศึกษาต่อ"}),
     ("get", "/alerts/{alert}/", None),
     ("post", "/alerts/{alert}/read/", {}),
     ("get", "/alerts/deliveries/?school={school}", None),

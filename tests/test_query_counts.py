@@ -256,3 +256,54 @@ def test_the_import_job_list_api_does_not_grow_with_jobs(world, settings, tmp_pa
 
     few, many = _grows(registrar_client(world), "/api/v1/imports/", add, many=6)
     assert few == many
+
+
+def _more_pp3(world, n: int) -> None:
+    """n more issued ปพ.3 of school A, each listing student A (the officers' search finds them
+    all), and n more ปพ.7 of student A."""
+    from django.utils import timezone
+
+    from reports.models import GraduateReport, IssuedDocument, IssuedGraduate
+
+    student = world.student_a
+    start = IssuedDocument.objects.filter(school=world.school_a, type="pp3").count()
+    for number in range(start + 1, start + n + 1):
+        document = IssuedDocument.objects.create(
+            school=world.school_a, student=None, type="pp3", year=2569, number=number,
+            verification_code=f"QCOUNTPP3{number:03d}", issued_by=world.user("registrar"), issued_at=timezone.now(),
+        )  # fmt: skip
+        report = GraduateReport.objects.create(
+            document=document, academic_year=world.class_a.academic_year, stage="M3", approved_on=timezone.localdate()
+        )
+        IssuedGraduate.objects.create(
+            report=report, student=student, number=1, student_number=student.student_number,
+            national_id=student.national_id, prefix=student.prefix, first_name=student.first_name,
+            last_name=student.last_name, sex=student.sex, earned_basic=66, earned_additional=11,
+            graduated_on=timezone.localdate(),
+        )  # fmt: skip
+        IssuedDocument.objects.create(
+            school=world.school_a, student=student, type="pp7", year=2569, number=number, purpose="ศึกษาต่อ",
+            verification_code=f"QCOUNTPP7{number:03d}", issued_by=world.user("registrar"), issued_at=timezone.now(),
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        ("officer_1", "/documents/graduates/?national_id={national_id}"),
+        ("officer_1", "/api/v1/graduates/?national_id={national_id}"),
+        ("registrar", "/documents/pp3/schools/{school_a}/"),
+        ("registrar", "/documents/students/{student_a}/pp7/"),
+    ],
+)
+def test_the_pp3_search_and_request_pages_do_not_grow_with_issued_documents(world, persona, url):
+    url = url.format(
+        national_id=world.student_a.national_id, school_a=world.school_a.code, student_a=world.student_a.code
+    )
+    client = Client()
+    client.force_login(world.user(persona))
+    _more_pp3(world, 1)
+    client.get(url)  # warm the per-process caches
+    before = count_queries(client, url)
+    _more_pp3(world, 6)
+    assert count_queries(client, url) == before

@@ -282,6 +282,18 @@ def test_every_current_classroom_has_an_issued_pp6_and_demo_parents_see_their_ch
     assert all(d.term_id for d in documents)
 
 
+def test_a_demo_school_has_an_issued_pp3_with_its_rows_and_xlsx_and_every_school_a_pp7(seeded):
+    from reports.models import DocumentType, GraduateReport, IssuedDocument, ReportJob
+
+    assert not ReportJob.objects.filter(type__in=["pp3", "pp7"]).exclude(status=ReportJob.Status.DONE).exists()
+    reports = list(GraduateReport.objects.select_related("document"))
+    assert reports and all(r.document.issued and r.document.signer_fingerprint and r.xlsx for r in reports)
+    assert all(r.graduates.exists() and r.stage == "P6" for r in reports)
+    pp7 = IssuedDocument.objects.filter(type=DocumentType.PP7, issued_at__isnull=False, is_void=False)
+    assert set(pp7.values_list("school_id", flat=True)) == set(School.objects.values_list("pk", flat=True))
+    assert all(d.purpose and d.signer_fingerprint for d in pp7)
+
+
 def test_some_flags_get_interventions_open_closed_and_a_referral_and_some_are_left_overdue(seeded):
     from earlywarning.models import Intervention
     from earlywarning.selectors import follow_up_list

@@ -30,7 +30,15 @@ from academics.models import CourseSection
 from qinfo import jobs, thaidate
 from qinfo.audit import audited
 from reports import preprinted, signing
-from reports.models import PER_SECTION_TYPES, PER_TERM_TYPES, DocumentType, IssuedDocument, PrintMode, ReportJob
+from reports.models import (
+    PER_COHORT_TYPES,
+    PER_SECTION_TYPES,
+    PER_TERM_TYPES,
+    DocumentType,
+    IssuedDocument,
+    PrintMode,
+    ReportJob,
+)
 from reports.pdf import render_pdf
 from reports.selectors import documents as selectors
 from reports.selectors import preprinted as preprinted_selectors
@@ -156,6 +164,12 @@ def _render_for(
 ) -> bytes:
     if job.type == DocumentType.PP6:
         return render_pp6_pdf(student, term, document=document, issued_on=issued_on)
+    if job.type == DocumentType.PP7:
+        from reports.services.pp3_pp7 import render_pp7_pdf
+
+        return render_pp7_pdf(
+            student, document=document, issued_on=issued_on, purpose=document.purpose, registrar=registrar
+        )
     return render_student_pdf(
         student,
         document=document,
@@ -205,12 +219,22 @@ def report_job_request(
     print_mode: str = PrintMode.PLAIN,
     form_set: str = "",
     form_first_number: str = "",
+    purpose: str = "",
 ) -> ReportJob:
     """Ask for one document per student (ปพ.6 for `term`), or for the ปพ.5 of `section`; the
     worker renders them. Returns at once.
 
     On the Ministry's pre-printed ปพ.1 (`print_mode` PREPRINTED) the registrar gives the
-    ชุดที่ and the เลขที่ of the first sheet in the printer; student i gets sheet first + i."""
+    ชุดที่ and the เลขที่ of the first sheet in the printer; student i gets sheet first + i.
+    A ปพ.7 needs its `purpose` (เพื่อใช้ ...); a ปพ.3 is asked for with
+    `reports.services.pp3_pp7.pp3_request`."""
+    if doc_type in PER_COHORT_TYPES:
+        raise ValidationError({"type": "ขอออก ปพ.3 ได้จากหน้ารายงานผู้สำเร็จการศึกษาของโรงเรียน"})
+    purpose = " ".join((purpose or "").split())
+    if doc_type == DocumentType.PP7 and not purpose:
+        raise ValidationError({"purpose": "กรุณาระบุว่าจะนำใบรับรองผลการศึกษาไปใช้เพื่ออะไร"})
+    if len(purpose) > 200:
+        raise ValidationError({"purpose": "ข้อความ “เพื่อใช้” ยาวเกิน 200 ตัวอักษร"})
     if doc_type in PER_SECTION_TYPES:
         if section is None or section.school_id != school.pk:
             raise ValidationError({"section": "ไม่พบกลุ่มการเรียนที่จะพิมพ์ ปพ.5 ในโรงเรียนนี้"})
@@ -233,6 +257,8 @@ def report_job_request(
         parameters["label"] = f"ภาคเรียนที่ {term.number}/{term.academic_year.year}"
     if classroom is not None:
         parameters["classroom"] = str(classroom.code)
+    if doc_type == DocumentType.PP7:
+        parameters["purpose"] = purpose
     parameters.update(_print_parameters(school, doc_type, print_mode, form_set, form_first_number, len(students)))
     with audited(by, "ขอออกเอกสาร"):
         job = ReportJob(
@@ -340,6 +366,7 @@ def _reserve(job: ReportJob, student_id: int, *, year: int) -> IssuedDocument:
                 job=job,
                 issued_by=job.requested_by,
                 term_id=job.parameters.get("term") if job.type in PER_TERM_TYPES else None,
+                purpose=job.parameters.get("purpose", ""),
                 **sheet,
             )
 
@@ -482,6 +509,11 @@ def _work(job_id: int, owner: str) -> None:
     job = ReportJob.objects.select_related("requested_by", "school").get(pk=job_id)
     if job.type in PER_SECTION_TYPES:
         _work_section(job, owner)
+        return
+    if job.type in PER_COHORT_TYPES:
+        from reports.services.pp3_pp7 import work_cohort
+
+        work_cohort(job, owner)
         return
     order = job.student_ids
     by_id = Student.objects.in_bulk(order)

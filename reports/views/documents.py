@@ -49,7 +49,7 @@ def documents_home(request):
     return render(
         request,
         "reports/documents/home.html",
-        {"classrooms": classrooms, "jobs": recent, "settings_schools": settings_schools},
+        {"classrooms": classrooms, "jobs": recent, "settings_schools": settings_schools, "schools": schools},
     )
 
 
@@ -229,9 +229,16 @@ def verify(request, code: str):
     )
     if document is None:
         return render(request, "reports/documents/verify.html", {"missing": True}, status=404)
+    if document.student_id is None:  # a ปพ.3: the cohort, never its names
+        from reports.selectors.pp3_pp7 import verify_cohort
+
+        name = verify_cohort(document)
+    else:
+        name = mask_name(document.student.first_name, document.student.last_name)
     context = {
         "type": document.get_type_display(),
-        "name": mask_name(document.student.first_name, document.student.last_name),
+        "name": name,
+        "cohort": document.student_id is None,
         "school": document.school.name,
         "issued_on": document.issued_at,
         "valid": not document.is_void,

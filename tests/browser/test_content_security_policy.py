@@ -67,6 +67,8 @@ def pages(world) -> list[str]:
         f"/documents/sections/{section.code}/pp5/",
         f"/documents/students/{world.student_a.code}/",
         f"/documents/schools/{world.school_a.code}/settings/",
+        f"/documents/pp3/schools/{world.school_a.code}/",
+        f"/documents/students/{world.student_a.code}/pp7/",
         "/verify/AAAAAAAAAAAA",
         "/api/docs/",
         "/alerts/",

@@ -18,7 +18,7 @@ from earlywarning.demo import seed_interventions
 from earlywarning.services.status import recompute_all
 from qinfo import thaidate
 from qinfo.bulk import without_history
-from reports.demo import seed_documents, seed_signing_certificates
+from reports.demo import seed_documents, seed_graduates_and_certificates, seed_signing_certificates
 from schools.demo import DEMO_PASSWORD, seed_organisation
 from schools.models import School
 from schools.selectors.organisation import current_term
@@ -112,6 +112,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  สถานะความเสี่ยงของนักเรียน {risk.written:,} รายการ (ทุกด้าน จากข้อมูลข้างต้น)")
         documents = seed_documents([plan.school for plan in org.schools])
         self.stdout.write(f"  ปพ.6 ที่ออกแล้ว {documents:,} ฉบับ (ห้องละหนึ่งคน และบุตรหลานของบัญชีผู้ปกครองทดลอง)")
+        graduates, certificates = seed_graduates_and_certificates([plan.school for plan in org.schools])
+        self.stdout.write(f"  ปพ.3 ที่ออกแล้ว {graduates:,} ฉบับ ปพ.7 {certificates:,} ฉบับ")
         made, overdue = seed_interventions(rng)
         self.stdout.write(f"  การช่วยเหลือนักเรียนที่มีความเสี่ยง {made:,} รายการ (ยังไม่มีการช่วยเหลือเกินกำหนด {overdue:,} รายการ)")
         from earlywarning.models import Alert
