@@ -313,7 +313,7 @@ CELERY_BEAT_SCHEDULE = {
 # type in School.policy["document_retention_days"] (reports.selectors.options); types not listed
 # keep DOCUMENT_RETENTION_DEFAULT_DAYS.
 DOCUMENT_RETENTION_DEFAULT_DAYS = env_int("DOCUMENT_RETENTION_DEFAULT_DAYS", default=90)
-DOCUMENT_RETENTION_DAYS = {"pp1": 90, "pp5": 365, "pp6": 180}
+DOCUMENT_RETENTION_DAYS = {"pp1": 90, "pp3": 365, "pp5": 365, "pp6": 180, "pp7": 90}
 
 # Alert delivery (earlywarning.channels): the LINE Messaging API's base URL (tests point it at a
 # local receiver), attempts before a delivery is failed, and the timeout of one HTTP send.
