@@ -6,6 +6,7 @@ the same at any length. Same rows as `__in`; an empty list matches nothing."""
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, Lookup
 
 
@@ -17,6 +18,8 @@ class AnyOf(Lookup):
         return "%s", [list(value)]
 
     def as_sql(self, compiler, connection):
+        if not self.rhs:
+            raise EmptyResultSet  # as `__in=[]`: no query at all when nothing else is asked
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
