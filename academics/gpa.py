@@ -109,11 +109,13 @@ if any(Decimal(grade) * 2 != halves for grade, halves in _GRADE_HALVES.items()):
 _GRADE_CASE = " ".join(f"WHEN '{grade}' THEN {halves}" for grade, halves in _GRADE_HALVES.items())
 _UNRESOLVED = f"'{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}'"
 _FIGURES = ("gpa", "attempted", "earned", "earned_basic", "earned_additional", "unresolved", "failed")
+# Per student and term the sums are small (a term's credits in 1/40, times 8 at most), so they
+# are kept as integers: the rollups then sum integers too.
 _PARTS = f"""
-    SUM(weight) FILTER (WHERE grade IS NOT NULL) AS attempted,
-    SUM(grade * weight) AS points,
-    SUM(weight) FILTER (WHERE grade > 0) AS earned,
-    SUM(weight) FILTER (WHERE grade > 0 AND basic) AS earned_basic,
+    (SUM(weight) FILTER (WHERE grade IS NOT NULL))::integer AS attempted,
+    (SUM(grade * weight))::integer AS points,
+    (SUM(weight) FILTER (WHERE grade > 0))::integer AS earned,
+    (SUM(weight) FILTER (WHERE grade > 0 AND basic))::integer AS earned_basic,
     COUNT(*) FILTER (WHERE NOT activity AND result IN ({_UNRESOLVED})) AS unresolved,
     COUNT(*) FILTER (WHERE grade = 0) AS failed"""
 _ROLLUP = """
@@ -136,29 +138,32 @@ def _statement(students: str, *, target: str = "") -> str:
     results_where = f"AND r.student_id {students}" if students else ""
     records_where = f"WHERE student_id {students}" if students else ""
     table = GPARecord._meta.db_table
-    # Every student: the approved sections' weights and flags are worked out once each, in a
-    # table of their own, and each result is one hash lookup into it. A few students: inlined,
-    # so that their results find their sections by key.
-    sections = "MATERIALIZED" if not students else "NOT MATERIALIZED"
+    # Every student: the approved sections' weights and flags are worked out once each (a
+    # subquery kept apart by OFFSET 0, whose id column keeps its statistics, unlike a CTE's,
+    # so that the planner hashes the sections, not the results), and each result is one hash
+    # lookup into them. A few students: merged into the query, so that their results find
+    # their sections by key.
+    apart = "OFFSET 0" if not students else ""
     key = "COALESCE({0}.term_id, 0), COALESCE({0}.academic_year_id, 0)"
     # Only table names and this module's constants are interpolated; values go in as parameters.
     return f"""
 WITH {target}
-sections AS {sections} (
-    SELECT s.id, s.term_id, t.academic_year_id, s.spans_year, t.start_date,
-           sub.kind = 'activity' AS activity, sub.kind = 'basic' AS basic,
-           CASE WHEN sub.credits <> 0 THEN (sub.credits * {_WEIGHT_UNITS})::integer
-                ELSE COALESCE(s.hours, sub.hours, 0) END AS weight
-    FROM {CourseSection._meta.db_table} s
-    JOIN {Subject._meta.db_table} sub ON sub.id = s.subject_id
-    JOIN {Term._meta.db_table} t ON t.id = s.term_id
-    WHERE s.result_status = '{ResultStatus.APPROVED}'
-),
 base AS (
     SELECT r.id AS result_id, r.student_id, r.school_id, r.result, s.activity, s.basic, s.weight,
            s.term_id, s.academic_year_id, s.spans_year, s.start_date,
            CASE WHEN NOT s.activity THEN CASE r.result {_GRADE_CASE} END END AS grade
-    FROM {Result._meta.db_table} r JOIN sections s ON s.id = r.section_id
+    FROM {Result._meta.db_table} r
+    JOIN (
+        SELECT s.id, s.term_id, t.academic_year_id, s.spans_year, t.start_date,
+               sub.kind = 'activity' AS activity, sub.kind = 'basic' AS basic,
+               CASE WHEN sub.credits <> 0 THEN (sub.credits * {_WEIGHT_UNITS})::integer
+                    ELSE COALESCE(s.hours, sub.hours, 0) END AS weight
+        FROM {CourseSection._meta.db_table} s
+        JOIN {Subject._meta.db_table} sub ON sub.id = s.subject_id
+        JOIN {Term._meta.db_table} t ON t.id = s.term_id
+        WHERE s.result_status = '{ResultStatus.APPROVED}'
+        {apart}
+    ) s ON s.id = r.section_id
     WHERE r.result <> '' {results_where}
 ),
 parts AS MATERIALIZED (
