@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from celery import shared_task
 from django.db import connection, transaction
@@ -89,50 +90,81 @@ def compute(student_ids: list[int]) -> list[GPARecord]:
 # One statement per call: the approved results of the students in hand, weighted as
 # grading.course_weight does, summed once per student and term, and those parts rolled up three
 # ways (term — year courses excluded —, year and cumulative), with grading.gpa's flags as
-# FILTERs and its truncation as floor(x × 100) / 100; upserted so that a row is written only
+# FILTERs and its truncation as integer division (below); upserted so that a row is written only
 # when one of its figures differs, and the rows of those students that no longer have any
 # result deleted. `compute` above is the same rule in Python (academics.grading) and the
 # oracle the tests hold this SQL to.
 
-_GRADES = ", ".join(f"'{grade}'" for grade in grading.NUMERIC_GRADES)
+# Every figure is a sum or a count, and every weight and grade a whole number of small units: a
+# weight in 1/40 credit (credits have one decimal place; a primary subject weighs hours/40) and
+# a grade in halves. So the results are summed as integers — exact, and several times cheaper
+# than numeric sums — once per student and term (a year course apart from its term's courses),
+# the three scopes are sums of those parts, and only the stored figures go back to decimals:
+# Σweight = units / 40, GPA = truncate(Σ(grade × weight) / Σweight) = (50 × points ÷ units) / 100
+# in integer division, which truncates as academics.grading.truncate does.
+_WEIGHT_UNITS = int(grading.HOURS_PER_WEIGHT)  # 40 units make one credit
+_GRADE_HALVES = {grade: int(Decimal(grade) * 2) for grade in grading.NUMERIC_GRADES}
+if any(Decimal(grade) * 2 != halves for grade, halves in _GRADE_HALVES.items()):
+    raise ImportError("academics.gpa sums grades in halves: a grade that is not a multiple of 0.5 needs another unit")
+_GRADE_CASE = " ".join(f"WHEN '{grade}' THEN {halves}" for grade, halves in _GRADE_HALVES.items())
 _UNRESOLVED = f"'{grading.INCOMPLETE}', '{grading.NOT_ELIGIBLE}'"
 _FIGURES = ("gpa", "attempted", "earned", "earned_basic", "earned_additional", "unresolved", "failed")
-# Every figure is a sum or a count, so the results are aggregated once, per student and term
-# (a year course apart from its term's courses), and the three scopes are sums of those parts.
+# Per student and term the sums are small (a term's credits in 1/40, times 8 at most), so they
+# are kept as integers: the rollups then sum integers too.
 _PARTS = f"""
-    COALESCE(SUM(weight) FILTER (WHERE grade IS NOT NULL), 0) AS attempted,
-    SUM(grade * weight) AS points,
-    COALESCE(SUM(weight) FILTER (WHERE grade > 0), 0) AS earned,
-    COALESCE(SUM(weight) FILTER (WHERE grade > 0 AND kind = 'basic'), 0) AS earned_basic,
-    COALESCE(SUM(weight) FILTER (WHERE grade > 0 AND kind <> 'basic'), 0) AS earned_additional,
-    COUNT(*) FILTER (WHERE kind <> 'activity' AND result IN ({_UNRESOLVED})) AS unresolved,
+    (SUM(weight) FILTER (WHERE grade IS NOT NULL))::integer AS attempted,
+    (SUM(grade * weight))::integer AS points,
+    (SUM(weight) FILTER (WHERE grade > 0))::integer AS earned,
+    (SUM(weight) FILTER (WHERE grade > 0 AND basic))::integer AS earned_basic,
+    COUNT(*) FILTER (WHERE NOT activity AND result IN ({_UNRESOLVED})) AS unresolved,
     COUNT(*) FILTER (WHERE grade = 0) AS failed"""
 _ROLLUP = """
-    SUM(attempted) AS attempted, SUM(points) AS points, SUM(earned) AS earned,
-    SUM(earned_basic) AS earned_basic, SUM(earned_additional) AS earned_additional,
+    COALESCE(SUM(attempted), 0)::bigint AS attempted, COALESCE(SUM(points), 0)::bigint AS points,
+    COALESCE(SUM(earned), 0)::bigint AS earned, COALESCE(SUM(earned_basic), 0)::bigint AS earned_basic,
     SUM(unresolved)::integer AS unresolved, SUM(failed)::integer AS failed"""
+# The stored figures from the summed units, each as its column keeps it.
+_STORED = f"""
+    (CASE WHEN a.attempted > 0 THEN (a.points * 50 / a.attempted)::numeric / 100 END)::numeric(3, 2) AS gpa,
+    (a.attempted::numeric / {_WEIGHT_UNITS})::numeric(6, 1) AS attempted,
+    (a.earned::numeric / {_WEIGHT_UNITS})::numeric(6, 1) AS earned,
+    (a.earned_basic::numeric / {_WEIGHT_UNITS})::numeric(6, 1) AS earned_basic,
+    ((a.earned - a.earned_basic)::numeric / {_WEIGHT_UNITS})::numeric(6, 1) AS earned_additional,
+    a.unresolved, a.failed"""
 
 
 def _statement(students: str, *, target: str = "") -> str:
-    """`students` limits the results read and the records deleted (a condition on a
+    """`students` limits the results read and the records compared (a condition on a
     student_id column, empty for every student); `target` is an optional leading CTE."""
     results_where = f"AND r.student_id {students}" if students else ""
-    records_where = f"AND g.student_id {students}" if students else ""
+    records_where = f"WHERE student_id {students}" if students else ""
     table = GPARecord._meta.db_table
+    # Every student: the approved sections' weights and flags are worked out once each (a
+    # subquery kept apart by OFFSET 0, whose id column keeps its statistics, unlike a CTE's,
+    # so that the planner hashes the sections, not the results), and each result is one hash
+    # lookup into them. A few students: merged into the query, so that their results find
+    # their sections by key.
+    apart = "OFFSET 0" if not students else ""
+    key = "COALESCE({0}.term_id, 0), COALESCE({0}.academic_year_id, 0)"
     # Only table names and this module's constants are interpolated; values go in as parameters.
     return f"""
 WITH {target}
 base AS (
-    SELECT r.id AS result_id, r.student_id, r.school_id, r.result, sub.kind,
-           s.term_id, t.academic_year_id, s.spans_year, t.start_date,
-           CASE WHEN sub.kind <> 'activity' AND r.result IN ({_GRADES}) THEN r.result::numeric END AS grade,
-           CASE WHEN sub.credits <> 0 THEN sub.credits
-                ELSE COALESCE(s.hours, sub.hours, 0)::numeric / {grading.HOURS_PER_WEIGHT} END AS weight
+    SELECT r.id AS result_id, r.student_id, r.school_id, r.result, s.activity, s.basic, s.weight,
+           s.term_id, s.academic_year_id, s.spans_year, s.start_date,
+           CASE WHEN NOT s.activity THEN CASE r.result {_GRADE_CASE} END END AS grade
     FROM {Result._meta.db_table} r
-    JOIN {CourseSection._meta.db_table} s ON s.id = r.section_id
-    JOIN {Subject._meta.db_table} sub ON sub.id = s.subject_id
-    JOIN {Term._meta.db_table} t ON t.id = s.term_id
-    WHERE s.result_status = '{ResultStatus.APPROVED}' AND r.result <> '' {results_where}
+    JOIN (
+        SELECT s.id, s.term_id, t.academic_year_id, s.spans_year, t.start_date,
+               sub.kind = 'activity' AS activity, sub.kind = 'basic' AS basic,
+               CASE WHEN sub.credits <> 0 THEN (sub.credits * {_WEIGHT_UNITS})::integer
+                    ELSE COALESCE(s.hours, sub.hours, 0) END AS weight
+        FROM {CourseSection._meta.db_table} s
+        JOIN {Subject._meta.db_table} sub ON sub.id = s.subject_id
+        JOIN {Term._meta.db_table} t ON t.id = s.term_id
+        WHERE s.result_status = '{ResultStatus.APPROVED}'
+        {apart}
+    ) s ON s.id = r.section_id
+    WHERE r.result <> '' {results_where}
 ),
 parts AS MATERIALIZED (
     SELECT student_id, school_id, term_id, academic_year_id, spans_year, start_date,
@@ -154,28 +186,27 @@ grouped AS (
     SELECT student_id, '{GPARecord.Scope.CUMULATIVE}', NULL::bigint, NULL::bigint, {_ROLLUP}
     FROM parts GROUP BY student_id
 ),
-changed AS (
-    -- compared as the columns store them, so that a night with nothing new writes and locks no row
-    SELECT h.school_id, a.student_id, a.scope, a.term_id, a.academic_year_id,
-           (CASE WHEN a.attempted > 0 THEN floor(a.points * 100 / a.attempted) / 100 END)::numeric(3, 2) AS gpa,
-           a.attempted::numeric(6, 1) AS attempted, a.earned::numeric(6, 1) AS earned,
-           a.earned_basic::numeric(6, 1) AS earned_basic, a.earned_additional::numeric(6, 1) AS earned_additional,
-           a.unresolved, a.failed
+figures AS (
+    SELECT h.school_id, a.student_id, a.scope, a.term_id, a.academic_year_id, {_STORED}
     FROM grouped a JOIN home h ON h.student_id = a.student_id
-    LEFT JOIN {table} g ON g.student_id = a.student_id AND g.scope = a.scope
-         AND COALESCE(g.term_id, 0) = COALESCE(a.term_id, 0)
-         AND COALESCE(g.academic_year_id, 0) = COALESCE(a.academic_year_id, 0)
-    WHERE g.id IS NULL
+),
+compared AS MATERIALIZED (
+    -- Each record against its figures, as the columns store them, in one pass: a record that
+    -- differs is written, a record left without figures removed, and a night with nothing
+    -- new writes and locks no row.
+    SELECT a.*, g.id AS record_id
+    FROM figures a
+    FULL JOIN (SELECT * FROM {table} {records_where}) g
+         ON g.student_id = a.student_id AND g.scope = a.scope AND ({key.format("g")}) = ({key.format("a")})
+    WHERE a.student_id IS NULL OR g.id IS NULL
        OR (g.school_id, {", ".join(f"g.{f}" for f in _FIGURES)}) IS DISTINCT FROM
-          (h.school_id, (CASE WHEN a.attempted > 0 THEN floor(a.points * 100 / a.attempted) / 100 END)::numeric(3, 2),
-           a.attempted::numeric(6, 1), a.earned::numeric(6, 1), a.earned_basic::numeric(6, 1),
-           a.earned_additional::numeric(6, 1), a.unresolved, a.failed)
+          (a.school_id, {", ".join(f"a.{f}" for f in _FIGURES)})
 ),
 written AS (
     INSERT INTO {table} AS g (school_id, student_id, scope, term_id, academic_year_id,
                               {", ".join(_FIGURES)}, computed_at)
     SELECT school_id, student_id, scope, term_id, academic_year_id, {", ".join(_FIGURES)}, now()
-    FROM changed
+    FROM compared WHERE student_id IS NOT NULL
     ON CONFLICT ON CONSTRAINT gpa_record_unique DO UPDATE SET
         school_id = EXCLUDED.school_id, {", ".join(f"{f} = EXCLUDED.{f}" for f in _FIGURES)},
         computed_at = EXCLUDED.computed_at
@@ -184,21 +215,23 @@ written AS (
     RETURNING 1
 ),
 removed AS (
-    DELETE FROM {table} g
-    WHERE NOT EXISTS (
-        SELECT 1 FROM grouped a
-        WHERE a.student_id = g.student_id AND a.scope = g.scope
-          AND COALESCE(a.term_id, 0) = COALESCE(g.term_id, 0)
-          AND COALESCE(a.academic_year_id, 0) = COALESCE(g.academic_year_id, 0)
-    ) {records_where}
+    DELETE FROM {table} WHERE id IN (SELECT record_id FROM compared WHERE student_id IS NULL)
     RETURNING 1
 )
 SELECT (SELECT COUNT(*) FROM written) + (SELECT COUNT(*) FROM removed)
 """  # noqa: S608
 
 
-def _run(sql: str, params: list) -> int:
+# The nightly statement groups every approved result of the install: with PostgreSQL's default
+# 4 MB per sort or hash it sorts them on disk to group them; with this much (for this
+# transaction only) it groups them in one hash table, a good part faster.
+NIGHTLY_WORK_MEM = "64MB"
+
+
+def _run(sql: str, params: list, *, work_mem: str | None = None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
+        if work_mem:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
@@ -260,7 +293,7 @@ def recompute_all_gpa(school_id: int | None = None) -> int:
     """Nightly: every student with an approved result (in this school, or anywhere), in one
     statement that writes only the records whose figures changed. Returns how many it wrote."""
     if not school_id:
-        return _run(_statement(""), [])
+        return _run(_statement(""), [], work_mem=NIGHTLY_WORK_MEM)
     # The school's students: an approved result here, or a record here that may be stale.
     target = f"""target AS MATERIALIZED (
         SELECT r.student_id FROM {Result._meta.db_table} r
@@ -269,4 +302,8 @@ def recompute_all_gpa(school_id: int | None = None) -> int:
         UNION
         SELECT student_id FROM {GPARecord._meta.db_table} WHERE school_id = %s
     ),"""  # noqa: S608
-    return _run(_statement("IN (SELECT student_id FROM target)", target=target), [school_id, school_id])
+    return _run(
+        _statement("IN (SELECT student_id FROM target)", target=target),
+        [school_id, school_id],
+        work_mem=NIGHTLY_WORK_MEM,
+    )

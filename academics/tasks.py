@@ -4,7 +4,9 @@ Recomputing a section's Result rows after scores change. A teacher typing a colu
 scores must not queue 40 recomputations, so requests are debounced per section: the first
 save after a recompute queues one task a few seconds ahead and marks the section in the
 cache; later saves see the mark and queue nothing. The task clears the mark *before* it reads
-the scores, so a save committed while it runs queues the next one and nothing is missed.
+the scores, so a save committed while it runs queues the next one and nothing is missed. A
+single cell's save asks only when its own statement made the section's dirty mark (below):
+the saves after the first find it made and do not ask, so they cost no cache round trip.
 
 The cache mark only debounces. What makes a recompute impossible to lose is the dirty mark in
 PostgreSQL (qinfo.dirty) that the save writes in its own transaction and the recompute removes

@@ -7,7 +7,8 @@ and upserts only the records whose figures differ. It is timed twice: once with 
 write (the table emptied first, as on the first night), and with nothing changed (every night
 after that, where it writes no row). The baseline is one SQL query computing the cumulative GPA of every student
 from the same results: Σ(grade × weight) / Σ weight over the numeric grades of approved, non-
-activity sections, weight = credits, or hours / 40 where a subject has no credits (primary),
+activity sections, weight = credits, or hours / 40 where a subject has no credits (primary; the
+section's own hours where it carries a share of a year course's, as the recompute reads them),
 truncated to two places. It writes nothing, so the ratio is the price of the three scopes, the
 other figures (credits, ร/มส, failures) and the writes; the target is at most 3×.
 
@@ -39,7 +40,7 @@ FROM academics_result r
 JOIN academics_coursesection s ON s.id = r.section_id
 JOIN academics_subject sub ON sub.id = s.subject_id
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN sub.credits <> 0 THEN sub.credits ELSE COALESCE(sub.hours, 0) / 40.0 END AS weight
+    SELECT CASE WHEN sub.credits <> 0 THEN sub.credits ELSE COALESCE(s.hours, sub.hours, 0) / 40.0 END AS weight
 ) w
 WHERE s.result_status = 'approved'
   AND sub.kind <> 'activity'

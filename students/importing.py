@@ -278,9 +278,17 @@ _SPACES = re.compile(r"\s+")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
+# What clean_text would change: an invisible character, a Thai digit, any white space but a
+# lone space between two other characters. Most cells have none, and are returned as they are.
+_NEEDS_CLEANING = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u0e50-\u0e59]|[^\\S ]|  |\\A | \\Z")
+
+
 def clean_text(value: str) -> str:
     """Trim, drop invisible characters, collapse runs of spaces, Thai digits to Arabic."""
-    text = str(value).translate(_INVISIBLE).replace("\xa0", " ").translate(_THAI_DIGITS)
+    text = str(value)
+    if not _NEEDS_CLEANING.search(text):
+        return text
+    text = text.translate(_INVISIBLE).replace("\xa0", " ").translate(_THAI_DIGITS)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -294,6 +302,8 @@ def header_key(header: str) -> str:
 
 
 def _cell_text(value: Any) -> str:
+    if type(value) is str:  # most cells: text that needs no clean-up
+        return clean_text(value) if _NEEDS_CLEANING.search(value) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -387,7 +397,7 @@ def _build_table(raw_rows: Iterable[tuple[int, list[str]]], encoding: str) -> Ta
         raise ImportFileError(f"ไฟล์มีข้อมูลเกิน {MAX_ROWS:,} แถว กรุณาแบ่งเป็นหลายไฟล์ (เช่น แยกตามระดับชั้น) แล้วนำเข้าทีละไฟล์")
     if not rows:
         raise ImportFileError("ไฟล์มีแต่หัวตาราง ยังไม่มีข้อมูลนักเรียนสักแถว")
-    aligned = [(number, (cells + [""] * width)[:width]) for number, cells in rows]
+    aligned = [(number, cells if len(cells) == width else (cells + [""] * width)[:width]) for number, cells in rows]
     return Table(headers=_unique_headers(headers), rows=aligned, encoding=encoding, header_row=header_number)
 
 
@@ -409,8 +419,17 @@ def check_xlsx_archive(data: bytes, *, max_unpacked: int = MAX_UNCOMPRESSED_BYTE
 
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+# The same tag without a namespace prefix: a pattern that starts with a literal is searched for
+# several times faster, and a chunk without ":row" in it has no prefixed tag to miss.
+_PLAIN_ROW_TAG = re.compile(rb"<row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_CELL_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)\d+"')
+# Only a reference of three letters or more can lie past MAX_SHEET_COLUMNS (two letters end at
+# ZZ, column 702), so only those are looked at; a student list has none.
+_WIDE_CELL_COLUMN = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{3,})\d+"')
+# Looked for first, fast (a literal start): no chunk without it has a reference that wide.
+_WIDE_REFERENCE = re.compile(rb'r="[A-Z]{3,}[0-9]')
+if MAX_SHEET_COLUMNS < 26 * 27:  # ZZ: the widest reference of two letters
+    raise ImportError("check_xlsx_extent looks only at references of three letters or more")
 _SHEET_MEMBER = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 
@@ -438,12 +457,14 @@ def check_xlsx_extent(data: bytes) -> None:
                     # A tag cut by the chunk's end is read whole with the next chunk.
                     cut = text.rfind(b"<")
                     text, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
-                    for match in _ROW_TAG.finditer(text):
+                    row_tag = _ROW_TAG if b":row" in text else _PLAIN_ROW_TAG
+                    for match in row_tag.finditer(text):
                         found = _ROW_NUMBER.search(match.group(1))
                         last_row = int(found.group(1)) if found else last_row + 1
                         rows = max(rows, last_row)
-                    for match in _CELL_COLUMN.finditer(text):
-                        widest = max(widest, _column_number(match.group(1)))
+                    if _WIDE_REFERENCE.search(text):
+                        for match in _WIDE_CELL_COLUMN.finditer(text):
+                            widest = max(widest, _column_number(match.group(1)))
                     if rows > MAX_SCANNED_ROWS:
                         raise ImportFileError(
                             f"ไฟล์มีเกิน {MAX_SCANNED_ROWS:,} แถว (นับรวมแถวว่าง) กรุณาลบแถวว่างท้ายตาราง "
@@ -463,6 +484,9 @@ def _bounded(rows: Iterable[tuple[int, list[str]]]) -> Iterable[tuple[int, list[
             raise ImportFileError(
                 f"ไฟล์มีเกิน {MAX_SCANNED_ROWS:,} แถว (นับรวมแถวว่าง) กรุณาลบแถวว่างท้ายตาราง หรือแบ่งเป็นหลายไฟล์ แล้วนำเข้าทีละไฟล์"
             )
+        if cells and max(map(len, cells)) <= MAX_CELL_CHARS:
+            yield number, cells
+            continue
         for column, cell in enumerate(cells, start=1):
             if len(cell) > MAX_CELL_CHARS:
                 raise ImportFileError(
@@ -1006,9 +1030,12 @@ def validate_row(
         if values.get(key, "") == ""
     )
 
+    # One search over the whole row first: a row without a control character (nearly all) is
+    # then only measured, field by field.
+    controls = has_control_characters("".join(values.values()))
     for key, spec in FIELDS_BY_KEY.items():
         raw = values.get(key, "")
-        if has_control_characters(raw):
+        if controls and has_control_characters(raw):
             problems.append((key, without_control_characters(raw), control_character_message(spec.label)))
         elif spec.max_length and len(raw) > spec.max_length:
             problems.append((key, raw, f"{spec.label}ยาวเกิน {spec.max_length} ตัวอักษร"))

@@ -20,6 +20,7 @@ from academics.locking import lock_section
 from academics.models import AssessmentItem, Result, ResultStatus, Score
 from academics.results import plan_for
 from academics.services import assessment as services
+from qinfo import dirty
 from schools.selectors.organisation import current_term
 
 from . import factories as f
@@ -413,6 +414,31 @@ def test_a_save_asks_for_a_recompute_once_per_section_until_it_runs(
     tasks.recompute_section_results.run(section.pk)
     assert cache.get(key) is None
     assert Result.objects.filter(section=section).count() == 2
+
+
+def dirty_marked(section) -> bool:
+    return dirty.is_marked(tasks.SECTION_RESULTS, section.pk)
+
+
+def test_only_the_save_that_marks_the_section_dirty_asks_for_a_recompute(
+    world, section, items, django_capture_on_commit_callbacks
+):
+    teacher = world.user("teacher_a")
+    with django_capture_on_commit_callbacks() as first:
+        save(section, items[0], world.student_a, "5", 0, teacher)
+    with django_capture_on_commit_callbacks() as later:
+        save(section, items[1], world.student_a, "20", 0, teacher)
+        save(section, items[0], world.student_a, "6", 1, teacher)
+    assert (len(first), len(later)) == (1, 0)  # the section is marked already: nothing to ask
+    assert dirty_marked(section)
+    # The recompute removes the mark: the next save marks the section again and asks.
+    tasks.recompute_section_now(section.pk)
+    assert not dirty_marked(section)
+    assert Result.objects.filter(section=section, student=world.student_a).exists()
+    with django_capture_on_commit_callbacks() as after:
+        save(section, items[0], world.student_a, "7", 2, teacher)
+    assert len(after) == 1
+    assert dirty_marked(section)
 
 
 @pytest.mark.worker

@@ -163,8 +163,9 @@ class StoredCell:
 # different cells do not wait for each other), check the draft status, the registration and
 # that the item is still the section's (the caller may have it from a cached copy),
 # insert or update the cell only when the client's version is current and the content
-# differs, mark the section's results dirty, and read back the student's other cells and
-# attendance of the section for the live row, with the stamp of the plan and items the row's
+# differs, mark the section's results dirty (saying whether this save made the mark), and
+# read back the student's other cells and attendance of the section for the live row, with
+# the stamp of the plan and items the row's
 # totals are computed from (`locking.grading_stamp`). `upsert` is empty when nothing was written
 # (locked, not registered, unchanged or a conflict): the caller then reads why.
 _SAVE = f"""
@@ -200,8 +201,9 @@ dirty AS (
     INSERT INTO qinfo_dirtymark (kind, key, marked_at)
     SELECT %(dirty_kind)s, %(section)s, %(now)s FROM upsert
     ON CONFLICT (kind, key) DO NOTHING
+    RETURNING 1
 )
-SELECT sec.result_status, sec.registered, sec.item_here,
+SELECT sec.result_status, sec.registered, sec.item_here, EXISTS (SELECT 1 FROM dirty),
        upsert.id, upsert.value, upsert.mark, upsert.version, upsert.updated_at,
        ARRAY(SELECT ARRAY[o.item_id::text, o.value::text, o.mark]
              FROM academics_score o
@@ -381,8 +383,8 @@ def score_save(
             raise _out_of_range(item, student) from error
     if row is None:  # the section itself is gone (sections with scores are protected)
         raise _invalid("section", "ไม่พบกลุ่มการเรียนนี้", "missing")
-    (status, registered, item_here, score_id, value, mark, version, updated_at) = row[:8]
-    others, held, missed, absent, read_at, stamp = row[8:]
+    (status, registered, item_here, newly_dirty, score_id, value, mark, version, updated_at) = row[:9]
+    others, held, missed, absent, read_at, stamp = row[9:]
     if status != ResultStatus.DRAFT:
         section.result_status = status
         ensure_section_editable(section)
@@ -397,7 +399,11 @@ def score_save(
         # stored now as theirs, and let the client decide (a retry with its version writes).
         decision = "unchanged" if decision == "unchanged" else "conflict"
         return SaveResult(decision, StoredCell.of(current, item=item, student=student), wanted)
-    transaction.on_commit(lambda: enqueue_recompute(section.pk))
+    if newly_dirty:
+        # The first save since the section's results were last recomputed asks for a recompute;
+        # the saves after it find the section marked already and queue nothing (the mark is
+        # removed by the recompute, in its transaction, under the section's lock).
+        transaction.on_commit(lambda: enqueue_recompute(section.pk))
     saved = StoredCell(item, student, value, mark, version, by, updated_at)
     cells = {int(item_id): RowCell(int(item_id), _decimal(v), m) for item_id, v, m in others}
     cells[item.pk] = RowCell(item.pk, value, mark)

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -188,7 +189,9 @@ def _plan(
     g_codes = [r.g_code for r in records if r.g_code]
     numbers = [r.values["student_number"] for r in records]
     students = Student.objects.filter(
-        Q(national_id__in=national_ids) | Q(g_code__in=g_codes) | Q(school=school, student_number__in=numbers)
+        Q(national_id__any_of=national_ids)
+        | Q(g_code__any_of=g_codes)
+        | Q(school=school, student_number__any_of=numbers)
     )
     if lock:
         # Two commits touching the same students wait for each other instead of racing.
@@ -887,13 +890,15 @@ class _Rows:
 
 
 @functools.cache
-def _checker(model: type[models.Model]) -> dict[str, tuple[Any, frozenset | None]]:
-    """Per text field: its validators (length, one line) and its allowed choices."""
+def _checker(model: type[models.Model]) -> dict[str, tuple[Any, frozenset | None, tuple]]:
+    """Per text field: its allowed choices and its validators (length, one line), the length
+    apart: measured first, and its validator run only for a value too long (for its message)."""
     checks = {}
     for f in model._meta.concrete_fields:
         if isinstance(f, models.CharField):
             choices = frozenset(value for value, _ in f.flatchoices) if f.choices else None
-            checks[f.attname] = (f, choices)
+            others = tuple(v for v in f.validators if not isinstance(v, MaxLengthValidator))
+            checks[f.attname] = (f, choices, others)
     return checks
 
 
@@ -906,7 +911,7 @@ def _check(model: type[models.Model], values: dict[str, Any]) -> None:
         check = checks.get(attname)
         if check is None or value is None:
             continue
-        field, choices = check
+        field, choices, others = check
         try:
             if value == "":
                 if not field.blank:
@@ -914,7 +919,8 @@ def _check(model: type[models.Model], values: dict[str, Any]) -> None:
                 continue
             if choices is not None and value not in choices:
                 raise ValidationError(field.error_messages["invalid_choice"] % {"value": value}, code="invalid_choice")
-            for validator in field.validators:
+            short = isinstance(value, str) and field.max_length is not None and len(value) <= field.max_length
+            for validator in others if short else field.validators:
                 validator(value)
         except ValidationError as error:
             errors.setdefault(attname, []).extend(error.messages)
@@ -978,10 +984,10 @@ def _write(job: ImportJob, plan: _Plan) -> dict[str, int]:
     existing_ids = [item.student.pk for item in plan.items if item.student is not None]
     enrolments = {
         e.student_id: e
-        for e in Enrolment.objects.filter(school=school, academic_year=year, student_id__in=existing_ids)
+        for e in Enrolment.objects.filter(school=school, academic_year=year, student_id__any_of=existing_ids)
     }
     guardians: dict[int, list[Guardian]] = {}
-    for guardian in Guardian.objects.filter(student_id__in=existing_ids).order_by("pk"):
+    for guardian in Guardian.objects.filter(student_id__any_of=existing_ids).order_by("pk"):
         guardians.setdefault(guardian.student_id, []).append(guardian)
 
     # Free every seat that changes hands before any is taken: seats are unique per classroom and
