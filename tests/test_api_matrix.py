@@ -179,6 +179,11 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"weight_kg": "40", "height_cm": "150", "version": 0},
     ),
     "GET /api/v1/students/{code}/measurements/": ("object", "/api/v1/students/{student}/measurements/", None),
+    "POST /api/v1/measurement-rounds/{code}/import/": (
+        "object",
+        "/api/v1/measurement-rounds/{round}/import/",
+        "upload",
+    ),
     "GET /api/v1/schools/{code}/risk-rules/": ("object", "/api/v1/schools/{school}/risk-rules/", None),
     "PATCH /api/v1/schools/{code}/risk-rules/{key}/": (
         "object",
@@ -621,6 +626,9 @@ API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
 API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
 API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
+# A child's health record (grid, history) is read as the care records are: not the registrar's.
+API_INSIDER["GET /api/v1/measurement-rounds/{code}/classrooms/{classroom}/"] = "principal"
+API_INSIDER["GET /api/v1/students/{code}/measurements/"] = "principal"
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -906,6 +914,10 @@ INSIDER = {
     "/risk/follow-up/?school={school}": "principal",
     # A recompute of the stored nutrition status is the system admin's.
     "/health/references/recompute/{recompute_job}/": "admin",
+    # A child's health record is read as the care records are: not the registrar's.
+    "/health/rounds/{round}/classrooms/{class_a}/": "principal",
+    "/health/rounds/{round}/classrooms/{class_a}/changes/": "principal",
+    "/health/students/{student}/": "principal",
     "/alerts/{alert}/": "parent",
 }
 # A photo row without a stored file (its own tests upload one).

@@ -31,5 +31,6 @@ urlpatterns = [
         apis.MeasurementSaveApi.as_view(),
         name="api-measurement",
     ),
+    path("api/v1/measurement-rounds/<uuid:code>/import/", apis.MeasurementImportApi.as_view(), name="api-import"),
     path("api/v1/students/<uuid:code>/measurements/", apis.StudentMeasurementListApi.as_view(), name="api-student"),
 ]
