@@ -42,7 +42,7 @@ LABELS: dict[str, str] = {
     "zeros_in_year": "จำนวนวิชาที่ได้ 0 ในปีการศึกษา",
     "unresolved": "จำนวนวิชาที่ ร/มส ค้างแก้ไข",
     "ms_courses": "จำนวนวิชาที่ได้ มส ในปีการศึกษา",
-    "missed_percent": "ร้อยละของวันที่ไม่มาเรียน (ลา ป่วย ขาด)",
+    "missed_percent": "ร้อยละของวันเรียนถึงวันนี้ที่ไม่มาเรียน (ลา ป่วย ขาด)",
     "absence_streak": "จำนวนวันที่ไม่มาเรียนติดต่อกัน",
     "years_over_age": "อายุเกินเกณฑ์ของชั้น (ปี)",
     "transfer_out_pending": "คำขอย้ายออกที่รออนุมัติ",
@@ -157,17 +157,21 @@ LEFT JOIN results res ON res.student_id = p.student_id""",  # noqa: S608 — con
 
 
 def _attendance(row) -> dict:
-    _id, recorded, missed, streak = row
+    _id, recorded, missed, streak, school_days = row
     return {
         "recorded_days": recorded,
+        "school_days": school_days,
         "missed_days": missed,
-        "missed_percent": fig.missed_percent(missed, recorded),
+        # Over every school day so far, not the days with a mark (as the homeroom lists count it).
+        "missed_percent": fig.missed_percent(missed, school_days),
         "absence_streak": streak,
     }
 
 
 # School days as schools.selectors.organisation.school_days counts them: weekdays inside a term,
 # minus holidays, plus make-up days, never an emergency closure; marks on other days do not count.
+# The share missed is over all of them up to `until` (today), as students.services.attendance
+# counts it for the homeroom lists.
 register(
     Source(
         name="attendance",
@@ -187,11 +191,12 @@ days AS (
            OR EXISTS (SELECT 1 FROM schools_calendarevent c WHERE c.school_id = t.school_id
                       AND c.kind = 'makeup' AND d::date BETWEEN c.start_date AND c.end_date))
 ),
+day_count AS (SELECT school_id, count(*)::int AS n FROM days GROUP BY school_id),
 marks AS (
     -- The last school day attended rides along as a window over the student's own marks: a
     -- self-join of the marks on the student made the planner loop over every pair of rows
     -- (its estimate of the days join is one row), 16 s for 1,500 students.
-    SELECT a.student_id, a.date, a.status IN {MISSED_SQL} AS missed,
+    SELECT a.student_id, a.school_id, a.date, a.status IN {MISSED_SQL} AS missed,
            max(a.date) FILTER (WHERE a.status NOT IN {MISSED_SQL}) OVER (PARTITION BY a.student_id) AS attended
     FROM students_dailyattendance a
     JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id
@@ -199,11 +204,13 @@ marks AS (
     WHERE a.date >= p.year_start AND a.date <= p.until
 )
 SELECT m.student_id, count(*)::int, (count(*) FILTER (WHERE m.missed))::int,
-       (count(*) FILTER (WHERE m.missed AND m.date > COALESCE(m.attended, '-infinity'::date)))::int
+       (count(*) FILTER (WHERE m.missed AND m.date > COALESCE(m.attended, '-infinity'::date)))::int,
+       max(dc.n)::int
 FROM marks m
+JOIN day_count dc ON dc.school_id = m.school_id
 GROUP BY m.student_id""",  # noqa: S608 — constants only
         derive=_attendance,
-        figures=("recorded_days", "missed_days", "missed_percent", "absence_streak"),
+        figures=("recorded_days", "school_days", "missed_days", "missed_percent", "absence_streak"),
     )
 )
 
