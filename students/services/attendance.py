@@ -10,9 +10,11 @@ and the history triggers keep who changed what, when and why.
 
 Who is on the homeroom teacher's lists of chronic absence (share of school days missed, default
 10 %: Balfanz et al. 2007; AIR EWIMS — days missed over every school day of the calendar so
-far, today included, not over the days that happen to have a mark, so a roll not taken neither
-raises nor hides the share) and of runs of absence (N consecutive days, default 3 [U])
-is decided by the same thresholds as the risk flags: the school's effective risk rules
+far, today included, minus emergency closures; not over the days that happen to have a mark,
+so rolls not taken can no longer inflate the share; the page lists those days) and of runs of
+absence (N consecutive days, default 3 [U]; counted among the days whose roll was taken, back
+from the latest: a day without a roll is unknown and neither ends nor lengthens a run) is
+decided by the same thresholds as the risk flags: the school's effective risk rules
 `chronic_absence` and `absence_streak` (earlywarning registers them through
 `register_absence_thresholds`, since students may not import it). Changing the rule moves the
 list and the flag together; a disabled rule stops the flag only, the list keeps its threshold.
