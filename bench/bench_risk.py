@@ -11,8 +11,8 @@ changed (every night after).
 The baseline is one SQL statement over the same inputs that computes every student's status
 per dimension with the install's default thresholds written into it as CASE expressions:
 GPAX, latest term GPA, 0 grades this year, ร/มส outstanding past the end of the next semester
-(plus the school's grace days), มส this year, days missed of days
-recorded on school days and the run up to the latest, over-age and a pending transfer out, the
+(plus the school's grace days), มส this year, days missed of the school days so far and the run
+up to the latest, over-age and a pending transfer out, the
 latest measurement's ผอม/อ้วน/เตี้ย, the year's poverty screening, the risks of the latest home
 visit and the worst of the latest SDQ form of each informant. It
 writes nothing and gives no reasons, so the ratio is the price of the reasons, the rules as data
@@ -85,8 +85,9 @@ days AS (
            OR EXISTS (SELECT 1 FROM holiday c WHERE c.school_id = t.school_id AND c.kind = 'makeup'
                       AND d::date BETWEEN c.start_date AND c.end_date))
 ),
+day_count AS (SELECT school_id, count(*) AS n FROM days GROUP BY school_id),
 marks AS (
-    SELECT a.student_id, a.date, a.status IN ('ล', 'ป', 'ข') AS missed,
+    SELECT a.student_id, a.school_id, a.date, a.status IN ('ล', 'ป', 'ข') AS missed,
            max(a.date) FILTER (WHERE a.status NOT IN ('ล', 'ป', 'ข')) OVER (PARTITION BY a.student_id) AS attended
     FROM students_dailyattendance a
     JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id
@@ -95,8 +96,9 @@ marks AS (
 ),
 att AS (
     SELECT student_id, count(*) AS recorded, count(*) FILTER (WHERE missed) AS missed,
-           count(*) FILTER (WHERE missed AND date > COALESCE(attended, '-infinity'::date)) AS streak
-    FROM marks GROUP BY student_id
+           count(*) FILTER (WHERE missed AND date > COALESCE(attended, '-infinity'::date)) AS streak,
+           max(dc.n) AS school_days
+    FROM marks JOIN day_count dc USING (school_id) GROUP BY student_id
 ),
 res AS (
     SELECT r.student_id,
@@ -154,7 +156,7 @@ sdq AS (
 figures AS (
     SELECT p.student_id, gx.gpa AS gpax, tg.gpa AS term_gpa, COALESCE(res.zeros, 0) AS zeros,
            COALESCE(res.unresolved, 0) AS unresolved, COALESCE(res.ms, 0) AS ms,
-           att.recorded, att.missed, att.streak,
+           att.recorded, att.missed, att.streak, att.school_days,
            date_part('year', age(p.year_start, p.birth_date)) - (p.grade_order + 2) AS over_age,
            EXISTS (SELECT 1 FROM students_transferrequest tr WHERE tr.student_id = p.student_id
                    AND tr.from_school_id = p.school_id AND tr.status = 'pending') AS pending,
@@ -177,7 +179,8 @@ flags AS (
     UNION ALL
     SELECT student_id, 'attendance',
            CASE WHEN ms >= 1 THEN 'problem'
-                WHEN (recorded > 0 AND floor(missed * 1000.0 / recorded) / 10 >= 10) OR streak >= 3 THEN 'at_risk' END
+                WHEN (school_days > 0 AND floor(missed * 1000.0 / school_days) / 10 >= 10) OR streak >= 3
+                THEN 'at_risk' END
     FROM figures
     UNION ALL
     SELECT student_id, 'status', CASE WHEN over_age >= 2 OR pending THEN 'at_risk' END FROM figures

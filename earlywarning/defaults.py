@@ -31,7 +31,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("term_gpa_low", "term_gpa", "le", D("2.0"), AT_RISK, "academic",
          "ผลการเรียนเฉลี่ยภาคเรียนที่ {term_label} {term_gpa}", True),
     Rule("chronic_absence", "missed_percent", "ge", D("10"), AT_RISK, "attendance",
-         "ขาดเรียน {missed_days} จาก {recorded_days} วัน ({missed_percent}%)", True),
+         "ขาดเรียน {missed_days} จาก {school_days} วันเรียน ({missed_percent}%)", True),
     Rule("absence_streak", "absence_streak", "ge", D("3"), AT_RISK, "attendance",
          "ขาดเรียนติดต่อกัน {absence_streak} วัน", True),
     Rule("ms_course", "ms_courses", "ge", D("1"), PROBLEM, "attendance",

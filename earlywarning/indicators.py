@@ -56,7 +56,7 @@ LABELS: dict[str, str] = {
     "zeros_in_year": "จำนวนวิชาที่ได้ 0 ในปีการศึกษา",
     "unresolved": "จำนวนวิชาที่ ร/มส เกินกำหนดแก้ (ภายในภาคเรียนถัดไป)",
     "ms_courses": "จำนวนวิชาที่ได้ มส ในปีการศึกษา",
-    "missed_percent": "ร้อยละของวันที่ไม่มาเรียน (ลา ป่วย ขาด)",
+    "missed_percent": "ร้อยละของวันเรียนถึงวันนี้ที่ไม่มาเรียน (ลา ป่วย ขาด)",
     "absence_streak": "จำนวนวันที่ไม่มาเรียนติดต่อกัน",
     "years_over_age": "อายุเกินเกณฑ์ของชั้น (ปี)",
     "transfer_out_pending": "คำขอย้ายออกที่รออนุมัติ",
@@ -225,7 +225,8 @@ LEFT JOIN pending pe ON pe.student_id = p.student_id""",
 
 # School days as schools.selectors.organisation.school_days counts them: weekdays inside a term,
 # minus holidays, plus make-up days, never an emergency closure; marks on other days do not count.
-# The share missed is exact (figures.missed_percent: rules compare it unrounded).
+# The share missed is exact (figures.missed_percent: rules compare it unrounded), over all of
+# them up to `until` (today), as students.services.attendance counts it for the homeroom lists.
 register(
     Source(
         name="attendance",
@@ -245,11 +246,12 @@ days AS (
            OR EXISTS (SELECT 1 FROM schools_calendarevent c WHERE c.school_id = t.school_id
                       AND c.kind = 'makeup' AND d::date BETWEEN c.start_date AND c.end_date))
 ),
+day_count AS (SELECT school_id, count(*)::int AS n FROM days GROUP BY school_id),
 marks AS (
     -- The last school day attended rides along as a window over the student's own marks: a
     -- self-join of the marks on the student made the planner loop over every pair of rows
     -- (its estimate of the days join is one row), 16 s for 1,500 students.
-    SELECT a.student_id, a.date, a.status IN {MISSED_SQL} AS missed,
+    SELECT a.student_id, a.school_id, a.date, a.status IN {MISSED_SQL} AS missed,
            max(a.date) FILTER (WHERE a.status NOT IN {MISSED_SQL}) OVER (PARTITION BY a.student_id) AS attended
     FROM students_dailyattendance a
     JOIN pop p ON p.student_id = a.student_id AND p.school_id = a.school_id
@@ -258,14 +260,23 @@ marks AS (
 ),
 marks_counted AS (
     SELECT m.student_id, count(*)::int AS recorded, (count(*) FILTER (WHERE m.missed))::int AS missed,
-           (count(*) FILTER (WHERE m.missed AND m.date > COALESCE(m.attended, '-infinity'::date)))::int AS streak
+           (count(*) FILTER (WHERE m.missed AND m.date > COALESCE(m.attended, '-infinity'::date)))::int AS streak,
+           max(dc.n)::int AS school_days
     FROM marks m
+    JOIN day_count dc ON dc.school_id = m.school_id
     GROUP BY m.student_id
 )""",  # noqa: S608 — constants only
         select="""
-SELECT student_id, recorded, missed, CASE WHEN recorded > 0 THEN (missed * 100)::numeric / recorded END, streak
+SELECT student_id, recorded, school_days, missed,
+       CASE WHEN school_days > 0 THEN (missed * 100)::numeric / school_days END, streak
 FROM marks_counted""",
-        figures=(("recorded_days", INT), ("missed_days", INT), ("missed_percent", DECIMAL), ("absence_streak", INT)),
+        figures=(
+            ("recorded_days", INT),
+            ("school_days", INT),
+            ("missed_days", INT),
+            ("missed_percent", DECIMAL),
+            ("absence_streak", INT),
+        ),
     )
 )
 

@@ -44,10 +44,13 @@ COMPARISONS = {
 
 # Never inputs of a rule: a figures dict carrying any of them is refused.
 DEMOGRAPHIC = frozenset({"sex", "ethnicity", "nationality", "religion"})
-# Figures read from care records (the EEF poverty screen, home visits, SDQ: students.access care
-# rules). A reason quoting one is marked `"care": True`, and is shown only to those who may read
-# the child's care records (earlywarning.access.hide_care_reasons).
-CARE_INDICATORS = frozenset({"poverty_eligible", "home_visit_risks", "sdq_band"})
+# Figures read from care and health records (the EEF poverty screen, home visits, SDQ, the latest
+# measurement: students.access care rules, which health records share). A reason quoting one is
+# marked `"care": True`, and is shown only to those who may read the child's care records
+# (earlywarning.access.hide_care_reasons).
+CARE_INDICATORS = frozenset(
+    {"poverty_eligible", "home_visit_risks", "sdq_band", "nutrition_thin", "nutrition_short", "nutrition_obese"}
+)
 # Figures whose name ends so are percentages, shown with the one rounding rule of qinfo.numbers.
 PERCENT_SUFFIX = "_percent"
 

@@ -330,18 +330,26 @@ def access_parent_sdq_student(user, code) -> Student:
 
 
 # --- Health measurements (weight, height, nutrition status) -------------------------------------
-# Health data is sensitive (PDPA): a classroom's measurements are read by its homeroom teachers
-# (this year's) and the school-wide staff (principal, registrar, counsellor, admin), entered by
-# the homeroom teachers and corrected by the registrar or admin. Subject teachers and officers
-# of an area do not see them. A child's activated guardian reads the child's status only.
+# Health data is sensitive (PDPA) and read by the same people as the care records: a child's
+# measurements, statuses, grid, history and their APIs are read by this year's homeroom teachers
+# of the child's classroom, the school's counsellors and principal, and a system admin; entered
+# by the homeroom teachers (and a system admin). The registrar and a school admin open rounds
+# and upload a round's file (a write whose preview shows the file's own rows only), and read the
+# school's counts per category (no child named). A child's activated guardian reads the child's
+# status only. Subject teachers and officers of an area get 404.
 
 FULL = "full"
 STATUS_ONLY = "status"
 
 
-# The same people as a classroom's daily roll.
-measurement_classrooms_visible_to = attendance_classrooms_visible_to
-measurement_classrooms_writable_by = attendance_classrooms_writable_by
+def measurement_classrooms_visible_to(user) -> QuerySet[Classroom]:
+    """Classrooms whose measurements (figures and statuses) the user reads."""
+    return care_classrooms_visible_to(user)
+
+
+def measurement_classrooms_writable_by(user) -> QuerySet[Classroom]:
+    """Classrooms whose grid the user enters: their homeroom classes (a system admin: all)."""
+    return _homeroom_or_school_classrooms(user, None if scope_for(user).is_admin else frozenset())
 
 
 def access_classroom_measurements(user, code, *, write: bool = False) -> Classroom:
@@ -374,7 +382,8 @@ def access_measurement_round(user, code, *, write: bool = False) -> MeasurementR
 
 
 def nutrition_school_ids(user) -> frozenset[int] | None:
-    """Schools whose whole nutrition figures the user reads; None means every school (admin)."""
+    """Schools whose counts per nutrition category (no child named) the user reads: its
+    school-wide staff; None means every school (admin)."""
     scope = scope_for(user)
     if scope.is_admin:
         return None
@@ -400,9 +409,10 @@ def guardian_health_student_ids(user) -> frozenset[int]:
 
 def access_student_health(user, code) -> tuple[Student, str]:
     """A student whose health record the user may read, and how much of it: FULL (figures and
-    status) for the homeroom teachers and school-wide staff, STATUS_ONLY for the activated
-    guardian. 404 for everyone else, subject teachers included."""
-    schools = nutrition_school_ids(user)
+    status) for those who read the child's care records (homeroom teachers, counsellors, the
+    principal, a system admin), STATUS_ONLY for the activated guardian. 404 for everyone else:
+    the registrar, a school admin, subject teachers and officers included."""
+    schools = care_school_ids(user)
     queryset = Student.objects.select_related("school")
     if schools is not None:
         condition = Q(pk__in=homeroom_student_ids(user) | guardian_health_student_ids(user))

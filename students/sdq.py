@@ -206,12 +206,14 @@ def item_subscale(item: int) -> Scale:
 
 _GRADE_CODES = ("K1", "K2", "K3", "P1", "P2", "P3", "P4", "P5", "P6", "M1", "M2", "M3", "M4", "M5", "M6")
 """The grade codes of `students.importing.GRADE_CODES`, repeated so this module stays pure."""
-_TEACHER_ONLY = frozenset({"P1", "P2", "P3"})
+_LOWER_PRIMARY = frozenset({"P1", "P2", "P3"})  # no self-report; the parent form unless the school says
 
 
-def informants_for_grade(grade_code: str) -> tuple[Informant, ...]:
-    """Which SDQ forms OBEC's care system uses for a grade (DOMAIN.md §7): the teacher form only
-    for ป.1–3; teacher, parent and the student's self-report from ป.4 to ม.6.
+def informants_for_grade(grade_code: str, *, parent_from_p4: bool = False) -> tuple[Informant, ...]:
+    """Which SDQ forms a grade uses (DOMAIN.md §7): the teacher form and the parent form from
+    ป.1 to ม.6 (the DMH teacher and parent versions cover ages 4–16); the student's self-report
+    from ป.4. With `parent_from_p4` (a school that follows OBEC's scheme to the letter,
+    School.policy["sdq_parent_from_p4"]) ป.1–3 get the teacher form only.
 
     The DMH self-report form is validated from age 11; OBEC starts it at ป.4 (about 9–10), and
     this follows OBEC because the schools follow OBEC. Kindergarten is outside OBEC's scheme, so
@@ -222,13 +224,22 @@ def informants_for_grade(grade_code: str) -> tuple[Informant, ...]:
         raise ValueError(f"ไม่รู้จักระดับชั้น {grade_code!r}")
     if code.startswith("K"):
         return ()
-    if code in _TEACHER_ONLY:
-        return (Informant.TEACHER,)
+    if code in _LOWER_PRIMARY:
+        return (Informant.TEACHER,) if parent_from_p4 else (Informant.TEACHER, Informant.PARENT)
     return (Informant.TEACHER, Informant.PARENT, Informant.STUDENT)
 
 
-def can_assess(grade_code: str, informant: Informant | str) -> bool:
-    return _informant(informant) in informants_for_grade(grade_code)
+PARENT_FROM_P4_POLICY = "sdq_parent_from_p4"
+"""The key in School.policy: true restricts the parent form to ป.4 and up."""
+
+
+def parent_from_p4(policy) -> bool:
+    """Whether a school's policy (School.policy, a dict) restricts the parent form to ป.4 up."""
+    return bool(policy.get(PARENT_FROM_P4_POLICY, False)) if isinstance(policy, dict) else False
+
+
+def can_assess(grade_code: str, informant: Informant | str, *, parent_from_p4: bool = False) -> bool:
+    return _informant(informant) in informants_for_grade(grade_code, parent_from_p4=parent_from_p4)
 
 
 # --- Cut-offs (data) ----------------------------------------------------------------------------
@@ -573,6 +584,7 @@ __all__ = [
     "informants_for_grade",
     "item_score",
     "item_subscale",
+    "parent_from_p4",
     "score",
     "worst",
 ]

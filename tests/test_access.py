@@ -237,11 +237,12 @@ def test_an_officer_of_a_parent_area_oversees_its_sub_areas(world):
     assert client.get(f"/students/{world.student_a.code}/").status_code == 404
 
 
-# Health measurements (weight, height, nutrition status) are sensitive: the child's homeroom
-# teachers, the school-wide staff and the child's own guardian (status only); not officers.
+# Health measurements (weight, height, nutrition status) are sensitive and read as the care
+# records are: the child's homeroom teachers, the counsellors and the principal, a system admin,
+# and the child's own guardian (status only); not the registrar, not a school admin, not officers.
 HEALTH_READ = {
-    "student_a": {"teacher_a", "registrar", "principal", "parent", "admin"},
-    "student_b": {"teacher_b", "registrar", "principal", "admin"},
+    "student_a": {"teacher_a", "principal", "parent", "admin"},
+    "student_b": {"teacher_b", "principal", "admin"},
     "student_c": {"teacher_c", "admin"},
 }
 
@@ -253,6 +254,77 @@ def test_a_childs_health_record_is_read_exactly_by_the_personas_in_the_table(wor
     response = client_for(world, persona).get(url.format(code=getattr(world, target).code))
     expected = 200 if persona in HEALTH_READ[target] else 404
     assert response.status_code == expected, f"{persona} GET {url} for {target}"
+
+
+# A classroom's grid of a round: read by its homeroom teachers, the principal (and counsellors)
+# and a system admin; typed in by its homeroom teachers and a system admin. The registrar opens
+# rounds and uploads their files, and with the school's staff reads the counts (no child named).
+HEALTH_CLASS = {
+    "read": {"teacher_a", "principal", "admin"},
+    "write": {"teacher_a", "admin"},
+    "counts": {"registrar", "principal", "admin"},
+    "import": {"registrar", "admin"},
+}
+HEALTH_CLASS_REQUESTS = [
+    ("read", "get", "/health/rounds/{round}/classrooms/{class_a}/"),
+    ("read", "get", "/health/rounds/{round}/classrooms/{class_a}/changes/"),
+    ("read", "get", "/api/v1/measurement-rounds/{round}/classrooms/{class_a}/"),
+    ("write", "post", "/health/rounds/{round}/classrooms/{class_a}/"),
+    ("write", "put", "/api/v1/measurement-rounds/{round}/classrooms/{class_a}/measurements/{student}/"),
+    ("counts", "get", "/api/v1/measurement-rounds/{round}/summary/"),
+    ("counts", "get", "/health/school/?school={school}"),
+    ("import", "get", "/health/rounds/{round}/import/"),
+]
+
+
+@pytest.fixture
+def health_round(world):
+    from datetime import date
+
+    from students.services.measurements import measurement_round_create
+
+    return measurement_round_create(
+        school=world.school_a,
+        academic_year=world.class_a.academic_year,
+        name="ภาคเรียนที่ 2",
+        start_date=date(2026, 11, 16),
+        by=world.user("registrar"),
+    )
+
+
+def _health_path(world, round_, url):
+    return url.format(
+        round=round_.code, class_a=world.class_a.code, student=world.student_a.code, school=world.school_a.code
+    )
+
+
+@pytest.mark.parametrize("persona", [*PERSONAS, "school_admin"])
+@pytest.mark.parametrize(("what", "method", "url"), HEALTH_CLASS_REQUESTS)
+def test_a_classrooms_health_grid_is_open_exactly_to_the_personas_in_the_table(
+    world, health_round, persona, what, method, url
+):
+    from schools.models import StaffMembership
+
+    from . import factories as f
+
+    if persona == "school_admin":
+        user = f.UserFactory(username="school_admin_a")
+        f.member(user, StaffMembership.Role.ADMIN, school=world.school_a)
+        client = Client()
+        client.force_login(user)
+    else:
+        client = client_for(world, persona)
+    path = _health_path(world, health_round, url)
+    if method == "put":
+        body = {"weight_kg": "40", "height_cm": "150", "version": 0}
+        response = client.put(path, body, content_type="application/json")
+    else:
+        response = getattr(client, method)(path)
+    allowed = HEALTH_CLASS[what] | ({"school_admin"} if what in ("counts", "import") else set())
+    if persona in allowed:
+        assert response.status_code in (200, 302, 400), f"{persona} {method} {url} should be allowed"
+    else:
+        assert response.status_code == 404, f"{persona} {method} {url} should be 404"
 
 
 # Documents teachers print and parents download: the ปพ.5 of a section (its teachers, the

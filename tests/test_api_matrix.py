@@ -200,6 +200,11 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"weight_kg": "40", "height_cm": "150", "version": 0},
     ),
     "GET /api/v1/students/{code}/measurements/": ("object", "/api/v1/students/{student}/measurements/", None),
+    "POST /api/v1/measurement-rounds/{code}/import/": (
+        "object",
+        "/api/v1/measurement-rounds/{round}/import/",
+        "upload",
+    ),
     "GET /api/v1/schools/{code}/risk-rules/": ("object", "/api/v1/schools/{school}/risk-rules/", None),
     "PATCH /api/v1/schools/{code}/risk-rules/{key}/": (
         "object",
@@ -680,6 +685,9 @@ API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
 # An area's rules are its district officers'.
 API_INSIDER.update({op: "officer_1" for op in OPERATIONS if "/areas/" in op})
 API_INSIDER["GET /api/v1/graduates/"] = "officer_1"
+# A child's health record (grid, history) is read as the care records are: not the registrar's.
+API_INSIDER["GET /api/v1/measurement-rounds/{code}/classrooms/{classroom}/"] = "principal"
+API_INSIDER["GET /api/v1/students/{code}/measurements/"] = "principal"
 
 
 @pytest.mark.parametrize("operation", READS)
@@ -977,6 +985,10 @@ INSIDER = {
     "/risk/follow-up/?school={school}": "principal",
     # A recompute of the stored nutrition status is the system admin's.
     "/health/references/recompute/{recompute_job}/": "admin",
+    # A child's health record is read as the care records are: not the registrar's.
+    "/health/rounds/{round}/classrooms/{class_a}/": "principal",
+    "/health/rounds/{round}/classrooms/{class_a}/changes/": "principal",
+    "/health/students/{student}/": "principal",
     "/alerts/{alert}/": "parent",
     "/risk/rules/area/{area}/": "officer_1",
 }

@@ -357,13 +357,55 @@ def test_the_principal_reads_and_changes_the_schools_sdq_bands_through_the_api(w
     assert "sdq_cutoffs" not in world.school_a.policy
 
 
-def test_a_parent_form_is_refused_for_a_grade_that_uses_only_the_teacher_form(world):
+def _p1_child(world):
     p1 = f.ClassroomFactory(school=world.school_a, academic_year=world.class_a.academic_year, grade_level=f.grade("P1"))
     child = f.StudentFactory(school=world.school_a)
     f.enrol(child, p1, 1)
+    return child
+
+
+def test_a_parent_of_a_p1_child_fills_the_parent_form_from_the_portal_by_default(world):
+    child = _p1_child(world)
+    f.guardian_of(child, world.user("parent"))
+    client = client_for(world.user("parent"))
+    home = client.get("/care/parent/sdq/").content.decode()
+    assert f"/care/parent/students/{child.code}/sdq/" in home
+    response = client.post(f"/care/parent/students/{child.code}/sdq/", {f"q{n}": "1" for n in range(1, 26)})
+    assert response.status_code == 302
+    assessment = SdqAssessment.objects.get(student=child)
+    assert assessment.informant == "parent" and assessment.filled_by == world.user("parent")
+    # The self-report stays from ป.4.
+    with pytest.raises(ValidationError) as error:
+        services.sdq_assessment_create(student=child, informant="student", answers=answers(), by=world.user("admin"))
+    assert "ไม่ใช้กับชั้นนี้" in str(error.value)
+
+
+def test_a_school_may_keep_the_parent_form_from_p4_and_then_p1_parents_cannot_fill_it(world):
+    child = _p1_child(world)
+    f.guardian_of(child, world.user("parent"))
+    principal = client_for(world.user("principal"))
+    url = f"/api/v1/schools/{world.school_a.code}/sdq-cutoffs/"
+    assert principal.get(url).json()["parent_form_from_p4"] is False
+    response = principal.put(url, {"parent_form_from_p4": True}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["parent_form_from_p4"] is True
+    world.school_a.refresh_from_db()
+    assert world.school_a.policy["sdq_parent_from_p4"] is True
+    assert "sdq_cutoffs" not in world.school_a.policy  # the bands were left alone
     with pytest.raises(ValidationError) as error:
         services.sdq_assessment_create(student=child, informant="parent", answers=answers(), by=world.user("admin"))
     assert "ไม่ใช้กับชั้นนี้" in str(error.value)
+    client = client_for(world.user("parent"))
+    home = client.get("/care/parent/sdq/").content.decode()
+    assert f"/care/parent/students/{child.code}/sdq/" not in home
+    assert "ยังไม่ใช้แบบประเมินฉบับผู้ปกครอง" in home
+    response = client.post(f"/care/parent/students/{child.code}/sdq/", {f"q{n}": "1" for n in range(1, 26)})
+    assert response.status_code == 400 and "ไม่ใช้กับชั้นนี้" in response.content.decode()
+    assert not SdqAssessment.objects.filter(student=child).exists()
+    # A child from ป.4 keeps the parent form (world's class A is ม.1).
+    assert f"/care/parent/students/{world.student_a.code}/sdq/" in home
+    # Only the principal changes it.
+    registrar = client_for(world.user("registrar"))
+    assert registrar.put(url, {"parent_form_from_p4": False}, content_type="application/json").status_code == 404
 
 
 def test_an_sdq_form_with_too_few_answers_says_which_items(world):

@@ -168,24 +168,75 @@ def _take(world, days, absent: set[date], student=None):
             )
 
 
-def test_chronic_absence_starts_at_ten_per_cent_of_the_days_recorded(world):
-    days = school_days_before(world, 20)
-    _take(world, days, absent={days[3]})  # 1 of 20 = 5 %
+def _year_days(world) -> list[date]:
+    """Every school day of class A's year up to and including today, oldest first."""
+    from schools.selectors.organisation import school_days
+
+    return school_days(world.school_a, world.class_a.academic_year.start_date, TODAY)
+
+
+def _marks(world, student, days, status=Status.PRESENT):
+    DailyAttendance.objects.bulk_create(
+        DailyAttendance(school=world.school_a, classroom=world.class_a, student=student, date=day, status=status)
+        for day in days
+    )
+
+
+def test_chronic_absence_is_ten_per_cent_of_every_school_day_so_far_not_of_the_days_marked(world):
+    days = _year_days(world)
+    n = len(days)
+    assert n > 40  # a term and a half: far more days than the 20 with a mark below
+    # 2 of the 20 days marked missed (10 % of the marks) is 2 of n school days: not chronic.
+    _marks(world, world.student_a, days[-20:-2])
+    _marks(world, world.student_a, days[-2:], Status.ABSENT)
     rates = services.classroom_rates(world.class_a)
-    assert [s.student.pk for s in rates.chronic] == []
-    services.daily_mark(
-        classroom=world.class_a,
-        student=world.student_a,
-        day=days[5],
-        status=Status.SICK,
-        by=world.user("teacher_a"),
-        reason="ย้อนหลัง",
-    )  # 2 of 20 = exactly 10 %: chronic
+    student = next(s for s in rates.students if s.student.pk == world.student_a.pk)
+    assert (student.recorded, student.missed, student.school_days) == (20, 2, n)
+    assert rates.chronic == []
+    assert services.student_attendance(world.student_a, world.class_a.academic_year)["missed_percent"] < 10
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_chronic_absence_boundary_at_ten_per_cent_of_the_school_days(world, offset):
+    days = _year_days(world)
+    n = len(days)
+    at = -(-n // 10)  # the fewest days missed that reach 10 % of n
+    missed = at + offset
+    _marks(world, world.student_a, days[:missed], Status.SICK)
+    _marks(world, world.student_a, days[missed:])
+    _marks(world, world.student_a2, days)
     rates = services.classroom_rates(world.class_a)
-    chronic = [s for s in rates.chronic]
-    assert [s.student.pk for s in chronic] == [world.student_a.pk]
-    assert chronic[0].missed_percent == 10
-    assert rates.is_chronic(next(s for s in rates.students if s.student.pk == world.student_a2.pk)) is False
+    expected = [world.student_a.pk] if missed * 10 >= n else []
+    assert [s.student.pk for s in rates.chronic] == expected
+    assert (missed * 10 >= n) == (offset >= 0)
+    student = next(s for s in rates.students if s.student.pk == world.student_a.pk)
+    assert student.missed_percent == services.percent(missed, n)
+    assert services.school_rates(world.school_a, world.class_a.academic_year).total.chronic == len(expected)
+
+
+def test_an_emergency_closure_leaves_the_share_of_school_days(world):
+    days = _year_days(world)
+    n = len(days)
+    at = -(-n // 10)
+    _marks(world, world.student_a, days[: at - 1], Status.ABSENT)
+    assert services.classroom_rates(world.class_a).chronic == []
+    # Closing the school for more days than the child missed brings n down to the threshold.
+    closed = [d for d in days[at:] if d != TODAY][: n - 10 * (at - 1)]
+    CalendarEvent.objects.bulk_create(
+        CalendarEvent(
+            school=world.school_a,
+            academic_year=world.class_a.academic_year,
+            kind=CalendarEvent.Kind.CLOSURE,
+            title="น้ำท่วม",
+            start_date=d,
+            end_date=d,
+        )
+        for d in closed
+    )
+    rates = services.classroom_rates(world.class_a)
+    student = next(s for s in rates.students if s.student.pk == world.student_a.pk)
+    assert student.school_days == n - len(closed) == 10 * (at - 1)
+    assert [s.student.pk for s in rates.chronic] == [world.student_a.pk]
 
 
 def test_a_run_of_absences_up_to_the_latest_day_is_listed_from_the_schools_rule(
@@ -216,9 +267,12 @@ def test_school_rates_count_per_classroom_grade_and_school(world):
     _take(world, days, absent=set(days[:2]))
     figures = services.school_rates(world.school_a, world.class_a.academic_year)
     row = next(g for g in figures.classrooms if g.classroom == world.class_a)
-    assert (row.students, row.recorded, row.attended, row.chronic, row.days_taken) == (2, 20, 18, 1, 10)
+    # 2 days missed are 20 % of the 10 days marked but far less than 10 % of the school days so
+    # far: not chronic (the boundary is test_chronic_absence_boundary_at_ten_per_cent_of_the_school_days).
+    assert (row.students, row.recorded, row.attended, row.chronic, row.days_taken) == (2, 20, 18, 0, 10)
     assert row.rate == 90
-    assert figures.total.chronic == 1
+    assert figures.school_days == len(_year_days(world)) > 20
+    assert figures.total.chronic == 0
     assert [g.label for g in figures.grades] == ["ม.1"]
 
 

@@ -19,6 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
 
+from schools.models import StaffMembership
 from students import nutrition
 from students.models import Measurement, NutritionReference
 from students.services import measurements as services
@@ -187,12 +188,18 @@ def test_an_import_previews_row_errors_in_thai_then_commits_in_one_transaction(w
     )
     preview = services.measurement_import_preview(round=second, data=data, filename="dmc.xlsx")
     assert [r.student_id for r in preview.rows] == [world.student_a.pk]
+    # A height in metres is not an error: it is questioned, to be confirmed or left out.
+    assert [(r.line, r.question_codes) for r in preview.questioned] == [(3, ["height_in_metres"])]
+    assert "เมตร" in preview.questioned[0].question_text
     text = "\n".join(preview.errors)
-    assert "แถวที่ 3" in text and "เมตร" in text
+    assert "แถวที่ 3" not in text
     assert "แถวที่ 4" in text and "ไม่พบนักเรียน" in text
     assert "แถวที่ 5" in text and "ต้องเป็นตัวเลข" in text
     assert not Measurement.objects.exists()
-    assert services.measurement_import_commit(round=second, rows=preview.rows, by=world.user("registrar")) == 1
+    result = services.measurement_import_commit(
+        round=second, rows=preview.rows, questioned=preview.questioned, by=world.user("registrar")
+    )
+    assert (result.saved, [r.line for r in result.unconfirmed]) == (1, [3])
     assert Measurement.objects.get().student == world.student_a
 
 
@@ -210,6 +217,73 @@ def test_an_import_in_csv_by_national_id_and_the_page_flow(world, rounds):
     assert Measurement.objects.get().student == world.student_a
     response = client.post(url, {"file": SimpleUploadedFile("w.csv", b"a,b\n1,2\n")})
     assert response.status_code == 400
+
+
+def _questioned_file(world) -> bytes:
+    return _xlsx(
+        [
+            ["เลขประจำตัวนักเรียน", "น้ำหนัก", "ส่วนสูง"],
+            [world.student_a.student_number, 40, 150],  # line 2: fine
+            [world.student_a2.student_number, 38.5, 1.5],  # line 3: a height in metres
+            [world.student_b.student_number, 41, 140],  # line 4: 6 cm below the last round
+        ]
+    )
+
+
+def test_an_import_questions_odd_rows_in_thai_without_the_stored_figures_and_saves_those_confirmed(world, rounds):
+    first, second = rounds
+    save(world, first, world.student_b, height="146.3", by="admin")  # the last round: 146.3 cm
+    client = client_for(world.user("registrar"))
+    url = f"/health/rounds/{second.code}/import/"
+    response = client.post(url, {"file": SimpleUploadedFile("dmc.xlsx", _questioned_file(world))})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "ค่าผิดปกติรอยืนยัน 2 คน" in page and "นำเข้าได้ 1 คน" in page
+    assert "เมตร" in page and "ต่ำกว่ารอบก่อน" in page
+    assert "146.3" not in page and "6.3" not in page  # nothing of the stored record
+    assert 'name="confirm" value="3"' in page and 'name="confirm" value="4"' in page
+    assert not Measurement.objects.filter(round=second).exists()
+    response = client.post(url, {"action": "commit", "confirm": ["3"]}, follow=True)
+    page = response.content.decode()
+    assert "นำเข้าน้ำหนักส่วนสูงแล้ว 2 คน (ยืนยันค่าผิดปกติ 1 คน)" in page
+    assert "ไม่ได้บันทึก 1 คน" in page and f"แถวที่ 4 ({world.student_b.full_name})" in page
+    saved = {m.student_id: m for m in Measurement.objects.filter(round=second)}
+    assert set(saved) == {world.student_a.pk, world.student_a2.pk}
+    confirmed = saved[world.student_a2.pk]
+    assert confirmed.confirmed_questions == ["height_in_metres"] and confirmed.updated_by == world.user("registrar")
+    assert saved[world.student_a.pk].confirmed_questions == []
+    event = (
+        Events.objects.filter(pgh_model="students.MeasurementEvent", pgh_obj_id=confirmed.pk)
+        .order_by("pgh_created_at")
+        .last()
+    )
+    assert event.pgh_context["user"] == world.user("registrar").pk
+    assert "แถวที่ 3" in event.pgh_context["reason"] and "ยืนยันค่าผิดปกติ" in event.pgh_context["reason"]
+
+
+def test_the_import_api_checks_then_commits_the_confirmed_rows_and_names_the_others(world, rounds):
+    first, second = rounds
+    save(world, first, world.student_b, height="146.3", by="admin")
+    client = client_for(world.user("registrar"))
+    url = f"/api/v1/measurement-rounds/{second.code}/import/"
+    body = client.post(url, {"file": SimpleUploadedFile("dmc.xlsx", _questioned_file(world))}).json()
+    assert body["committed"] is False and body["saved"] == 0 and body["total"] == 3
+    assert [r["line"] for r in body["rows"]] == [2]
+    questioned = {r["line"]: r for r in body["questioned"]}
+    assert [q["code"] for q in questioned[3]["questions"]] == ["height_in_metres"]
+    assert [q["code"] for q in questioned[4]["questions"]] == ["height_decreased"]
+    assert "146.3" not in str(body) and "ต่ำกว่ารอบก่อน" in questioned[4]["questions"][0]["message"]
+    assert not Measurement.objects.filter(round=second).exists()
+    data = {"file": SimpleUploadedFile("dmc.xlsx", _questioned_file(world)), "commit": "true", "confirm": ["4"]}
+    body = client.post(url, data).json()
+    assert body["committed"] is True and body["saved"] == 2
+    assert body["not_saved"] == [f"แถวที่ 3 ({world.student_a2.full_name})"]
+    row = Measurement.objects.get(round=second, student=world.student_b)
+    assert row.confirmed_questions == ["height_decreased"] and str(row.height_cm) == "140.0"
+    assert not Measurement.objects.filter(round=second, student=world.student_a2).exists()
+    # Only a round's writers reach it; a teacher (even the homeroom one) gets 404.
+    other = client_for(world.user("teacher_a"))
+    assert other.post(url, {"file": SimpleUploadedFile("dmc.xlsx", _questioned_file(world))}).status_code == 404
 
 
 # --- Pages and API -------------------------------------------------------------------------------
@@ -402,7 +476,7 @@ def test_the_parent_reads_their_childs_status_only_and_nobody_elses(world, round
     assert client.get(f"/health/students/{world.student_a2.code}/").status_code == 404
 
 
-def test_the_principal_reads_but_does_not_write_and_the_registrar_corrects(world, rounds):
+def test_the_principal_reads_but_does_not_write_and_the_registrar_neither_reads_nor_types(world, rounds):
     _first, second = rounds
     body = {"weight_kg": "40", "height_cm": "150", "version": 0}
     principal = client_for(world.user("principal"))
@@ -418,8 +492,45 @@ def test_the_principal_reads_but_does_not_write_and_the_registrar_corrects(world
         registrar.put(
             api_put(second, world.class_a, world.student_a), body, content_type="application/json"
         ).status_code
-        == 200
+        == 404
     )
+    assert not Measurement.objects.exists()
+
+
+def _school_admin(world):
+    user = f.UserFactory(username="school_admin_a")
+    f.member(user, StaffMembership.Role.ADMIN, school=world.school_a)
+    return user
+
+
+@pytest.mark.parametrize("who", ["registrar", "school_admin"])
+def test_the_registrar_and_a_school_admin_read_no_childs_health_record_only_the_counts(world, rounds, who):
+    _first, second = rounds
+    save(world, second)
+    user = _school_admin(world) if who == "school_admin" else world.user("registrar")
+    client = client_for(user)
+    for url in (
+        grid_url(second, world.class_a),
+        f"{grid_url(second, world.class_a)}changes/",
+        api_grid(second, world.class_a),
+        f"/health/students/{world.student_a.code}/",
+        f"/api/v1/students/{world.student_a.code}/measurements/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(grid_url(second, world.class_a), {f"weight-{world.student_a.code}": "41"}).status_code == 404
+    # The counts per category name no child: they stay the school's staff's.
+    summary = client.get(f"/api/v1/measurement-rounds/{second.code}/summary/")
+    assert summary.status_code == 200 and summary.json()["total"]["total"] == 1
+    page = client.get(f"/health/school/?school={world.school_a.code}")
+    assert page.status_code == 200 and world.student_a.first_name not in page.content.decode()
+    home = client.get("/health/").content.decode()
+    assert grid_url(second, world.class_a) not in home
+    assert f"/health/rounds/{second.code}/import/" in home  # the round's file is still theirs
+    # A counsellor reads the record as the care team does.
+    counsellor = f.UserFactory(username="counsellor_a")
+    f.member(counsellor, StaffMembership.Role.COUNSELLOR, school=world.school_a)
+    assert client_for(counsellor).get(f"/health/students/{world.student_a.code}/").status_code == 200
+    assert client_for(counsellor).get(api_grid(second, world.class_a)).status_code == 200
 
 
 def test_each_read_of_a_childs_health_record_is_logged(world, rounds, caplog):
@@ -477,7 +588,7 @@ def _queries(callable_) -> int:
 
 def test_the_grid_changes_school_pages_and_apis_take_the_same_queries_for_5_or_40_students(world, rounds):
     _first, second = rounds
-    client = client_for(world.user("registrar"))
+    client = client_for(world.user("principal"))
 
     def measure():
         return (

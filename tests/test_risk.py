@@ -55,6 +55,16 @@ def client_for(user) -> Client:
     return client
 
 
+def year_days(world) -> list[date]:
+    """Every school day of school A's year up to and including today, oldest first."""
+    return school_days(world.school_a, world.class_a.academic_year.start_date, TODAY)
+
+
+def chronic_text(missed: int, days: int) -> str:
+    shown = rules.format_figure(fig.missed_percent(missed, days), "missed_percent")
+    return f"ขาดเรียน {missed} จาก {days} วันเรียน ({shown}%)"
+
+
 def days_up_to_today(world, count: int) -> list[date]:
     days = school_days(world.school_a, TODAY - timedelta(days=count * 3), TODAY)
     return days[-count:]
@@ -137,8 +147,9 @@ def oracle_figures(student: Student) -> dict | None:
     if marks:
         figures.update(
             recorded_days=len(marks),
+            school_days=len(days),
             missed_days=missed,
-            missed_percent=fig.missed_percent(missed, len(marks)),
+            missed_percent=fig.missed_percent(missed, len(days)),
             absence_streak=fig.absence_streak(marks),
         )
     figures.update(care_figures(student, year))
@@ -199,15 +210,16 @@ def oracle(students) -> dict:
 
 
 def test_the_nightly_recompute_flags_a_chronic_absentee_with_the_reason_and_its_figures(world):
-    days = days_up_to_today(world, 10)
-    absent(world, world.student_a, days[:2])
-    absent(world, world.student_a, days[2:], Status.PRESENT)
+    days = year_days(world)
+    n, k = len(days), -(-len(days) // 5)  # missed on a fifth of the school days so far
+    absent(world, world.student_a, days[:k])
+    absent(world, world.student_a, days[k:], Status.PRESENT)
     absent(world, world.student_a2, days, Status.PRESENT)
     outcome = services.recompute_all()
     assert outcome.written == 1
     flag = RiskStatus.objects.get(student=world.student_a)
     assert (flag.dimension, flag.status) == ("attendance", "at_risk")
-    assert [r["text"] for r in flag.reasons] == ["ขาดเรียน 2 จาก 10 วัน (20%)"]
+    assert [r["text"] for r in flag.reasons] == [chronic_text(k, n)]
     assert not RiskStatus.objects.filter(student=world.student_a2).exists()
 
 
@@ -609,14 +621,18 @@ def _flag_reasons(world) -> list[str]:
 def test_the_schools_effective_rule_moves_the_homeroom_lists_and_the_risk_flag_together(
     world, django_capture_on_commit_callbacks
 ):
-    days = days_up_to_today(world, 10)
-    absent(world, world.student_a, days[:-2], Status.PRESENT)
-    absent(world, world.student_a, days[-2:])  # 2 of 10 days (20 %), the last two in a row
+    days = year_days(world)
+    n = len(days)
+    k = -(-n // 5)  # missed on a fifth of the school days so far (>= 20 %): early on and the last two
+    missed = [*days[: k - 2], *days[-2:]]
+    absent(world, world.student_a, [d for d in days if d not in missed], Status.PRESENT)
+    absent(world, world.student_a, missed)
     absent(world, world.student_a2, days, Status.PRESENT)
+    reason = chronic_text(k, n)
     registrar = world.user("registrar")
     # The install's defaults: chronic at 10 %, a run listed from 3 days.
     assert _homeroom_lists(world) == ([world.student_a.pk], [])
-    assert _flag_reasons(world) == ["ขาดเรียน 2 จาก 10 วัน (20%)"]
+    assert _flag_reasons(world) == [reason]
     # The area's row replaces the default: 25 % takes the child off the list and the flag.
     default = RiskRule.objects.get(school__isnull=True, area__isnull=True, key="chronic_absence")
     RiskRule.objects.create(
@@ -631,7 +647,7 @@ def test_the_schools_effective_rule_moves_the_homeroom_lists_and_the_risk_flag_t
         rule_services.risk_rule_update(school=world.school_a, key="chronic_absence", threshold="20", by=registrar)
         rule_services.risk_rule_update(school=world.school_a, key="absence_streak", threshold="2", by=registrar)
     assert _homeroom_lists(world) == ([world.student_a.pk], [world.student_a.pk])
-    assert sorted(_flag_reasons(world)) == ["ขาดเรียน 2 จาก 10 วัน (20%)", "ขาดเรียนติดต่อกัน 2 วัน"]
+    assert sorted(_flag_reasons(world)) == sorted([reason, "ขาดเรียนติดต่อกัน 2 วัน"])
     world.class_a.refresh_from_db()
     rates = attendance_services.classroom_rates(world.class_a)
     assert (rates.chronic_percent, rates.streak_days) == (D("20"), 2)
@@ -639,7 +655,7 @@ def test_the_schools_effective_rule_moves_the_homeroom_lists_and_the_risk_flag_t
     with django_capture_on_commit_callbacks(execute=False):
         rule_services.risk_rule_update(school=world.school_a, key="absence_streak", enabled=False, by=registrar)
     assert _homeroom_lists(world) == ([world.student_a.pk], [world.student_a.pk])
-    assert _flag_reasons(world) == ["ขาดเรียน 2 จาก 10 วัน (20%)"]
+    assert _flag_reasons(world) == [reason]
 
 
 def test_without_a_registered_source_the_lists_use_the_install_defaults(world, monkeypatch):
@@ -1026,6 +1042,35 @@ def test_a_thin_measurement_raises_the_health_flag(world, django_capture_on_comm
     assert flags == {"health": ("at_risk", ["ภาวะโภชนาการ: ผอม"])}
 
 
+def test_a_nutrition_reason_is_shown_only_to_those_who_read_health_records(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    from students.services import measurements
+
+    Student.objects.filter(pk=world.student_a.pk).update(birth_date=date(2014, 1, 15), sex="M")
+    world.student_a.refresh_from_db()
+    round_ = measurements.measurement_round_create(
+        school=world.school_a, academic_year=world.class_a.academic_year, name="ภาคเรียนที่ 2",
+        start_date=date(2026, 11, 16), by=world.user("registrar"),
+    )  # fmt: skip
+
+    def save():
+        measurements.measurement_save(
+            round=round_, student=world.student_a, weight_kg="28", height_cm="152", expected_version=0,
+            confirm=True, by=world.user("teacher_a"),
+        )  # fmt: skip
+
+    _saved_then_recomputed(world, save, django_capture_on_commit_callbacks, monkeypatch)
+    url = f"/api/v1/students/{world.student_a.code}/risk/"
+
+    def health(persona):
+        body = client_for(world.user(persona)).get(url).json()
+        return {d["dimension"]: [r["text"] for r in d["reasons"]] for d in body["dimensions"]}["health"]
+
+    assert health("principal") == health("teacher_a") == ["ภาวะโภชนาการ: ผอม"]
+    assert health("registrar") == [access_module().CARE_REASON_HIDDEN]
+
+
 def test_an_eligible_poverty_screening_raises_the_economic_flag(world, django_capture_on_commit_callbacks, monkeypatch):
     from students.services import care
 
@@ -1077,6 +1122,28 @@ def test_records_of_another_year_or_school_raise_no_flag(world):
     )  # fmt: skip
     services.recompute_all()
     assert not RiskStatus.objects.filter(student=world.student_a).exists()
+
+
+def test_the_migration_rewords_the_install_default_chronic_reason_only_and_bumps_its_version(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("earlywarning.migrations.0006_chronic_absence_over_school_days")
+    default = RiskRule.objects.get(school__isnull=True, area__isnull=True, key="chronic_absence")
+    assert default.template == migration.NEW  # as the install ships it now
+    RiskRule.objects.filter(pk=default.pk).update(template=migration.OLD)
+    own = RiskRule.objects.create(
+        school=world.school_a, key=default.key, indicator=default.indicator, comparison=default.comparison,
+        threshold=default.threshold, severity=default.severity, dimension=default.dimension, template=migration.OLD,
+    )  # fmt: skip
+    version = RiskRule.objects.get(pk=default.pk).version
+    migration.forward(apps, None)
+    assert RiskRule.objects.get(pk=default.pk).template == migration.NEW
+    assert RiskRule.objects.get(pk=default.pk).version == version + 1
+    assert RiskRule.objects.get(pk=own.pk).template == migration.OLD  # the school's copy is theirs
+    migration.forward(apps, None)  # a second run changes nothing
+    assert RiskRule.objects.get(pk=default.pk).version == version + 1
 
 
 def test_the_migration_enables_the_install_defaults_only_and_bumps_their_version(world):

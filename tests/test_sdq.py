@@ -379,11 +379,28 @@ def test_an_unknown_informant_is_refused_in_thai(who):
 
 
 @pytest.mark.parametrize("grade", ["P1", "P2", "P3"])
-def test_the_first_three_primary_grades_use_the_teacher_form_only(grade):
-    assert sdq.informants_for_grade(grade) == (Informant.TEACHER,)
+def test_the_first_three_primary_grades_use_the_teacher_and_parent_forms_not_the_self_report(grade):
+    # The DMH parent version covers ages 4–16; the self-report starts at ป.4 (age 11 in DMH's).
+    assert sdq.informants_for_grade(grade) == (Informant.TEACHER, Informant.PARENT)
     assert sdq.can_assess(grade, Informant.TEACHER)
+    assert sdq.can_assess(grade, Informant.PARENT)
     assert not sdq.can_assess(grade, "student")
-    assert not sdq.can_assess(grade, Informant.PARENT)
+
+
+@pytest.mark.parametrize("grade", ["P1", "P2", "P3"])
+def test_a_school_that_keeps_the_parent_form_from_p4_gives_p1_to_p3_the_teacher_form_only(grade):
+    assert sdq.informants_for_grade(grade, parent_from_p4=True) == (Informant.TEACHER,)
+    assert not sdq.can_assess(grade, Informant.PARENT, parent_from_p4=True)
+    assert sdq.informants_for_grade("P4", parent_from_p4=True) == (
+        Informant.TEACHER,
+        Informant.PARENT,
+        Informant.STUDENT,
+    )
+
+
+@pytest.mark.parametrize(("policy", "restricted"), [({}, False), (None, False), ({"sdq_parent_from_p4": True}, True)])
+def test_the_schools_policy_says_whether_the_parent_form_starts_at_p4(policy, restricted):
+    assert sdq.parent_from_p4(policy) is restricted
 
 
 @pytest.mark.parametrize("grade", ["P4", "P5", "P6", "M1", "M2", "M3", "M4", "M5", "m6 "])

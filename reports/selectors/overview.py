@@ -8,7 +8,7 @@ Each part is decided by the helper that guards its own page, never again here:
   allows (not a teacher);
 - results per term and the GPAX trend: everyone (academics.selectors.results.student_record);
 - this year's attendance: everyone (students.services.attendance.student_attendance);
-- nutrition (rounds and status): homeroom teachers and school-wide staff
+- nutrition (rounds and status): homeroom teachers, principal, counsellor
   (students.access.access_student_health);
 - home visits, poverty screening, SDQ: homeroom teachers, principal, counsellor
   (students.access.care_students_visible_to);

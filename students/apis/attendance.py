@@ -176,7 +176,9 @@ class RateSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
     rate_text = PercentTextField(source="rate")
-    missed_percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    missed_percent = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True, help_text="ร้อยละของวันเรียนตามปฏิทินถึงวันนี้ที่ไม่มาเรียน"
+    )
     streak = serializers.IntegerField(help_text="จำนวนวันเรียนติดต่อกันล่าสุดที่ไม่มาเรียน")
     chronic = serializers.BooleanField(help_text="ไม่มาเรียนตั้งแต่เกณฑ์ของโรงเรียนขึ้นไป (ค่าเริ่มต้น 10%)")
 

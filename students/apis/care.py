@@ -354,8 +354,9 @@ class SdqAssessmentListApi(APIView):
 
 
 class SdqCutoffsApi(APIView):
-    """The SDQ bands a school scores with (per informant and scale), and the principal's change
-    of them. A form keeps the bands it was scored with."""
+    """The SDQ bands a school scores with (per informant and scale), whether the parent form
+    starts at ป.4 instead of ป.1, and the principal's change of them. A form keeps the bands it
+    was scored with."""
 
     class OutputSerializer(serializers.Serializer):
         school = serializers.UUIDField(source="school.code")
@@ -364,9 +365,14 @@ class SdqCutoffsApi(APIView):
             child=serializers.DictField(child=serializers.DictField()),
             help_text="ผู้ประเมิน (teacher/parent/student) → ด้าน → {normal, risk, problem}: [ต่ำสุด, สูงสุด]",
         )
+        parent_form_from_p4 = serializers.BooleanField(
+            help_text="true: ใช้แบบประเมินฉบับผู้ปกครองตั้งแต่ ป.4 เท่านั้น; false (ค่าเริ่มต้น): ตั้งแต่ ป.1"
+        )
 
     class InputSerializer(serializers.Serializer):
+        parent_form_from_p4 = serializers.BooleanField(required=False, help_text="เว้นไว้ = ไม่เปลี่ยน")
         cutoffs = serializers.JSONField(
+            required=False,
             allow_null=True,
             help_text='เฉพาะส่วนที่ต้องการเปลี่ยน เช่น {"teacher": {"total": {"normal": [0, 15], '
             '"risk": [16, 17], "problem": [18, 40]}}} หรือ null เพื่อกลับไปใช้ค่าเริ่มต้น',
@@ -375,7 +381,9 @@ class SdqCutoffsApi(APIView):
     def _answer(self, school):
         custom = services.SDQ_POLICY_KEY in (school.policy or {})
         data = sdq.cutoffs_data(services.sdq_cutoffs(school))
-        return Response(self.OutputSerializer({"school": school, "custom": custom, "cutoffs": data}).data)
+        from_p4 = sdq.parent_from_p4(school.policy)
+        body = {"school": school, "custom": custom, "cutoffs": data, "parent_form_from_p4": from_p4}
+        return Response(self.OutputSerializer(body).data)
 
     @extend_schema(operation_id="sdq_cutoffs_read", responses=OutputSerializer, summary="เกณฑ์การแปลผล SDQ ของโรงเรียน")
     def get(self, request, code):
@@ -391,7 +399,13 @@ class SdqCutoffsApi(APIView):
         school = access_sdq_cutoffs_school(request.user, code, write=True)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        school = services.sdq_cutoffs_update(school=school, data=serializer.validated_data["cutoffs"], by=request.user)
+        data = serializer.validated_data
+        if "cutoffs" in data:
+            school = services.sdq_cutoffs_update(school=school, data=data["cutoffs"], by=request.user)
+        if "parent_form_from_p4" in data:
+            school = services.sdq_parent_form_policy_update(
+                school=school, from_p4=data["parent_form_from_p4"], by=request.user
+            )
         return self._answer(school)
 
 

@@ -1,7 +1,8 @@
-"""API of the weight and height rounds, scoped like its pages: a classroom's measurements belong
-to its homeroom teachers and the school's registrar/admin (writes) and to the school-wide staff
-(reads); a child's activated guardian reads the child's nutrition status, not the figures.
-Everyone else, subject teachers and officers included, gets 404. Each read of a child's
+"""API of the weight and height rounds, scoped like its pages (students.access): a classroom's
+measurements are entered by its homeroom teachers and read by them, the school's counsellors
+and principal; the registrar and a school admin open rounds, upload a round's file and read the
+school's counts per category; a child's activated guardian reads the child's nutrition status,
+not the figures. Everyone else, subject teachers and officers included, gets 404. Each read of a child's
 figures or status writes a line to the `qinfo.pdpa` log."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -413,3 +415,82 @@ class NutritionReferenceApi(APIView):
                 raise ValidationError({"reference": f"ไม่พบเกณฑ์อ้างอิง “{value}” ที่เปิดให้โรงเรียนเลือกใช้"})
         school = services.nutrition_reference_choose(school=school, reference=reference, by=request.user)
         return self._answer(school)
+
+
+class ImportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="แถวในไฟล์")
+    name = serializers.CharField()
+    weight_kg = serializers.CharField()
+    height_cm = serializers.CharField()
+    measured_on = serializers.CharField(allow_null=True, help_text="YYYY-MM-DD (ค.ศ.)")
+
+
+class ImportQuestionedSerializer(ImportRowSerializer):
+    questions = serializers.SerializerMethodField()
+
+    @extend_schema_field(QuestionSerializer(many=True))
+    def get_questions(self, row) -> list[dict]:
+        return [{"code": code, "field": "", "message": message} for code, message in row.questions]
+
+
+class MeasurementImportApi(APIView):
+    """A round's file (DMC-style .xlsx or CSV) as the import page takes it: without `commit`
+    it only checks (nothing is written); with `commit` it saves the good rows and the questioned
+    rows whose line is in `confirm`, in one transaction, and names those it did not save."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(allow_empty_file=True, help_text=".xlsx หรือ .csv ไม่เกิน 1 MB / 2,000 แถว")
+        commit = serializers.BooleanField(required=False, default=False, help_text="false = ตรวจสอบเท่านั้น")
+        confirm = serializers.ListField(
+            child=bounded_integer("แถว", min_value=1, max_value=1_000_000),
+            required=False,
+            default=list,
+            max_length=services.IMPORT_MAX_ROWS,
+            help_text="เลขแถวที่มีค่าผิดปกติซึ่งผู้นำเข้าตรวจสอบและยืนยันแล้ว",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        total = serializers.IntegerField(help_text="จำนวนแถวในไฟล์")
+        rows = ImportRowSerializer(many=True, help_text="แถวที่นำเข้าได้")
+        questioned = ImportQuestionedSerializer(many=True, help_text="แถวที่มีค่าผิดปกติ ต้องยืนยันก่อนบันทึก")
+        errors = serializers.ListField(child=serializers.CharField())
+        committed = serializers.BooleanField()
+        saved = serializers.IntegerField(help_text="จำนวนคนที่บันทึก (0 เมื่อตรวจสอบเท่านั้น)")
+        not_saved = serializers.ListField(child=serializers.CharField(), help_text="แถวที่มีค่าผิดปกติซึ่งไม่ได้ยืนยัน จึงไม่ถูกบันทึก")
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={200: OutputSerializer},
+        summary="นำเข้าน้ำหนักส่วนสูงของรอบจากไฟล์ (ค่าผิดปกติบันทึกเฉพาะแถวที่ยืนยัน) งานทะเบียน/ผู้ดูแล",
+    )
+    def post(self, request, code):
+        round_ = access_measurement_round(request.user, code, write=True)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["file"]
+        if upload.size > services.IMPORT_MAX_BYTES:
+            raise ValidationError({"file": f"ไฟล์ใหญ่เกิน {services.IMPORT_MAX_BYTES // 1024} KB"})
+        preview = services.measurement_import_preview(round=round_, data=upload.read(), filename=upload.name)
+        body = {
+            "total": preview.total,
+            "rows": preview.rows,
+            "questioned": preview.questioned,
+            "errors": preview.errors,
+            "committed": False,
+            "saved": 0,
+            "not_saved": [],
+        }
+        if data["commit"]:
+            result = services.measurement_import_commit(
+                round=round_,
+                rows=preview.rows,
+                questioned=preview.questioned,
+                confirm_lines=data["confirm"],
+                by=request.user,
+            )
+            not_saved = [f"แถวที่ {row.line} ({row.name})" for row in result.unconfirmed]
+            body.update(committed=True, saved=result.saved, not_saved=not_saved)
+        return Response(self.OutputSerializer(body).data)

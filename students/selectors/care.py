@@ -76,7 +76,8 @@ def classroom_care(classroom: Classroom) -> list[CareRow]:
 
 def sdq_informants(classroom: Classroom) -> tuple[str, ...]:
     try:
-        return tuple(str(i) for i in sdq.informants_for_grade(classroom.grade_level.code))
+        restrict = sdq.parent_from_p4(classroom.school.policy)
+        return tuple(str(i) for i in sdq.informants_for_grade(classroom.grade_level.code, parent_from_p4=restrict))
     except ValueError:
         return ()
 

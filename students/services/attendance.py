@@ -9,8 +9,12 @@ weekdays in a term, minus holidays and emergency closures, plus make-up days
 and the history triggers keep who changed what, when and why.
 
 Who is on the homeroom teacher's lists of chronic absence (share of school days missed, default
-10 %: Balfanz et al. 2007; AIR EWIMS) and of runs of absence (N consecutive days, default 3 [U])
-is decided by the same thresholds as the risk flags: the school's effective risk rules
+10 %: Balfanz et al. 2007; AIR EWIMS — days missed over every school day of the calendar so
+far, today included, minus emergency closures; not over the days that happen to have a mark,
+so rolls not taken can no longer inflate the share; the page lists those days) and of runs of
+absence (N consecutive days, default 3 [U]; counted among the days whose roll was taken, back
+from the latest: a day without a roll is unknown and neither ends nor lengthens a run) is
+decided by the same thresholds as the risk flags: the school's effective risk rules
 `chronic_absence` and `absence_streak` (earlywarning registers them through
 `register_absence_thresholds`, since students may not import it). Changing the rule moves the
 list and the flag together; a disabled rule stops the flag only, the list keeps its threshold.
@@ -48,7 +52,7 @@ MAX_NOTE = 200
 @dataclass(frozen=True)
 class AbsenceThresholds:
     """The share of school days missed that makes absence chronic (missed × 100 ≥ percent ×
-    recorded, exactly as the risk rule compares) and the run of days missed that is listed."""
+    school days so far, exactly as the risk rule compares) and the run of days missed that is listed."""
 
     chronic_percent: Decimal
     streak_days: Decimal
@@ -345,6 +349,7 @@ class StudentRate:
     attended: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     streak: int = 0  # consecutive school days missed up to the latest day taken
+    school_days: int = 0  # the calendar's school days of the year so far: the share's whole
 
     @property
     def missed(self) -> int:
@@ -360,7 +365,8 @@ class StudentRate:
 
     @property
     def missed_percent(self) -> Decimal | None:
-        return percent(self.missed, self.recorded)
+        """Days missed over the school days so far (not over the days with a mark)."""
+        return percent(self.missed, self.school_days)
 
 
 @dataclass
@@ -392,7 +398,7 @@ class ClassroomRates:
         return percent(sum(s.attended for s in self.students), self.recorded)
 
     def is_chronic(self, rate: StudentRate) -> bool:
-        return rate.recorded > 0 and Decimal(rate.missed) * 100 >= self.chronic_percent * rate.recorded
+        return rate.school_days > 0 and Decimal(rate.missed) * 100 >= self.chronic_percent * rate.school_days
 
     @property
     def chronic(self) -> list[StudentRate]:
@@ -410,7 +416,10 @@ def classroom_rates(classroom: Classroom, *, today: date | None = None) -> Class
     year = classroom.academic_year
     days = school_days(classroom.school_id, year.start_date, min(today, year.end_date))
     day_set = set(days)
-    rows = {row.student.pk: StudentRate(student=row.student, number=row.number) for row in _roll(classroom)}
+    rows = {
+        row.student.pk: StudentRate(student=row.student, number=row.number, school_days=len(days))
+        for row in _roll(classroom)
+    }
     marks = DailyAttendance.objects.filter(
         school_id=classroom.school_id, classroom=classroom, date__gte=year.start_date, date__lte=today
     )
@@ -477,7 +486,7 @@ WITH per_student AS (
     GROUP BY a.classroom_id, a.student_id
 )
 SELECT classroom_id, count(*) AS students, sum(recorded) AS recorded, sum(attended) AS attended,
-       count(*) FILTER (WHERE (recorded - attended) * 100 >= %(chronic)s * recorded) AS chronic,
+       count(*) FILTER (WHERE (recorded - attended) * 100 >= %(chronic)s * %(school_days)s) AS chronic,
        (SELECT count(DISTINCT d.date) FROM students_dailyattendance d
          WHERE d.school_id = %(school)s AND d.classroom_id = per_student.classroom_id
            AND d.date >= %(start)s AND d.date <= %(end)s AND d.date = ANY(%(days)s::date[])) AS days_taken
@@ -552,6 +561,7 @@ def school_rates(
                     "end": end,
                     "days": days,
                     "chronic": absence_thresholds(school).chronic_percent,
+                    "school_days": len(days),
                 },
             )
             figures = {row[0]: row[1:] for row in cursor.fetchall()}
@@ -584,7 +594,7 @@ def school_rates(
 
 def student_attendance(student: Student, academic_year, *, today: date | None = None) -> dict:
     """A student's own figures for the year (the parent's view and the API): counts per status,
-    the share missed and the last days that were not "มา"."""
+    the share of the school days so far missed and the last days that were not "มา"."""
     today = today or timezone.localdate()
     end = min(today, academic_year.end_date)
     days = set(school_days(academic_year.school_id, academic_year.start_date, end))
@@ -607,7 +617,7 @@ def student_attendance(student: Student, academic_year, *, today: date | None = 
         "recorded": recorded,
         "counts": counts,
         "missed": missed,
-        "missed_percent": percent(missed, recorded),
+        "missed_percent": percent(missed, len(days)),
         "rate": percent(recorded - missed, recorded),
         "today": next((status for day, status, _n in marks if day == today), None),
         "recent": [(day, status, note) for day, status, note in marks if status != Status.PRESENT][:10],

@@ -531,6 +531,27 @@ def _answers(answers: Sequence) -> list[int | None]:
 SDQ_POLICY_KEY = "sdq_cutoffs"
 
 
+def sdq_informants(school: School, grade_code: str) -> tuple[sdq.Informant, ...]:
+    """The SDQ forms a grade of the school uses (students.sdq.informants_for_grade): the parent
+    form from ป.1 unless School.policy["sdq_parent_from_p4"] keeps it from ป.4."""
+    return sdq.informants_for_grade(grade_code, parent_from_p4=sdq.parent_from_p4(school.policy))
+
+
+@transaction.atomic
+def sdq_parent_form_policy_update(*, school: School, from_p4: bool, by) -> School:
+    """Offer the parent SDQ form from ป.1 (False, the default) or from ป.4 only (True)."""
+    school = School.objects.select_for_update().get(pk=school.pk)
+    policy = dict(school.policy or {})
+    if from_p4:
+        policy[sdq.PARENT_FROM_P4_POLICY] = True
+    else:
+        policy.pop(sdq.PARENT_FROM_P4_POLICY, None)
+    school.policy = policy
+    with audited(by=by, reason="กำหนดชั้นที่ใช้แบบประเมิน SDQ ฉบับผู้ปกครอง"):
+        school.save(update_fields=["policy"])
+    return school
+
+
 def sdq_cutoffs(school: School) -> sdq.SdqCutoffs:
     """The bands the school scores SDQ forms with: its own table over the defaults."""
     try:
@@ -573,8 +594,8 @@ def sdq_assessment_create(
     grade_code = student_grade_code(student, year)
     if grade_code is None:
         raise ValidationError({"informant": f"นักเรียนยังไม่ได้ลงทะเบียนชั้นเรียนในปีการศึกษา {year.year}"})
-    if not sdq.can_assess(grade_code, informant):
-        allowed = sdq.informants_for_grade(grade_code)
+    allowed = sdq_informants(student.school, grade_code)
+    if sdq.Informant(informant) not in allowed:
         who = " ".join(i.label for i in allowed) or "ไม่มี"
         raise ValidationError(
             {"informant": f"แบบประเมิน SDQ ฉบับ{sdq.Informant(informant).label}ไม่ใช้กับชั้นนี้ (ใช้ได้: {who})"}

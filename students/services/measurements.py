@@ -8,7 +8,10 @@ a system admin may restate it with the references now in force (services.nutriti
 
 A figure that looks mistyped or impossible (students.nutrition.plausibility_questions, and a
 height more than 2 cm below the child's previous round) is refused with the Thai question
-until the request confirms it; what was confirmed is kept on the row.
+until the request confirms it; what was confirmed is kept on the row, with who confirmed it
+(updated_by and the history) and why (the audit reason names the questions confirmed). A file
+import asks the same questions per row: the person importing confirms each questioned row, or
+it is not saved (and is named).
 
 A school chooses its reference in School.policy["nutrition_reference"]: "who" (the default:
 WHO 2006 under five, WHO 2007 from five) or the code of a NutritionReference an admin loaded
@@ -325,6 +328,7 @@ def measurement_save(
     confirm: bool | Iterable[str] = (),
     classroom: Classroom | None = None,
     today: date | None = None,
+    source: str = "",
 ) -> Measurement:
     """Save one child's figures in a round (an idempotent upsert keyed by round and student).
 
@@ -380,7 +384,7 @@ def measurement_save(
     row.version = stored_version + 1
     _apply(row, assessment)
     row.full_clean(validate_unique=False, validate_constraints=False)
-    why = "บันทึกน้ำหนักส่วนสูง" + (" (ยืนยันค่าผิดปกติ)" if confirmed else "")
+    why = "บันทึกน้ำหนักส่วนสูง" + (f" {source}" if source else "") + (" (ยืนยันค่าผิดปกติ)" if confirmed else "")
     with audited(by=by, reason=why, round=str(round_.code)):
         row.save()
     hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # the health flags (earlywarning)
@@ -749,6 +753,16 @@ class ImportRow:
     weight_kg: str
     height_cm: str
     measured_on: str | None = None  # ISO
+    # A questioned row: the questions (code, Thai message) the person importing must confirm.
+    questions: list[list[str]] = field(default_factory=list)
+
+    @property
+    def question_codes(self) -> list[str]:
+        return [code for code, _message in self.questions]
+
+    @property
+    def question_text(self) -> str:
+        return "; ".join(message for _code, message in self.questions)
 
 
 @dataclass
@@ -756,6 +770,19 @@ class ImportPreview:
     rows: list[ImportRow]
     errors: list[str]
     total: int
+    questioned: list[ImportRow] = field(default_factory=list)
+
+
+def import_question_message(question: nutrition.Question, height_cm) -> str:
+    """The question as an import shows it: the file's own figures only. Whoever imports may not
+    read the child's stored record (the registrar), so a height that fell is said to be below
+    the last round's without the stored figure (nor the drop, which would give it away)."""
+    if question.code == "height_decreased":
+        return (
+            f"ส่วนสูง {nutrition._figure(height_cm)} ซม. ต่ำกว่ารอบก่อนเกิน "
+            f"{nutrition._figure(nutrition.HEIGHT_DECREASE_TOLERANCE_CM)} ซม. โปรดวัดซ้ำ"
+        )
+    return question.message
 
 
 def _columns(headers: list[str]) -> dict[str, int]:
@@ -776,8 +803,9 @@ def measurement_import_preview(
 ) -> ImportPreview:
     """Read a file of weights and heights and check every row: which row, which field, why.
 
-    Figures the grid would question are errors here: a file cannot be asked, so such a child is
-    entered (and confirmed) in the grid instead. Nothing is written."""
+    Figures the grid would question are listed apart (`questioned`, each with its Thai
+    questions, the file's own figures only): the person importing confirms each one or it is
+    not saved. Nothing is written."""
     from ..importing import ImportFileError, read_table
 
     round_ = round
@@ -819,7 +847,7 @@ def measurement_import_preview(
     )
     references = references_for(round_.school)
     today = timezone.localdate()
-    rows, errors, seen = [], [], {}
+    rows, errors, seen, questioned = [], [], {}, []
     where = f"ห้อง {classroom.name}" if classroom else f"ปีการศึกษา {round_.academic_year.year}"
     for line, cells in table.rows:
         number, national_id = cell(cells, "student_number"), cell(cells, "national_id").replace("-", "")
@@ -861,33 +889,58 @@ def measurement_import_preview(
         questions = nutrition.plausibility_questions(
             student.sex, student.birth_date, on, weight, height, references, previous_height_cm=previous.get(student.pk)
         )
+        row = ImportRow(line, student.pk, student.full_name, str(weight), str(height), on.isoformat())
         if questions:
-            errors.extend(
-                f"แถวที่ {line} ({student.full_name}): {q.message} — กรอกและยืนยันในตารางบันทึกแทน" for q in questions
-            )
+            row.questions = [[q.code, import_question_message(q, height)] for q in questions]
+            questioned.append(row)
             continue
-        rows.append(ImportRow(line, student.pk, student.full_name, str(weight), str(height), on.isoformat()))
+        rows.append(row)
     if len(errors) > 200:
         errors = [*errors[:200], f"และปัญหาอื่นอีก {len(errors) - 200} รายการ"]
-    return ImportPreview(rows=rows, errors=errors, total=len(table.rows))
+    return ImportPreview(rows=rows, errors=errors, total=len(table.rows), questioned=questioned)
+
+
+@dataclass
+class ImportResult:
+    saved: int
+    confirmed: list[ImportRow]  # questioned rows saved with their confirmation
+    unconfirmed: list[ImportRow]  # questioned rows not saved: nobody confirmed them
+
+    @property
+    def unconfirmed_text(self) -> str:
+        return ", ".join(f"แถวที่ {row.line} ({row.name})" for row in self.unconfirmed)
 
 
 @transaction.atomic
 def measurement_import_commit(
-    *, round: MeasurementRound, rows: Sequence[ImportRow], by, classroom: Classroom | None = None
-) -> int:
+    *,
+    round: MeasurementRound,
+    rows: Sequence[ImportRow],
+    by,
+    classroom: Classroom | None = None,
+    questioned: Sequence[ImportRow] = (),
+    confirm_lines: Iterable[int] = (),
+) -> ImportResult:
     """Save the checked rows in one transaction: any row that fails now (a changed record, a
-    question) stops the whole import, nothing is half-saved. An existing row is overwritten."""
+    new question) stops the whole import, nothing is half-saved. An existing row is overwritten.
+
+    A questioned row is saved only when its line is in `confirm_lines`, with its questions
+    confirmed as the grid confirms them (kept on the row; `by` and the reason in the history);
+    the others are not saved and come back in `unconfirmed`."""
     round_ = round
+    lines = {int(line) for line in confirm_lines}
+    confirmed = [row for row in questioned if row.line in lines]
+    unconfirmed = [row for row in questioned if row.line not in lines]
+    todo = [*rows, *confirmed]
     students = {
-        s.pk: s for s in Student.objects.filter(pk__in=[r.student_id for r in rows], school_id=round_.school_id)
+        s.pk: s for s in Student.objects.filter(pk__in=[r.student_id for r in todo], school_id=round_.school_id)
     }
     versions = dict(
         Measurement.objects.filter(school_id=round_.school_id, round=round_, student_id__in=students).values_list(
             "student_id", "version"
         )
     )
-    for row in rows:
+    for row in sorted(todo, key=lambda r: r.line):
         student = students.get(row.student_id)
         if student is None:
             raise ValidationError({"file": f"แถวที่ {row.line}: ไม่พบนักเรียนคนนี้แล้ว"})
@@ -900,8 +953,13 @@ def measurement_import_commit(
                 height_cm=row.height_cm,
                 measured_on=date.fromisoformat(row.measured_on) if row.measured_on else None,
                 expected_version=versions.get(student.pk, 0),
+                confirm=row.question_codes,
+                source=f"จากไฟล์ แถวที่ {row.line}",
                 by=by,
             )
+        except ConfirmationNeeded as error:
+            asked = "; ".join(import_question_message(q, row.height_cm) for q in error.questions)
+            raise ValidationError({"file": f"แถวที่ {row.line} ({row.name}): {asked} — กรุณาตรวจสอบไฟล์อีกครั้ง"}) from error
         except ValidationError as error:
             raise ValidationError({"file": [f"แถวที่ {row.line} ({row.name}): {m}" for m in error.messages]}) from error
-    return len(rows)
+    return ImportResult(saved=len(todo), confirmed=confirmed, unconfirmed=unconfirmed)

@@ -36,5 +36,6 @@ urlpatterns = [
         apis.NutritionReferenceApi.as_view(),
         name="api-reference",
     ),
+    path("api/v1/measurement-rounds/<uuid:code>/import/", apis.MeasurementImportApi.as_view(), name="api-import"),
     path("api/v1/students/<uuid:code>/measurements/", apis.StudentMeasurementListApi.as_view(), name="api-student"),
 ]

@@ -133,7 +133,7 @@ def student_care(request, code):
         _log(request, [student], Kind.POVERTY, [screening.code])
     _log(request, [student] * len(assessments), Kind.SDQ, [a.code for a in assessments])
     grade = services.student_grade_code(student, year) if year else None
-    informants = [str(i) for i in sdq.informants_for_grade(grade)] if grade else []
+    informants = [str(i) for i in services.sdq_informants(student.school, grade)] if grade else []
     return render(
         request,
         "students/care_student.html",
@@ -359,6 +359,13 @@ def parent_sdq_home(request):
     )
     for child in children:
         child.sent_on = sent.get(child.pk)
+        year = current_academic_year(child.school_id)
+        grade = services.student_grade_code(child, year) if year else None
+        try:
+            forms = services.sdq_informants(child.school, grade) if grade else ()
+            child.parent_form = sdq.Informant.PARENT in forms
+        except ValueError:
+            child.parent_form = False
     return render(request, "students/care_parent_home.html", {"children": children})
 
 

@@ -336,7 +336,9 @@ SESSION_KEY = "nutrition_import"
 
 @login_required
 def round_import(request, code):
-    """Upload, preview with each row's problems, then save every good row in one transaction.
+    """Upload, preview with each row's problems and questions, then save every good row and
+    every questioned row the user ticked, in one transaction; the unticked questioned rows are
+    named and not saved.
 
     The checked rows wait in the session between preview and commit (at most 2,000 short rows)."""
     round_ = access_measurement_round(request.user, code, write=True)
@@ -348,14 +350,26 @@ def round_import(request, code):
             messages.error(request, "ไม่พบไฟล์ที่ตรวจสอบไว้ กรุณาอัปโหลดอีกครั้ง")
             return redirect("health:import", code=round_.code)
         rows = [services.ImportRow(**row) for row in pending["rows"]]
+        questioned = [services.ImportRow(**row) for row in pending.get("questioned", [])]
+        lines = [int(v) for v in request.POST.getlist("confirm") if v.isdigit()]
         try:
-            saved = services.measurement_import_commit(round=round_, rows=rows, by=request.user)
+            result = services.measurement_import_commit(
+                round=round_, rows=rows, questioned=questioned, confirm_lines=lines, by=request.user
+            )
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
             return redirect("health:import", code=round_.code)
         request.session.pop(SESSION_KEY, None)
-        messages.success(request, f"นำเข้าน้ำหนักส่วนสูงแล้ว {saved} คน")
+        text = f"นำเข้าน้ำหนักส่วนสูงแล้ว {result.saved} คน"
+        if result.confirmed:
+            text += f" (ยืนยันค่าผิดปกติ {len(result.confirmed)} คน)"
+        messages.success(request, text)
+        if result.unconfirmed:
+            messages.warning(
+                request,
+                f"ไม่ได้บันทึก {len(result.unconfirmed)} คนที่มีค่าผิดปกติและยังไม่ได้ยืนยัน: {result.unconfirmed_text}",
+            )
         return redirect("health:home")
     if request.method == "POST":
         form = MeasurementImportForm(request.POST, request.FILES)
@@ -372,6 +386,7 @@ def round_import(request, code):
                 request.session[SESSION_KEY] = {
                     "round": str(round_.code),
                     "rows": [asdict(row) for row in preview.rows],
+                    "questioned": [asdict(row) for row in preview.questioned],
                 }
     return render(
         request,
