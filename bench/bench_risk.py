@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -358,7 +359,7 @@ def _section_for(bench, term, student, index: int):
             school=bench.school, subject_code=code, name="วิชาทดสอบความเร็วเกณฑ์ความเสี่ยง", credits=CREDITS,
             by=bench.registrar,
         )  # fmt: skip
-    stamp = f"{int(time.time())}-{index}"
+    stamp = f"{uuid.uuid4().hex[:8]}-{index}"
     section = structure_services.section_create_group(
         term=term, subject=subject, group_name=f"bench risk {stamp}", capacity=None, by=bench.registrar
     )

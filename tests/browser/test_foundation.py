@@ -380,7 +380,9 @@ def test_the_open_phone_menu_drops_down_under_the_top_bar(world, live_server, ne
     phone = new_context(**PHONE).new_page()
     signed_in(phone, live_server.url, "teacher_a")
     toggle = phone.get_by_role("button", name="เมนู")
-    phone.evaluate("document.fonts.ready.then(() => true)")  # the top bar's text is laid out in Sarabun
+    # Every Sarabun face loaded first: a face the open menu is first to use (bold) would otherwise
+    # arrive after the measurement and move the top bar's text.
+    phone.evaluate("Promise.all([...document.fonts].map((face) => face.load())).then(() => true)")
     before = toggle.bounding_box()
     toggle.click()
     nav = phone.get_by_role("navigation", name="เมนูหลัก")
