@@ -684,6 +684,115 @@ def test_bad_rule_edits_are_refused_in_thai(world, change, field, message):
     assert not RiskRule.objects.filter(school=world.school_a).exists()
 
 
+def test_a_school_edits_a_reason_template_and_the_recompute_writes_the_new_text(
+    world, django_capture_on_commit_callbacks
+):
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.42"))
+    services.recompute_all()
+    assert RiskStatus.objects.get(student=world.student_a).reasons[0]["text"] == "ผลการเรียนเฉลี่ยสะสม 1.42"
+    client = client_for(world.user("registrar"))
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.patch(
+            f"/api/v1/schools/{world.school_a.code}/risk-rules/gpax_low/",
+            {"template": "GPAX {gpax} ต่ำกว่า {threshold} ในชั้น {grade}", "reason": "ให้ครูเห็นเกณฑ์"},
+            content_type="application/json",
+        )
+    assert response.status_code == 200, response.content
+    new = "GPAX {gpax} ต่ำกว่า {threshold} ในชั้น {grade}"
+    assert (response.json()["template"], response.json()["version"]) == (new, 1)
+    rule = RiskRule.objects.get(school=world.school_a, key="gpax_low")
+    event = Events.objects.get(pgh_model="earlywarning.RiskRuleEvent", pgh_obj_id=rule.pk)
+    assert (event.pgh_data["template"], event.pgh_context["reason"]) == (rule.template, "ให้ครูเห็นเกณฑ์")
+    services.recompute_all()
+    flag = RiskStatus.objects.get(student=world.student_a)
+    assert flag.reasons[0]["text"] == "GPAX 1.42 ต่ำกว่า 1.50 ในชั้น ม.1"
+    assert services.evaluate_sql()[(world.student_a.pk, "academic")][1] == flag.reasons
+    # The install's default keeps its wording (another school's reason does not change).
+    assert RiskRule.objects.get(school__isnull=True, area__isnull=True, key="gpax_low").template == (
+        "ผลการเรียนเฉลี่ยสะสม {gpax}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("ผลการเรียน {gpa}", "ข้อความเหตุผลใช้ตัวเลข {gpa} ไม่ได้"),
+        ("ผลการเรียน {gpax} SDQ {sdq_band}", "ข้อความเหตุผลใช้ตัวเลข {sdq_band} ไม่ได้"),  # another source's (care)
+        ("ผลการเรียน {gpax:.1f}", "ในรูป {ชื่อตัวชี้วัด}"),
+        ("   ", "กรุณากรอกข้อความเหตุผล"),
+        ("ก" * 301, "ข้อความเหตุผลยาวเกิน 300 ตัวอักษร"),
+    ],
+)
+def test_a_bad_reason_template_is_refused_in_thai_and_nothing_changes(
+    world, template, message, django_capture_on_commit_callbacks
+):
+    registrar, officer = client_for(world.user("registrar")), client_for(world.user("officer_1"))
+    for client, url in (
+        (registrar, f"/api/v1/schools/{world.school_a.code}/risk-rules/gpax_low/"),
+        (officer, f"/api/v1/areas/{world.area1.code}/risk-rules/gpax_low/"),
+    ):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = client.patch(url, {"template": template}, content_type="application/json")
+        assert response.status_code == 400
+        assert message in str(response.json()["errors"]["template"])
+        assert callbacks == []
+    page = registrar.post(
+        f"/risk/rules/gpax_low/?school={world.school_a.code}",
+        {"gpax_low-threshold": "1.5", "gpax_low-severity": "problem", "gpax_low-enabled": "on",
+         "gpax_low-template": template},
+    )  # fmt: skip
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert not RiskRule.objects.filter(school=world.school_a).exists()
+    assert not RiskRule.objects.filter(area=world.area1).exists()
+
+
+def test_every_shipped_template_names_only_figures_its_rule_may_use():
+    from earlywarning import indicators
+    from earlywarning.defaults import DEFAULT_RULES
+
+    for rule in DEFAULT_RULES:
+        named = {name for _literal, name in rules.template_parts(rule.template) if name}
+        assert named <= indicators.template_figures(rule.indicator), rule.key
+        RiskRule(
+            key=rule.key, indicator=rule.indicator, comparison=rule.comparison, threshold=rule.threshold,
+            severity=rule.severity, dimension=rule.dimension, template=rule.template,
+        ).clean()  # fmt: skip
+    assert "year" in indicators.template_figures("ms_courses")  # the shared source's
+    assert "sdq_band" not in indicators.template_figures("gpax")
+
+
+def test_an_area_officer_edits_a_reason_template_on_the_area_page(world, django_capture_on_commit_callbacks):
+    officer = client_for(world.user("officer_1"))
+    area_url = f"/risk/rules/area/{world.area1.code}/"
+    page = officer.get(area_url).content.decode()
+    assert 'name="absence_streak-template"' in page and "ขาดเรียนติดต่อกัน {absence_streak} วัน" in page
+    assert "ตัวชี้วัดและด้านเป็นค่าของทั้งระบบ" in page
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = officer.post(
+            area_url + "absence_streak/",
+            {"absence_streak-threshold": "3", "absence_streak-severity": "at_risk", "absence_streak-enabled": "on",
+             "absence_streak-template": "ไม่มาเรียน {absence_streak} วันติดกัน (เกณฑ์ {threshold} วัน)",
+             "absence_streak-reason": "ถ้อยคำของเขต"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # the area's schools are recomputed
+    rule = RiskRule.objects.get(area=world.area1, key="absence_streak")
+    assert (rule.template, rule.version, rule.threshold) == (
+        "ไม่มาเรียน {absence_streak} วันติดกัน (เกณฑ์ {threshold} วัน)", 1, D("3"),
+    )  # fmt: skip
+    absent(world, world.student_a, days_up_to_today(world, 3))
+    assert "ไม่มาเรียน 3 วันติดกัน (เกณฑ์ 3 วัน)" in _flag_reasons(world)
+    bad = officer.post(
+        area_url + "absence_streak/",
+        {"absence_streak-threshold": "3", "absence_streak-severity": "at_risk", "absence_streak-enabled": "on",
+         "absence_streak-template": "ขาด {gpax} วัน"},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "ข้อความเหตุผลใช้ตัวเลข {gpax} ไม่ได้" in bad.content.decode()
+    rule.refresh_from_db()
+    assert (rule.version, rule.template) == (1, "ไม่มาเรียน {absence_streak} วันติดกัน (เกณฑ์ {threshold} วัน)")
+
+
 # --- Pages and APIs: who sees what ----------------------------------------------------------
 
 
