@@ -284,8 +284,16 @@ def test_over_age_and_a_pending_transfer_out_are_status_flags(world, registrar_c
     assert found[(world.student_a2.pk, "status")] == ("at_risk", ["มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ"])
 
 
-def test_sex_ethnicity_nationality_and_religion_change_no_status(world):
+def test_sex_ethnicity_nationality_and_religion_change_no_status(world, registrar_c):
+    from students.services.status import transfer_request
+
     GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.3"))
+    # Status flags too: student B over-age for ม.1, student A2 asked for by school C.
+    Student.objects.filter(pk=world.student_b.pk).update(birth_date=date(2011, 5, 1))
+    transfer_request(
+        school=world.school_c, identifier=world.student_a2.national_id, student_number="70001", date=TODAY,
+        academic_year=world.class_c.academic_year, grade_level=f.grade("M1"), by=registrar_c,
+    )  # fmt: skip
     absent(world, world.student_a2, days_up_to_today(world, 4))
     care_records(
         world, [world.student_a, world.student_a2, world.student_b], [world.class_a, world.class_a, world.class_b],
@@ -294,7 +302,9 @@ def test_sex_ethnicity_nationality_and_religion_change_no_status(world):
     )  # fmt: skip
     services.recompute_all()
     before = statuses()
-    assert {d for _s, d in before} == {"academic", "attendance", "health", "economic", "family"}
+    assert {d for _s, d in before} == {"academic", "attendance", "health", "economic", "family", "status"}
+    assert before[(world.student_b.pk, "status")][0] == before[(world.student_a2.pk, "status")][0] == "at_risk"
+    assert before[(world.student_a2.pk, "status")][1] == ["มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ"]
     for sex, religion, nationality, ethnicity in (("F", "อิสลาม", "เมียนมา", "มอญ"), ("M", "คริสต์", "ลาว", "ม้ง")):
         Student.objects.update(sex=sex, religion=religion, nationality=nationality, ethnicity=ethnicity)
         assert services.recompute_all().written == 0
@@ -519,6 +529,115 @@ def test_an_absence_marks_the_student_dirty_and_queues_their_recompute_on_commit
     assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
     flag = RiskStatus.objects.get(student=world.student_a, dimension="attendance")
     assert "ขาดเรียนติดต่อกัน 3 วัน" in [r["text"] for r in flag.reasons]
+
+
+@pytest.fixture
+def queued_recomputes(monkeypatch):
+    """The risk recomputes queued on commit (tasks.enqueue's apply_async), in order."""
+    queued: list[list[int]] = []
+    monkeypatch.setattr(tasks.recompute_students_risk, "apply_async", lambda args, **kw: queued.append(args[0]))
+    return queued
+
+
+def _run_queued(queued: list[list[int]], student) -> None:
+    assert queued == [[student.pk]]
+    tasks.recompute_students_risk(queued.pop())
+
+
+def _status_reasons(student) -> list[str]:
+    flag = RiskStatus.objects.filter(student=student, dimension="status").first()
+    return [] if flag is None else [r["text"] for r in flag.reasons]
+
+
+PENDING_REASON = "มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ"
+
+
+def _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks):
+    from students.services.status import transfer_request
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return transfer_request(
+            school=world.school_c, identifier=world.student_a2.national_id, student_number="70001", date=TODAY,
+            academic_year=world.class_c.academic_year, grade_level=f.grade("M1"), by=registrar_c,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("decision", ["release", "refuse"])
+def test_a_transfer_request_raises_the_pending_flag_at_once_and_its_decision_clears_it(
+    world, registrar_c, django_capture_on_commit_callbacks, queued_recomputes, decision
+):
+    from students.services.status import transfer_refuse, transfer_release
+
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a2.pk)
+    asked = _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks)
+    assert dirty.is_marked(services.RISK_STUDENT, world.student_a2.pk)
+    _run_queued(queued_recomputes, world.student_a2)
+    assert _status_reasons(world.student_a2) == [PENDING_REASON]
+    with django_capture_on_commit_callbacks(execute=True):
+        if decision == "release":
+            transfer_release(request=asked, by=world.user("registrar"))
+        else:
+            transfer_refuse(request=asked, reason="ผู้ปกครองขอยกเลิกการย้าย", by=world.user("registrar"))
+    _run_queued(queued_recomputes, world.student_a2)  # once, however many writes told it
+    assert _status_reasons(world.student_a2) == []
+    change = RiskStatusChange.objects.filter(student=world.student_a2, dimension="status").order_by("at", "id")
+    assert [(c.from_status, c.to_status) for c in change] == [("normal", "at_risk"), ("at_risk", "normal")]
+    student = Student.objects.get(pk=world.student_a2.pk)
+    assert student.school_id == (world.school_c.pk if decision == "release" else world.school_a.pk)
+
+
+def test_a_refused_request_leaves_the_pending_flag_off_and_a_new_request_raises_it_again(
+    world, registrar_c, django_capture_on_commit_callbacks, queued_recomputes
+):
+    from students.services.status import transfer_refuse
+
+    asked = _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks)
+    _run_queued(queued_recomputes, world.student_a2)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_refuse(request=asked, reason="ไม่ใช่นักเรียนคนนี้", by=world.user("registrar"))
+    _run_queued(queued_recomputes, world.student_a2)
+    assert _status_reasons(world.student_a2) == []
+    _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks)
+    _run_queued(queued_recomputes, world.student_a2)
+    assert _status_reasons(world.student_a2) == [PENDING_REASON]
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("leave", {}),
+        ("dropout", {"reason_code": "poverty"}),
+        ("transfer_out", {"other_school": "โรงเรียนบ้านดอน"}),
+    ],
+)
+def test_a_status_change_clears_the_students_flags_at_once(
+    world, django_capture_on_commit_callbacks, queued_recomputes, kind, extra
+):
+    from students.services.status import status_change_record
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.2"))
+    services.recompute_all()
+    assert RiskStatus.objects.filter(student=world.student_a, dimension="academic").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        status_change_record(
+            student=world.student_a, kind=kind, date=TODAY, by=world.user("registrar"), **extra
+        )  # fmt: skip
+    assert dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+    _run_queued(queued_recomputes, world.student_a)
+    assert not RiskStatus.objects.filter(student=world.student_a).exists()
+    assert RiskStatusChange.objects.filter(student=world.student_a, dimension="academic", to_status="normal").exists()
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+
+
+def test_a_refused_status_change_tells_the_early_warning_nothing(
+    world, django_capture_on_commit_callbacks, queued_recomputes
+):
+    from students.services.status import status_change_record
+
+    with pytest.raises(ValidationError), django_capture_on_commit_callbacks(execute=True):
+        status_change_record(student=world.student_a, kind="dropout", date=TODAY, by=world.user("registrar"))
+    assert queued_recomputes == []
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
 
 
 def test_the_nightly_recompute_clears_the_marks_it_covers(world):
