@@ -629,6 +629,27 @@ def test_a_status_change_clears_the_students_flags_at_once(
     assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
 
 
+def test_graduates_of_the_year_end_promotion_lose_their_flags_at_once(
+    world, django_capture_on_commit_callbacks, queued_recomputes
+):
+    from academics import promotion
+    from academics.models import PromotionDecision
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.2"))
+    services.recompute_all()
+    year = world.class_a.academic_year
+    registrar = world.user("registrar")
+    promotion.promotion_propose(school=world.school_a, academic_year=year, grade_level=f.grade("M1"), by=None)
+    rows = {d.student_id: d.pk for d in PromotionDecision.objects.filter(academic_year=year)}
+    promotion.promotion_confirm(
+        decisions={rows[world.student_a.pk]: "graduate"}, school=world.school_a, academic_year=year, by=registrar
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        promotion.promotion_apply(school=world.school_a, academic_year=year, grade_level=f.grade("M1"), by=registrar)
+    _run_queued(queued_recomputes, world.student_a)
+    assert not RiskStatus.objects.filter(student=world.student_a).exists()
+
+
 def test_a_refused_status_change_tells_the_early_warning_nothing(
     world, django_capture_on_commit_callbacks, queued_recomputes
 ):
