@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from qinfo import hooks
 from qinfo.audit import audited
 from schools.models import AcademicYear, School, User
 from schools.services.organisation import academic_year_create
@@ -211,4 +212,6 @@ def promotion_apply(*, school: School, academic_year: AcademicYear, grade_level:
                     result.repeated += 1
             row.applied_at = now
             row.save(update_fields=["applied_at"])
+    # Graduates leave the roll: their risk flags clear at once (earlywarning).
+    hooks.notify(hooks.STUDENTS_CHANGED, [row.student_id for row in rows if row.decision == Decision.GRADUATE])
     return result

@@ -1,6 +1,11 @@
 """Risk status for every student: the nightly recompute against one SQL aggregate pass, the SQL
 evaluation against the pure rules, and one score's way to a student's flag through a worker.
 
+It runs on the bench database of 100,000 students (10 areas × 10 schools × 1,000, the one every
+benchmark uses), not on 250,000: seeding 250,000 with seed_demo takes several hours on this
+2-core machine (the 100,000 seed alone takes over an hour under load), so the full recompute is
+measured over the 100,000 students of the bench database.
+
 The figure is `earlywarning.services.status.recompute_all()`, the Celery task's body: one
 statement computes the population's figures (every indicator source: status, academic,
 attendance, nutrition, poverty, home visit, SDQ), evaluates the rules in force in each school over

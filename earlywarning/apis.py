@@ -88,6 +88,12 @@ class RiskRuleUpdateApi(APIView):
             error_messages={"invalid_choice": "ระดับต้องเป็น at_risk (เสี่ยง) หรือ problem (มีปัญหา)"},
         )
         enabled = serializers.BooleanField(required=False, error_messages={"invalid": "ใช้งานต้องเป็น true หรือ false"})
+        template = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            trim_whitespace=False,
+            help_text="ข้อความเหตุผล ตัวเลขของนักเรียนในรูป {ชื่อ} เฉพาะตัวเลขของตัวชี้วัดของเกณฑ์ (ตัวชี้วัดและด้านแก้ไม่ได้)",
+        )
         reason = serializers.CharField(required=False, max_length=300, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses=RiskRuleOutputSerializer, summary="แก้ไขเกณฑ์ความเสี่ยงของโรงเรียน")

@@ -5,16 +5,23 @@ from django.core.exceptions import ValidationError
 
 from qinfo.forms import BEDateField, ThaiForm
 
+from .indicators import template_figures
 from .models import Dimension, Intervention
 from .services.rules import SEVERITIES
 
 
 class RiskRuleForm(ThaiForm):
-    """A school's threshold, severity and use of one rule; the service checks the values again."""
+    """A school's (or an area's) threshold, severity, reason template and use of one rule; the
+    service checks the values again. A form posted without the template keeps the rule's."""
 
     threshold = forms.CharField(label="เกณฑ์", max_length=20)
     severity = forms.ChoiceField(label="ระดับ", choices=list(SEVERITIES.items()))
     enabled = forms.BooleanField(label="ใช้งาน", required=False)
+    template = forms.CharField(
+        label="ข้อความเหตุผล",
+        max_length=300,
+        required=False,
+    )
     reason = forms.CharField(label="เหตุผลที่แก้ไข", max_length=300, required=False)
 
     def __init__(self, *args, rule, **kwargs):
@@ -22,8 +29,20 @@ class RiskRuleForm(ThaiForm):
         super().__init__(*args, **kwargs)
         self.rule = rule
         self.fields["severity"].error_messages["invalid_choice"] = "กรุณาเลือกระดับ เสี่ยง หรือ มีปัญหา"
+        self.fields["template"].error_messages["max_length"] = "ข้อความเหตุผลยาวเกิน 300 ตัวอักษร"
+        usable = ", ".join(f"{{{name}}}" for name in sorted(template_figures(rule.indicator)))
+        self.fields["template"].help_text = f"ตัวเลขของนักเรียนใส่ในวงเล็บปีกกา ใช้ได้: {usable}"
         if not self.is_bound:
-            self.initial = {"threshold": rule.threshold.normalize(), "severity": rule.severity, "enabled": rule.enabled}
+            self.initial = {
+                "threshold": rule.threshold.normalize(), "severity": rule.severity, "enabled": rule.enabled,
+                "template": rule.template,
+            }  # fmt: skip
+
+    def clean_template(self):
+        # Not posted: unchanged (None); posted empty: the service says it is required.
+        if self.add_prefix("template") not in self.data:
+            return None
+        return self.cleaned_data["template"]
 
     def add_service_errors(self, error: ValidationError) -> None:
         for field, messages in error.message_dict.items():

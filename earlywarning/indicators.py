@@ -94,6 +94,23 @@ def figure_kinds() -> dict[str, str]:
     return {name: kind for source in _sources.values() for name, kind in source.figures}
 
 
+# The source whose figures (the student's year, grade and age…) every reason may quote, whatever
+# the rule's indicator: every student of the population has them.
+SHARED_SOURCE = "status"
+
+
+def template_figures(indicator: str) -> frozenset[str]:
+    """The figures a reason template of a rule on `indicator` may name: those of the indicator's
+    own source, those of the shared source, and `threshold` (rules.reason_text). A figure of
+    another source would be written as a dash, or quote a care record in a reason not marked
+    as one (rules.CARE_INDICATORS)."""
+    names = {"threshold"}
+    for source in _sources.values():
+        if indicator in source.names or source.name == SHARED_SOURCE:
+            names.update(source.names)
+    return frozenset(names)
+
+
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 
 

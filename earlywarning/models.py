@@ -88,13 +88,24 @@ class RiskRule(models.Model):
         return f"{self.key} ({self.school_id or self.area_id or 'ค่าเริ่มต้น'})"
 
     def clean(self) -> None:
-        # The recompute writes reasons in SQL (earlywarning.evaluation): figures as {name} only.
+        # The recompute writes reasons in SQL (earlywarning.evaluation): figures as {name} only,
+        # and only the figures of the rule's indicator's source (indicators.template_figures).
+        from .indicators import template_figures
+
         try:
-            rules.template_parts(self.template or "")
+            parts = rules.template_parts(self.template or "")
         except ValueError:
             raise ValidationError(
                 {"template": "ข้อความเหตุผลใส่ตัวเลขได้เฉพาะในรูป {ชื่อตัวชี้วัด} เช่น {gpax} และวงเล็บปีกกาต้องครบคู่"}
             ) from None
+        allowed = template_figures(self.indicator or "")
+        unknown = list(dict.fromkeys(name for _literal, name in parts if name is not None and name not in allowed))
+        if unknown:
+            named = ", ".join(f"{{{name}}}" for name in unknown)
+            usable = ", ".join(f"{{{name}}}" for name in sorted(allowed))
+            raise ValidationError(
+                {"template": f"ข้อความเหตุผลใช้ตัวเลข {named} ไม่ได้ เพราะไม่มีในข้อมูลของตัวชี้วัดนี้ ใช้ได้: {usable}"}
+            )
 
     @property
     def indicator_label(self) -> str:

@@ -284,8 +284,16 @@ def test_over_age_and_a_pending_transfer_out_are_status_flags(world, registrar_c
     assert found[(world.student_a2.pk, "status")] == ("at_risk", ["มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ"])
 
 
-def test_sex_ethnicity_nationality_and_religion_change_no_status(world):
+def test_sex_ethnicity_nationality_and_religion_change_no_status(world, registrar_c):
+    from students.services.status import transfer_request
+
     GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.3"))
+    # Status flags too: student B over-age for ม.1, student A2 asked for by school C.
+    Student.objects.filter(pk=world.student_b.pk).update(birth_date=date(2011, 5, 1))
+    transfer_request(
+        school=world.school_c, identifier=world.student_a2.national_id, student_number="70001", date=TODAY,
+        academic_year=world.class_c.academic_year, grade_level=f.grade("M1"), by=registrar_c,
+    )  # fmt: skip
     absent(world, world.student_a2, days_up_to_today(world, 4))
     care_records(
         world, [world.student_a, world.student_a2, world.student_b], [world.class_a, world.class_a, world.class_b],
@@ -294,7 +302,9 @@ def test_sex_ethnicity_nationality_and_religion_change_no_status(world):
     )  # fmt: skip
     services.recompute_all()
     before = statuses()
-    assert {d for _s, d in before} == {"academic", "attendance", "health", "economic", "family"}
+    assert {d for _s, d in before} == {"academic", "attendance", "health", "economic", "family", "status"}
+    assert before[(world.student_b.pk, "status")][0] == before[(world.student_a2.pk, "status")][0] == "at_risk"
+    assert before[(world.student_a2.pk, "status")][1] == ["มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ"]
     for sex, religion, nationality, ethnicity in (("F", "อิสลาม", "เมียนมา", "มอญ"), ("M", "คริสต์", "ลาว", "ม้ง")):
         Student.objects.update(sex=sex, religion=religion, nationality=nationality, ethnicity=ethnicity)
         assert services.recompute_all().written == 0
@@ -521,6 +531,136 @@ def test_an_absence_marks_the_student_dirty_and_queues_their_recompute_on_commit
     assert "ขาดเรียนติดต่อกัน 3 วัน" in [r["text"] for r in flag.reasons]
 
 
+@pytest.fixture
+def queued_recomputes(monkeypatch):
+    """The risk recomputes queued on commit (tasks.enqueue's apply_async), in order."""
+    queued: list[list[int]] = []
+    monkeypatch.setattr(tasks.recompute_students_risk, "apply_async", lambda args, **kw: queued.append(args[0]))
+    return queued
+
+
+def _run_queued(queued: list[list[int]], student) -> None:
+    assert queued == [[student.pk]]
+    tasks.recompute_students_risk(queued.pop())
+
+
+def _status_reasons(student) -> list[str]:
+    flag = RiskStatus.objects.filter(student=student, dimension="status").first()
+    return [] if flag is None else [r["text"] for r in flag.reasons]
+
+
+PENDING_REASON = "มีคำขอย้ายออกไปโรงเรียนอื่นรออนุมัติ"
+
+
+def _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks):
+    from students.services.status import transfer_request
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return transfer_request(
+            school=world.school_c, identifier=world.student_a2.national_id, student_number="70001", date=TODAY,
+            academic_year=world.class_c.academic_year, grade_level=f.grade("M1"), by=registrar_c,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("decision", ["release", "refuse"])
+def test_a_transfer_request_raises_the_pending_flag_at_once_and_its_decision_clears_it(
+    world, registrar_c, django_capture_on_commit_callbacks, queued_recomputes, decision
+):
+    from students.services.status import transfer_refuse, transfer_release
+
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a2.pk)
+    asked = _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks)
+    assert dirty.is_marked(services.RISK_STUDENT, world.student_a2.pk)
+    _run_queued(queued_recomputes, world.student_a2)
+    assert _status_reasons(world.student_a2) == [PENDING_REASON]
+    with django_capture_on_commit_callbacks(execute=True):
+        if decision == "release":
+            transfer_release(request=asked, by=world.user("registrar"))
+        else:
+            transfer_refuse(request=asked, reason="ผู้ปกครองขอยกเลิกการย้าย", by=world.user("registrar"))
+    _run_queued(queued_recomputes, world.student_a2)  # once, however many writes told it
+    assert _status_reasons(world.student_a2) == []
+    change = RiskStatusChange.objects.filter(student=world.student_a2, dimension="status").order_by("at", "id")
+    assert [(c.from_status, c.to_status) for c in change] == [("normal", "at_risk"), ("at_risk", "normal")]
+    student = Student.objects.get(pk=world.student_a2.pk)
+    assert student.school_id == (world.school_c.pk if decision == "release" else world.school_a.pk)
+
+
+def test_a_refused_request_leaves_the_pending_flag_off_and_a_new_request_raises_it_again(
+    world, registrar_c, django_capture_on_commit_callbacks, queued_recomputes
+):
+    from students.services.status import transfer_refuse
+
+    asked = _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks)
+    _run_queued(queued_recomputes, world.student_a2)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_refuse(request=asked, reason="ไม่ใช่นักเรียนคนนี้", by=world.user("registrar"))
+    _run_queued(queued_recomputes, world.student_a2)
+    assert _status_reasons(world.student_a2) == []
+    _ask_for_a2(world, registrar_c, django_capture_on_commit_callbacks)
+    _run_queued(queued_recomputes, world.student_a2)
+    assert _status_reasons(world.student_a2) == [PENDING_REASON]
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("leave", {}),
+        ("dropout", {"reason_code": "poverty"}),
+        ("transfer_out", {"other_school": "โรงเรียนบ้านดอน"}),
+    ],
+)
+def test_a_status_change_clears_the_students_flags_at_once(
+    world, django_capture_on_commit_callbacks, queued_recomputes, kind, extra
+):
+    from students.services.status import status_change_record
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.2"))
+    services.recompute_all()
+    assert RiskStatus.objects.filter(student=world.student_a, dimension="academic").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        status_change_record(
+            student=world.student_a, kind=kind, date=TODAY, by=world.user("registrar"), **extra
+        )  # fmt: skip
+    assert dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+    _run_queued(queued_recomputes, world.student_a)
+    assert not RiskStatus.objects.filter(student=world.student_a).exists()
+    assert RiskStatusChange.objects.filter(student=world.student_a, dimension="academic", to_status="normal").exists()
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+
+
+def test_graduates_of_the_year_end_promotion_lose_their_flags_at_once(
+    world, django_capture_on_commit_callbacks, queued_recomputes
+):
+    from academics import promotion
+    from academics.models import PromotionDecision
+
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.2"))
+    services.recompute_all()
+    year = world.class_a.academic_year
+    registrar = world.user("registrar")
+    promotion.promotion_propose(school=world.school_a, academic_year=year, grade_level=f.grade("M1"), by=None)
+    rows = {d.student_id: d.pk for d in PromotionDecision.objects.filter(academic_year=year)}
+    promotion.promotion_confirm(
+        decisions={rows[world.student_a.pk]: "graduate"}, school=world.school_a, academic_year=year, by=registrar
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        promotion.promotion_apply(school=world.school_a, academic_year=year, grade_level=f.grade("M1"), by=registrar)
+    _run_queued(queued_recomputes, world.student_a)
+    assert not RiskStatus.objects.filter(student=world.student_a).exists()
+
+
+def test_a_refused_status_change_tells_the_early_warning_nothing(
+    world, django_capture_on_commit_callbacks, queued_recomputes
+):
+    from students.services.status import status_change_record
+
+    with pytest.raises(ValidationError), django_capture_on_commit_callbacks(execute=True):
+        status_change_record(student=world.student_a, kind="dropout", date=TODAY, by=world.user("registrar"))
+    assert queued_recomputes == []
+    assert not dirty.is_marked(services.RISK_STUDENT, world.student_a.pk)
+
+
 def test_the_nightly_recompute_clears_the_marks_it_covers(world):
     dirty.mark_many(services.RISK_STUDENT, [world.student_a.pk, world.student_b.pk])
     services.recompute_all()
@@ -682,6 +822,115 @@ def test_bad_rule_edits_are_refused_in_thai(world, change, field, message):
         rule_services.risk_rule_update(school=world.school_a, key="gpax_low", by=world.user("registrar"), **change)
     assert message in error.value.message_dict[field][0]
     assert not RiskRule.objects.filter(school=world.school_a).exists()
+
+
+def test_a_school_edits_a_reason_template_and_the_recompute_writes_the_new_text(
+    world, django_capture_on_commit_callbacks
+):
+    GPARecord.objects.create(school=world.school_a, student=world.student_a, scope="cumulative", gpa=D("1.42"))
+    services.recompute_all()
+    assert RiskStatus.objects.get(student=world.student_a).reasons[0]["text"] == "ผลการเรียนเฉลี่ยสะสม 1.42"
+    client = client_for(world.user("registrar"))
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.patch(
+            f"/api/v1/schools/{world.school_a.code}/risk-rules/gpax_low/",
+            {"template": "GPAX {gpax} ต่ำกว่า {threshold} ในชั้น {grade}", "reason": "ให้ครูเห็นเกณฑ์"},
+            content_type="application/json",
+        )
+    assert response.status_code == 200, response.content
+    new = "GPAX {gpax} ต่ำกว่า {threshold} ในชั้น {grade}"
+    assert (response.json()["template"], response.json()["version"]) == (new, 1)
+    rule = RiskRule.objects.get(school=world.school_a, key="gpax_low")
+    event = Events.objects.get(pgh_model="earlywarning.RiskRuleEvent", pgh_obj_id=rule.pk)
+    assert (event.pgh_data["template"], event.pgh_context["reason"]) == (rule.template, "ให้ครูเห็นเกณฑ์")
+    services.recompute_all()
+    flag = RiskStatus.objects.get(student=world.student_a)
+    assert flag.reasons[0]["text"] == "GPAX 1.42 ต่ำกว่า 1.50 ในชั้น ม.1"
+    assert services.evaluate_sql()[(world.student_a.pk, "academic")][1] == flag.reasons
+    # The install's default keeps its wording (another school's reason does not change).
+    assert RiskRule.objects.get(school__isnull=True, area__isnull=True, key="gpax_low").template == (
+        "ผลการเรียนเฉลี่ยสะสม {gpax}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("ผลการเรียน {gpa}", "ข้อความเหตุผลใช้ตัวเลข {gpa} ไม่ได้"),
+        ("ผลการเรียน {gpax} SDQ {sdq_band}", "ข้อความเหตุผลใช้ตัวเลข {sdq_band} ไม่ได้"),  # another source's (care)
+        ("ผลการเรียน {gpax:.1f}", "ในรูป {ชื่อตัวชี้วัด}"),
+        ("   ", "กรุณากรอกข้อความเหตุผล"),
+        ("ก" * 301, "ข้อความเหตุผลยาวเกิน 300 ตัวอักษร"),
+    ],
+)
+def test_a_bad_reason_template_is_refused_in_thai_and_nothing_changes(
+    world, template, message, django_capture_on_commit_callbacks
+):
+    registrar, officer = client_for(world.user("registrar")), client_for(world.user("officer_1"))
+    for client, url in (
+        (registrar, f"/api/v1/schools/{world.school_a.code}/risk-rules/gpax_low/"),
+        (officer, f"/api/v1/areas/{world.area1.code}/risk-rules/gpax_low/"),
+    ):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = client.patch(url, {"template": template}, content_type="application/json")
+        assert response.status_code == 400
+        assert message in str(response.json()["errors"]["template"])
+        assert callbacks == []
+    page = registrar.post(
+        f"/risk/rules/gpax_low/?school={world.school_a.code}",
+        {"gpax_low-threshold": "1.5", "gpax_low-severity": "problem", "gpax_low-enabled": "on",
+         "gpax_low-template": template},
+    )  # fmt: skip
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert not RiskRule.objects.filter(school=world.school_a).exists()
+    assert not RiskRule.objects.filter(area=world.area1).exists()
+
+
+def test_every_shipped_template_names_only_figures_its_rule_may_use():
+    from earlywarning import indicators
+    from earlywarning.defaults import DEFAULT_RULES
+
+    for rule in DEFAULT_RULES:
+        named = {name for _literal, name in rules.template_parts(rule.template) if name}
+        assert named <= indicators.template_figures(rule.indicator), rule.key
+        RiskRule(
+            key=rule.key, indicator=rule.indicator, comparison=rule.comparison, threshold=rule.threshold,
+            severity=rule.severity, dimension=rule.dimension, template=rule.template,
+        ).clean()  # fmt: skip
+    assert "year" in indicators.template_figures("ms_courses")  # the shared source's
+    assert "sdq_band" not in indicators.template_figures("gpax")
+
+
+def test_an_area_officer_edits_a_reason_template_on_the_area_page(world, django_capture_on_commit_callbacks):
+    officer = client_for(world.user("officer_1"))
+    area_url = f"/risk/rules/area/{world.area1.code}/"
+    page = officer.get(area_url).content.decode()
+    assert 'name="absence_streak-template"' in page and "ขาดเรียนติดต่อกัน {absence_streak} วัน" in page
+    assert "ตัวชี้วัดและด้านเป็นค่าของทั้งระบบ" in page
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = officer.post(
+            area_url + "absence_streak/",
+            {"absence_streak-threshold": "3", "absence_streak-severity": "at_risk", "absence_streak-enabled": "on",
+             "absence_streak-template": "ไม่มาเรียน {absence_streak} วันติดกัน (เกณฑ์ {threshold} วัน)",
+             "absence_streak-reason": "ถ้อยคำของเขต"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    assert len(callbacks) == 1  # the area's schools are recomputed
+    rule = RiskRule.objects.get(area=world.area1, key="absence_streak")
+    assert (rule.template, rule.version, rule.threshold) == (
+        "ไม่มาเรียน {absence_streak} วันติดกัน (เกณฑ์ {threshold} วัน)", 1, D("3"),
+    )  # fmt: skip
+    absent(world, world.student_a, days_up_to_today(world, 3))
+    assert "ไม่มาเรียน 3 วันติดกัน (เกณฑ์ 3 วัน)" in _flag_reasons(world)
+    bad = officer.post(
+        area_url + "absence_streak/",
+        {"absence_streak-threshold": "3", "absence_streak-severity": "at_risk", "absence_streak-enabled": "on",
+         "absence_streak-template": "ขาด {gpax} วัน"},
+    )  # fmt: skip
+    assert bad.status_code == 400 and "ข้อความเหตุผลใช้ตัวเลข {gpax} ไม่ได้" in bad.content.decode()
+    rule.refresh_from_db()
+    assert (rule.version, rule.template) == (1, "ไม่มาเรียน {absence_streak} วันติดกัน (เกณฑ์ {threshold} วัน)")
 
 
 # --- Pages and APIs: who sees what ----------------------------------------------------------

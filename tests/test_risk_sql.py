@@ -163,7 +163,7 @@ def test_a_template_naming_figures_other_than_by_name_is_refused():
             RiskRule(key="odd", indicator="gpax", comparison="lt", threshold=D("1.5"), severity="problem",
                      dimension="academic", template=template).clean()  # fmt: skip
         assert "{ชื่อตัวชี้วัด}" in refused.value.message_dict["template"][0]
-    RiskRule(template="GPAX {gpax} {{ไม่ใช่ตัวเลข}} {threshold}").clean()
+    RiskRule(indicator="gpax", template="GPAX {gpax} {{ไม่ใช่ตัวเลข}} {threshold}").clean()
 
 
 # Random records at school A (area 1) with rules of the area and the school: the recompute's

@@ -1,10 +1,11 @@
 """Writes of risk rules: a school's own copy of a rule, edited by its admin or registrar, and an
 area's, edited by its district officers (for the area's schools without a row of their own).
 
-A school edits the threshold, the severity and whether the rule is used; the indicator, the
-comparison and the reason's wording stay those of the rule it copies (a new indicator is code:
-earlywarning.indicators). Every edit bumps the rule's version; the history triggers keep each
-version with who changed it and why.
+A school (or an area) edits the threshold, the severity, the Thai reason template and whether
+the rule is used; the indicator, the comparison and the dimension stay those of the install's
+rule it copies (a new indicator is code: earlywarning.indicators). A template names only figures
+of the rule's indicator's source (RiskRule.clean). Every edit bumps the rule's version; the
+history triggers keep each version with who changed it and why.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..rules import DIMENSIONS as DIMENSION_ORDER
 logger = logging.getLogger(__name__)
 
 MAX_THRESHOLD = Decimal("99999.99")
+MAX_TEMPLATE = RiskRule._meta.get_field("template").max_length
 SEVERITIES = {Level.AT_RISK.value: Level.AT_RISK.label, Level.PROBLEM.value: Level.PROBLEM.label}
 
 
@@ -82,6 +84,15 @@ def _threshold(value) -> Decimal:
     return number
 
 
+def _template(value) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ValidationError({"template": "กรุณากรอกข้อความเหตุผล"})
+    if len(text) > MAX_TEMPLATE:
+        raise ValidationError({"template": f"ข้อความเหตุผลยาวเกิน {MAX_TEMPLATE} ตัวอักษร"})
+    return text
+
+
 def area_rules_in_force(area: EducationArea) -> list[RiskRule]:
     """The area's rules as they apply to its schools before their own: its rows, else the
     install's (one query)."""
@@ -94,16 +105,18 @@ def area_rules_in_force(area: EducationArea) -> list[RiskRule]:
 
 
 def _update(
-    *, base: RiskRule | None, scope: dict, key: str, by, threshold, severity, enabled, reason: str, audit: dict
-) -> tuple[RiskRule, bool]:
-    """Set threshold/severity/enabled of the scope's row of rule `key` (a school's or an area's),
-    created as a copy of `base` (the rule in force above it) on the first edit."""
+    *, base: RiskRule | None, scope: dict, key: str, by, threshold, severity, enabled, template, reason: str,
+    audit: dict,
+) -> tuple[RiskRule, bool]:  # fmt: skip
+    """Set threshold/severity/enabled/template of the scope's row of rule `key` (a school's or an
+    area's), created as a copy of `base` (the rule in force above it) on the first edit."""
     if base is None:
         raise ValidationError({"key": f"ไม่พบเกณฑ์ “{key}”"})
     if severity is not None and severity not in SEVERITIES:
         allowed = " หรือ ".join(f"{code} ({label})" for code, label in SEVERITIES.items())
         raise ValidationError({"severity": f"ระดับ “{severity}” ไม่ถูกต้อง ใช้ได้: {allowed}"})
     new_threshold = _threshold(threshold) if threshold is not None else base.threshold
+    new_template = _template(template) if template is not None else None
     rule = RiskRule.objects.select_for_update().filter(**scope, key=key).first()
     if rule is None:
         rule = RiskRule(
@@ -111,14 +124,13 @@ def _update(
             severity=base.severity, dimension=base.dimension, template=base.template, enabled=base.enabled,
             version=0,
         )  # fmt: skip
-    changed = (new_threshold, severity or rule.severity, rule.enabled if enabled is None else enabled) != (
-        rule.threshold, rule.severity, rule.enabled,
+    wanted = (
+        new_threshold, severity or rule.severity, rule.enabled if enabled is None else enabled,
+        new_template or rule.template,
     )  # fmt: skip
-    if not changed:
+    if wanted == (rule.threshold, rule.severity, rule.enabled, rule.template):
         return rule, False
-    rule.threshold = new_threshold
-    rule.severity = severity or rule.severity
-    rule.enabled = rule.enabled if enabled is None else enabled
+    rule.threshold, rule.severity, rule.enabled, rule.template = wanted
     rule.version += 1
     rule.updated_by = by if getattr(by, "pk", None) else None
     rule.full_clean(exclude=["school", "area"])
@@ -130,14 +142,14 @@ def _update(
 @transaction.atomic
 def risk_rule_update(
     *, school: School, key: str, by, threshold=None, severity: str | None = None, enabled: bool | None = None,
-    reason: str = "",
+    template: str | None = None, reason: str = "",
 ) -> RiskRule:  # fmt: skip
-    """Set the school's threshold/severity/enabled of rule `key`, creating the school's copy of
-    the rule in force on the first edit. Unchanged values write nothing."""
+    """Set the school's threshold/severity/enabled/reason template of rule `key`, creating the
+    school's copy of the rule in force on the first edit. Unchanged values write nothing."""
     base = {rule.key: rule for rule in rules_in_force(school)}.get(key)
     rule, changed = _update(
         base=base, scope={"school": school}, key=key, by=by, threshold=threshold, severity=severity,
-        enabled=enabled, reason=reason, audit={"school": str(school.code)},
+        enabled=enabled, template=template, reason=reason, audit={"school": str(school.code)},
     )  # fmt: skip
     if changed:
         transaction.on_commit(lambda: _recompute_school(school.pk))
@@ -147,15 +159,16 @@ def risk_rule_update(
 @transaction.atomic
 def area_risk_rule_update(
     *, area: EducationArea, key: str, by, threshold=None, severity: str | None = None, enabled: bool | None = None,
-    reason: str = "",
+    template: str | None = None, reason: str = "",
 ) -> RiskRule:  # fmt: skip
-    """Set the area's threshold/severity/enabled of rule `key` (its row, copied from the
+    """Set the area's threshold/severity/enabled/reason template of rule `key` (its row, copied from the
     install's on the first edit), for the schools of the area that have no row of their own.
     Unchanged values write nothing; a change recomputes the area's schools."""
     base = {rule.key: rule for rule in area_rules_in_force(area)}.get(key)
     rule, changed = _update(
         base=base, scope={"area": area}, key=key, by=by, threshold=threshold, severity=severity,
-        enabled=enabled, reason=reason or "แก้ไขเกณฑ์ความเสี่ยงของเขตพื้นที่", audit={"area": str(area.code)},
+        enabled=enabled, template=template, reason=reason or "แก้ไขเกณฑ์ความเสี่ยงของเขตพื้นที่",
+        audit={"area": str(area.code)},
     )  # fmt: skip
     if changed:
         transaction.on_commit(lambda: _recompute_students(Q(school__area_id=area.pk), f"area {area.pk}"))

@@ -3,8 +3,12 @@ reasons in Thai with their figures, scopes, and demographics that are never inpu
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +17,7 @@ from earlywarning import rules
 from earlywarning.defaults import DEFAULT_RULES
 
 D = Decimal
-ENABLED = [rule for rule in DEFAULT_RULES if rule.enabled]
+SHIPPED = {rule.key: rule for rule in DEFAULT_RULES}
 N, R, P = rules.NORMAL, rules.AT_RISK, rules.PROBLEM
 
 
@@ -29,9 +33,9 @@ def overdue_on(day: date, grace: int = 0) -> int:
     return len(fig.overdue_results([("ท21101", "ร", NEXT_TERM_END), ("ค21102", "ร", None)], day, grace))
 
 
-# (indicator, dimension, below, at, above, status below, at, above)
+# (rule key, dimension, below, at, above, status below, at, above): the rule alone on its figure.
 BOUNDARIES = [
-    ("gpax", "academic", D("1.49"), D("1.50"), D("1.51"), P, N, N),
+    ("gpax_low", "academic", D("1.49"), D("1.50"), D("1.51"), P, N, N),
     ("zeros_in_year", "academic", 2, 3, 4, N, N, P),
     ("unresolved", "academic", 0, 1, 2, N, R, R),
     # The day before the deadline, the day of it, the day after; then with 3 grace days.
@@ -55,30 +59,38 @@ BOUNDARIES = [
         N,
         R,
     ),
-    ("term_gpa", "academic", D("1.99"), D("2.00"), D("2.01"), R, R, N),
-    ("missed_percent", "attendance", D("9.9"), D("10.0"), D("10.1"), N, R, R),
+    ("term_gpa_low", "academic", D("1.99"), D("2.00"), D("2.01"), R, R, N),
+    ("chronic_absence", "attendance", D("9.9"), D("10.0"), D("10.1"), N, R, R),
     ("absence_streak", "attendance", 2, 3, 4, N, R, R),
-    ("ms_courses", "attendance", 0, 1, 2, N, P, P),
-    ("years_over_age", "status", 1, 2, 3, N, R, R),
+    ("ms_course", "attendance", 0, 1, 2, N, P, P),
+    ("over_age", "status", 1, 2, 3, N, R, R),
     ("transfer_out_pending", "status", 0, 1, 2, N, R, R),
-    ("nutrition_thin", "health", 0, 1, 2, N, R, R),
-    ("nutrition_short", "health", 0, 1, 2, N, R, R),
-    ("nutrition_obese", "health", 0, 1, 2, N, R, R),
+    ("thin", "health", 0, 1, 2, N, R, R),
+    ("short", "health", 0, 1, 2, N, R, R),
+    ("obese", "health", 0, 1, 2, N, R, R),
     ("poverty_eligible", "economic", 0, 1, 2, N, R, R),
-    ("home_visit_risks", "family", 0, 1, 2, N, R, R),
-    ("sdq_band", "family", 0, 1, 2, N, R, P),
+    ("home_visit_risk", "family", 0, 1, 2, N, R, R),
+    ("sdq_risk", "family", 0, 1, 2, N, R, R),
+    ("sdq_problem", "family", 1, 2, 3, N, P, P),
 ]
 
 
-def test_every_enabled_shipped_rule_has_a_boundary_case():
-    assert {rule.indicator for rule in ENABLED} == {row[0] for row in BOUNDARIES}
+def test_every_shipped_rule_has_a_boundary_case():
+    assert set(SHIPPED) == {row[0] for row in BOUNDARIES}
 
 
-@pytest.mark.parametrize(("indicator", "dimension", "below", "at", "above", "s_below", "s_at", "s_above"), BOUNDARIES)
-def test_each_shipped_rule_flags_exactly_past_its_threshold(
-    indicator, dimension, below, at, above, s_below, s_at, s_above
-):
-    assert [status({indicator: value}, dimension) for value in (below, at, above)] == [s_below, s_at, s_above]
+@pytest.mark.parametrize(("key", "dimension", "below", "at", "above", "s_below", "s_at", "s_above"), BOUNDARIES)
+def test_each_shipped_rule_flags_exactly_past_its_threshold(key, dimension, below, at, above, s_below, s_at, s_above):
+    rule = SHIPPED[key]
+    assert rule.dimension == dimension
+    alone, among_all = [], []
+    for value in (below, at, above):
+        alone.append(rules.evaluate({rule.indicator: value}, [rule])[dimension].status)
+        reasons = rules.evaluate({rule.indicator: value}, DEFAULT_RULES)[dimension].reasons
+        among_all.append(key in [reason["rule"] for reason in reasons])
+    assert alone == [s_below, s_at, s_above]
+    # Among every shipped rule, this rule's own reason is there exactly when it holds alone.
+    assert among_all == [s != N for s in alone]
 
 
 def test_chronic_absence_is_decided_on_the_exact_share_and_shown_rounded_half_up():
@@ -210,3 +222,38 @@ def test_ร_and_มส_past_their_deadline_are_named_in_the_reason():
     # Grace days: a whole number from 0 to 365 in the school's policy, anything else is none.
     assert [fig.grace_days(v) for v in (None, "", "7", 7, -1, 366, "x", 2.5)] == [0, 0, 7, 7, 0, 0, 0, 0]
     assert fig.overdue_results(courses, date(2026, 12, 2), 52) == ["ท21101 ร"]
+
+
+# Run in a fresh interpreter (-I: no PYTHONPATH, no site dir of the user) where Django cannot be
+# imported at all: the rules, their figures and the shipped defaults import and evaluate.
+PURE_RUN = """
+import json, sys
+sys.modules["django"] = None  # Django absent: any import of it raises ImportError
+sys.path.insert(0, sys.argv[1])
+from decimal import Decimal
+from earlywarning import figures, rules
+from earlywarning.defaults import DEFAULT_RULES
+out = rules.evaluate(
+    {"gpax": Decimal("1.42"), "missed_days": 14, "school_days": 120, "missed_percent": figures.missed_percent(14, 120)},
+    DEFAULT_RULES,
+)
+print(json.dumps({
+    "django_loaded": sorted(m for m in sys.modules if m == "django" and sys.modules[m] or m.startswith("django.")),
+    "out": {d: [s.status, [r["text"] for r in s.reasons]] for d, s in out.items() if s.reasons},
+}))
+"""
+
+
+def test_the_rules_and_figures_import_and_evaluate_without_django():
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(  # noqa: S603 — this interpreter, a fixed script
+        [sys.executable, "-I", "-W", "ignore", "-c", PURE_RUN, str(root)],
+        capture_output=True, text=True, timeout=60, check=False, cwd=root,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["django_loaded"] == []
+    assert result["out"] == {
+        "academic": [P, ["ผลการเรียนเฉลี่ยสะสม 1.42"]],
+        "attendance": [R, ["ขาดเรียน 14 จาก 120 วันเรียน (11.7%)"]],
+    }

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qinfo import thaidate
+from qinfo import hooks, thaidate
 from qinfo.audit import audited
 from qinfo.ratelimit import hit
 from qinfo.text import control_character_message, has_control_characters
@@ -131,6 +131,8 @@ def status_change_record(
     with audited(by, f"{change.get_kind_display()} {thaidate.format_abbr(date)}"):
         change.save()
         _apply_derived_status(student)
+    # A leave, a dropout, a transfer out…: the student's flags follow at once (earlywarning).
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])
     return change
 
 
@@ -395,6 +397,8 @@ def transfer_receive(
             reason="รับย้ายเข้า",
         )
         _apply_derived_status(student)
+    # The student moved school and any pending request is settled: the risk status follows.
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])
     return student
 
 
@@ -466,9 +470,11 @@ def transfer_request(
     if errors:
         raise ValidationError(errors)
     with audited(by, f"ขอรับย้ายจาก{student.school.name}"):
-        return TransferRequest.objects.create(
+        asked = TransferRequest.objects.create(
             school=school, from_school=student.school, student=student, requested_by=by, **fields
         )
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # the transfer-out-pending flag (earlywarning)
+    return asked
 
 
 def may_see_transfer_student(user, request: TransferRequest) -> bool:
@@ -514,6 +520,7 @@ def transfer_release(*, request: TransferRequest, by: User) -> TransferRequest:
     request.decided_at = timezone.now()
     with audited(by, f"{request.from_school.name}อนุมัติให้ย้าย"):
         request.save(update_fields=["status", "decided_by", "decided_at"])
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # no longer pending (transfer_receive told it too)
     return request
 
 
@@ -530,6 +537,7 @@ def transfer_refuse(*, request: TransferRequest, reason: str, by: User) -> Trans
     request.decided_at = timezone.now()
     with audited(by, f"ไม่อนุมัติให้ย้าย: {reason}"):
         request.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
+    hooks.notify(hooks.STUDENTS_CHANGED, [request.student_id])  # the transfer-out-pending flag clears
     return request
 
 
@@ -608,6 +616,7 @@ def transfer_in_from_outside(
             reason="รับย้ายเข้า",
         )
         _apply_derived_status(student)
+    hooks.notify(hooks.STUDENTS_CHANGED, [student.pk])  # a new student of the school's population
     return student
 
 
