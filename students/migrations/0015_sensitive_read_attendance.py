@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('students', '0014_nutrition_recompute_job'),
+        ("students", "0014_nutrition_recompute_job"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='sensitiveread',
-            name='kind',
-            field=models.CharField(choices=[('home_visit', 'การเยี่ยมบ้าน'), ('photo', 'รูปถ่ายการเยี่ยมบ้าน'), ('poverty', 'การคัดกรองนักเรียนยากจน'), ('sdq', 'แบบประเมิน SDQ'), ('summary', 'สรุปการดูแลนักเรียน'), ('export', 'ส่งออกข้อมูลการดูแลนักเรียน'), ('health', 'น้ำหนัก ส่วนสูง และภาวะโภชนาการ'), ('attendance', 'การมาเรียน (ผู้ปกครองเปิดดู)')], max_length=12, verbose_name='ข้อมูล'),
+            model_name="sensitiveread",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("home_visit", "การเยี่ยมบ้าน"),
+                    ("photo", "รูปถ่ายการเยี่ยมบ้าน"),
+                    ("poverty", "การคัดกรองนักเรียนยากจน"),
+                    ("sdq", "แบบประเมิน SDQ"),
+                    ("summary", "สรุปการดูแลนักเรียน"),
+                    ("export", "ส่งออกข้อมูลการดูแลนักเรียน"),
+                    ("health", "น้ำหนัก ส่วนสูง และภาวะโภชนาการ"),
+                    ("attendance", "การมาเรียน (ผู้ปกครองเปิดดู)"),
+                ],
+                max_length=12,
+                verbose_name="ข้อมูล",
+            ),
         ),
     ]
