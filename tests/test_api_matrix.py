@@ -752,6 +752,7 @@ OWN_PAGES = [
     ("get", "/health/", None),
     ("get", "/health/school/", None),
     ("get", "/health/references/", None),
+    ("get", "/health/references/sample.csv", None),
     ("get", "/risk/", None),
     ("get", "/risk/summary/", None),
     ("get", "/documents/", None),
