@@ -699,6 +699,9 @@ API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
 API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
 API_INSIDER["GET /api/v1/schools/{code}/care-settings/"] = "principal"
+API_INSIDER["PATCH /api/v1/schools/{code}/care-settings/"] = "principal"
+API_INSIDER["POST /api/v1/schools/{code}/care-export/"] = "principal"
+API_INSIDER["POST /api/v1/parent/students/{code}/sdq/"] = "parent"
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/care-coverage/" in op})
 API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
 # An area's rules are its district officers'.
