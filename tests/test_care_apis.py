@@ -116,6 +116,9 @@ def test_care_settings_without_a_reason_or_with_bad_figures_are_refused_in_thai_
         ({"income_threshold": "สามพัน", "reason": "x"}, "เกณฑ์รายได้ต้องเป็นจำนวนเงิน"),
         ({"min_hardship_items": "99", "reason": "x"}, "จำนวนข้อสภาพครัวเรือนต้องอยู่ระหว่าง 0 ถึง"),
         ({"keep_location": "บางที", "reason": "x"}, "ต้องเป็น true หรือ false"),
+        ({"income_threshold": "", "reason": "x"}, "เกณฑ์รายได้ต้องเป็นจำนวนเงิน"),
+        ({"min_hardship_items": {"n": 1}, "reason": "x"}, "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม"),
+        ({"income_threshold": "2800", "reason": "   "}, "กรุณาระบุเหตุผล"),
     ]
     for body, message in cases:
         response = principal.patch(url, body, content_type="application/json")

@@ -632,8 +632,26 @@ class CareSettingsApi(APIView):
         keep_photo_gps = serializers.BooleanField(help_text="เก็บพิกัด GPS ที่ฝังในรูปถ่าย")
 
     class InputSerializer(serializers.Serializer):
-        income_threshold = serializers.CharField(required=False, max_length=20, help_text="เว้นไว้ = ไม่เปลี่ยน")
-        min_hardship_items = serializers.CharField(required=False, max_length=3, help_text="เว้นไว้ = ไม่เปลี่ยน")
+        income_threshold = serializers.CharField(
+            required=False,
+            max_length=20,
+            help_text="บาท เช่น 3000; เว้นไว้ = ไม่เปลี่ยน",
+            error_messages={
+                "blank": "เกณฑ์รายได้ต้องเป็นจำนวนเงิน (บาท) เช่น 3000",
+                "invalid": "เกณฑ์รายได้ต้องเป็นจำนวนเงิน (บาท) เช่น 3000",
+                "max_length": "เกณฑ์รายได้ยาวเกิน 20 ตัวอักษร",
+            },
+        )
+        min_hardship_items = serializers.CharField(
+            required=False,
+            max_length=3,
+            help_text="เว้นไว้ = ไม่เปลี่ยน",
+            error_messages={
+                "blank": "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม",
+                "invalid": "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม",
+                "max_length": "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม",
+            },
+        )
         keep_location = serializers.BooleanField(
             required=False, error_messages={"invalid": "เก็บตำแหน่งบ้าน: ต้องเป็น true หรือ false"}
         )
