@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 class ImportFileError(ValueError):
-    """A file that cannot be read as a student list at all; the message is Thai and says why."""
+    """A file that cannot be read at all (a student list, a reference table); the message is Thai
+    and says why."""
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
