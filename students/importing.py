@@ -31,6 +31,7 @@ from qinfo import thaidate
 from qinfo.text import control_character_message, has_control_characters, without_control_characters
 
 from . import identity
+from .textfile import ImportFileError, decode_text
 
 MAX_ROWS = 20_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -53,10 +54,6 @@ LAYOUT_LABELS = {
     DLA: "ระบบสารสนเทศการศึกษาท้องถิ่น (DLA/LEC)",
     CUSTOM: "รูปแบบอื่น (จับคู่คอลัมน์เอง)",
 }
-
-
-class ImportFileError(ValueError):
-    """A file that cannot be read as a student list at all; the message is Thai and says why."""
 
 
 # --- Fields ---------------------------------------------------------------------------------
@@ -544,20 +541,6 @@ def _read_xlsx_openpyxl(data: bytes) -> Table:
         return _build_table(_bounded(rows), "xlsx")
     finally:
         workbook.close()
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """BOM -> UTF-8; otherwise strict UTF-8; otherwise Windows Thai (cp874, a superset of TIS-620)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp874"), "cp874"
-    except UnicodeDecodeError as error:
-        raise ImportFileError("อ่านตัวอักษรในไฟล์ไม่ได้ (ไม่ใช่ UTF-8 หรือ TIS-620) ไฟล์นี้อาจไม่ใช่ไฟล์ CSV") from error
 
 
 def _read_csv(data: bytes) -> Table:

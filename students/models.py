@@ -767,7 +767,10 @@ class SensitiveRead(models.Model):
     """One read of sensitive data (PDPA access log): who read what of which student, where.
 
     Written by students.services.care.sensitive_read_log on every page and API that shows a
-    home visit, a poverty screening, an SDQ result or a photo. The log itself is append-only
+    home visit, a poverty screening, an SDQ result or a photo, and where a guardian reads their
+    child's nutrition status or attendance (the school's staff read attendance every day as their
+    work; a guardian's account is outside the school, so its reads of the child's personal data are
+    logged like health reads). The log itself is append-only
     and not tracked by history triggers (it is the history)."""
 
     class Kind(models.TextChoices):
@@ -778,6 +781,7 @@ class SensitiveRead(models.Model):
         SUMMARY = "summary", "สรุปการดูแลนักเรียน"
         EXPORT = "export", "ส่งออกข้อมูลการดูแลนักเรียน"
         HEALTH = "health", "น้ำหนัก ส่วนสูง และภาวะโภชนาการ"
+        ATTENDANCE = "attendance", "การมาเรียน (ผู้ปกครองเปิดดู)"
 
     school = models.ForeignKey(School, verbose_name="โรงเรียน", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(

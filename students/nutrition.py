@@ -81,7 +81,7 @@ from enum import StrEnum
 from pathlib import Path
 
 # A pure module too: reference files are read with the same encodings as student imports.
-from students.importing import ImportFileError, decode_text
+from students.textfile import ImportFileError, decode_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "nutrition"
 

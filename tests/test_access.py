@@ -568,6 +568,53 @@ def test_the_care_settings_are_open_exactly_to_the_principal_and_the_schools_adm
         assert (school.policy or {}) == before
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", sorted(CARE_SETTINGS_ALLOWED))
+def test_the_care_settings_api_is_open_exactly_to_the_principal_and_the_schools_admin(world, persona, target):
+    school = getattr(world, target)
+    client = client_for(world, persona)
+    allowed = persona in CARE_SETTINGS_ALLOWED[target]
+    url = f"/api/v1/schools/{school.code}/care-settings/"
+    assert client.get(url).status_code == (200 if allowed else 404), f"{persona} GET"
+    before = dict(school.policy or {})
+    response = client.patch(url, {"income_threshold": "2500", "reason": "ทดสอบ"}, content_type="application/json")
+    assert response.status_code == (200 if allowed else 404), f"{persona} PATCH"
+    school.refresh_from_db()
+    assert (school.policy.get("poverty_income_threshold") == "2500") is allowed
+    if not allowed:
+        assert (school.policy or {}) == before
+
+
+# The principal's column-limited export of care records (page /care/school/export/ and its API):
+# the school's principal and a system admin.
+CARE_EXPORT_ALLOWED = {"school_a": {"principal", "admin"}, "school_c": {"admin"}}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("target", sorted(CARE_EXPORT_ALLOWED))
+def test_the_care_export_api_is_the_principals_and_the_system_admins(world, persona, target):
+    school = getattr(world, target)
+    response = client_for(world, persona).post(
+        f"/api/v1/schools/{school.code}/care-export/",
+        {"columns": ["name"], "reason": "ทดสอบ"},
+        content_type="application/json",
+    )
+    assert response.status_code == (200 if persona in CARE_EXPORT_ALLOWED[target] else 404), persona
+
+
+# The parent SDQ form's API: the activated guardian of that child only.
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_parent_sdq_api_is_the_childs_guardians_only(world, persona):
+    from students.models import SdqAssessment
+
+    response = client_for(world, persona).post(
+        f"/api/v1/parent/students/{world.student_a.code}/sdq/", {"answers": [1] * 25}, content_type="application/json"
+    )
+    allowed = persona == "parent"
+    assert response.status_code == (201 if allowed else 404), persona
+    assert SdqAssessment.objects.filter(student=world.student_a, informant="parent").exists() is allowed
+
+
 # An area's risk rules: its district officers and a system admin read and edit them; nobody else
 # (not the area's school staff, not another area's officer) even sees they exist.
 AREA_RULES = {"officer_1", "admin"}

@@ -351,6 +351,24 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
         {"informant": "teacher", "answers": [1] * 25},
     ),
     "GET /api/v1/care/access-log/": ("object", "/api/v1/care/access-log/?school={school}", None),
+    "GET /api/v1/schools/{code}/care-settings/": ("object", "/api/v1/schools/{school}/care-settings/", None),
+    "PATCH /api/v1/schools/{code}/care-settings/": (
+        "object",
+        "/api/v1/schools/{school}/care-settings/",
+        {"income_threshold": "2500", "reason": "ทดสอบ"},
+    ),
+    "POST /api/v1/schools/{code}/care-export/": (
+        "object",
+        "/api/v1/schools/{school}/care-export/",
+        {"columns": ["name"], "reason": "ทดสอบ"},
+    ),
+    # The parent form of the SDQ: the child's own guardian only (the outsider parent is another
+    # school's child's).
+    "POST /api/v1/parent/students/{code}/sdq/": (
+        "object",
+        "/api/v1/parent/students/{student}/sdq/",
+        {"answers": [1] * 25},
+    ),
     # Alerts are their recipient's own: the parent of student A holds the one named here.
     "GET /api/v1/alerts/": ("list", "/api/v1/alerts/", None),
     "GET /api/v1/alerts/{code}/": ("object", "/api/v1/alerts/{alert}/", None),
@@ -680,6 +698,10 @@ API_INSIDER["GET /api/v1/care/access-log/"] = "principal"
 # Interventions are care records too, and the follow-up list is the principal's.
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/interventions/" in op or "/risk-follow-up/" in op})
 API_INSIDER["GET /api/v1/schools/{code}/sdq-cutoffs/"] = "principal"
+API_INSIDER["GET /api/v1/schools/{code}/care-settings/"] = "principal"
+API_INSIDER["PATCH /api/v1/schools/{code}/care-settings/"] = "principal"
+API_INSIDER["POST /api/v1/schools/{code}/care-export/"] = "principal"
+API_INSIDER["POST /api/v1/parent/students/{code}/sdq/"] = "parent"
 API_INSIDER.update({op: "principal" for op in OPERATIONS if "/care-coverage/" in op})
 API_INSIDER["GET /api/v1/alerts/{code}/"] = "parent"
 # An area's rules are its district officers'.
@@ -733,6 +755,7 @@ OWN_PAGES = [
     ("get", "/health/", None),
     ("get", "/health/school/", None),
     ("get", "/health/references/", None),
+    ("get", "/health/references/sample.csv", None),
     ("get", "/risk/", None),
     ("get", "/risk/summary/", None),
     ("get", "/documents/", None),

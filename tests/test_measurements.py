@@ -608,6 +608,22 @@ def test_the_grid_changes_school_pages_and_apis_take_the_same_queries_for_5_or_4
     assert measure() == small
 
 
+def test_the_references_page_describes_the_format_and_offers_the_sample_file(world):
+    admin = client_for(world.user("admin"))
+    page = admin.get("/health/references/").content.decode()
+    assert 'href="/health/references/sample.csv"' in page
+    assert "age_months" in page and "LMS" in page and "จุดตัด" in page and "students/data" not in page
+    response = admin.get("/health/references/sample.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    content = b"".join(response.streaming_content)
+    assert content == (nutrition.DATA_DIR / "sample_reference.csv").read_bytes()
+    # The sample loads as a reference: the format the page describes is the one the loader reads.
+    assert nutrition.load_reference_csv(content, name="ตัวอย่าง", version="0").tables
+    for persona in ("registrar", "principal", "teacher_a", "parent"):
+        assert client_for(world.user(persona)).get("/health/references/sample.csv").status_code == 404, persona
+
+
 def test_a_system_admin_loads_a_reference_from_a_file_and_the_school_chooses_it(world, rounds):
     _first, second = rounds
     content = (nutrition.DATA_DIR / "who2007.csv").read_bytes()

@@ -108,7 +108,8 @@ def test_the_parent_home_shows_each_childs_gpax_and_nutrition_in_queries_that_do
     page = client.get("/").content.decode()
     assert page.count("data-child-gpax") == 2 and "2.10" in page and "2.11" in page
     assert page.count('<span class="nbadge bmi_normal">ปกติ</span> <span class="nbadge normal_height">') == 2
-    assert SensitiveRead.objects.filter(user=world.user("parent"), via="parent_home").count() == 2
+    reads = SensitiveRead.objects.filter(user=world.user("parent"), via="parent_home")
+    assert reads.filter(kind="health").count() == 2 and reads.filter(kind="attendance").count() == 2
     few = count_queries(client, "/")
     parent_figures(world, more_children(world, 6), weighed_on)
     many = count_queries(client, "/")
@@ -307,3 +308,24 @@ def test_the_pp3_search_and_request_pages_do_not_grow_with_issued_documents(worl
     before = count_queries(client, url)
     _more_pp3(world, 6)
     assert count_queries(client, url) == before
+
+
+def test_the_care_export_api_does_not_grow_with_students(world):
+    client = Client()
+    client.force_login(world.user("principal"))
+    url = f"/api/v1/schools/{world.school_a.code}/care-export/"
+    body = {"columns": ["classroom", "name", "visited_on", "eligible", "sdq_teacher"], "reason": "ทดสอบ"}
+
+    def measure() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as context:
+            response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 200, response.content
+        return len(context.captured_queries), len(response.json()["rows"])
+
+    add_students(world, 2)
+    measure()
+    few, rows_few = measure()
+    add_students(world, 12)
+    many, rows_many = measure()
+    assert rows_many == rows_few + 12
+    assert many == few, f"{few} queries for {rows_few} rows, {many} for {rows_many}"

@@ -59,6 +59,13 @@ def home(request):
             kind=SensitiveRead.Kind.HEALTH,
             via="parent_home",
         )
+        # So is the child's attendance, personal data read from outside the school.
+        sensitive_read_log(
+            user=request.user,
+            students=[child for child in children if child.attendance],
+            kind=SensitiveRead.Kind.ATTENDANCE,
+            via="parent_home",
+        )
         return render(request, "reports/home_parent.html", {"children": children})
     if role.role == Role.ADMIN and role.school_id is None:
         return render(

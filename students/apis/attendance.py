@@ -21,9 +21,10 @@ from schools.access.organisation import access_school
 from schools.models import AcademicYear, Term
 from schools.selectors.organisation import current_term
 
-from ..access import access_classroom_attendance, access_student
-from ..models import Student
+from ..access import access_classroom_attendance, access_student, guardian_student_ids
+from ..models import SensitiveRead, Student
 from ..services import attendance as services
+from ..services.care import sensitive_read_log
 
 DAY_PARAM = OpenApiParameter("day", str, OpenApiParameter.PATH, description="วันที่ (YYYY-MM-DD, ค.ศ.)")
 STATUS_HELP = "/ (มา) ส (สาย) ล (ลา) ป (ป่วย) ข (ขาด)"
@@ -269,6 +270,11 @@ class StudentDailyAttendanceApi(APIView):
         if year is None:
             raise ValidationError("โรงเรียนยังไม่มีปีการศึกษา")
         figures = services.student_attendance(student, year)
+        if student.pk in guardian_student_ids(request.user):
+            # A guardian's read of the child's attendance goes in the principal's access log.
+            sensitive_read_log(
+                user=request.user, students=[student], kind=SensitiveRead.Kind.ATTENDANCE, via="api_student_attendance"
+            )
         figures["academic_year"] = year.year
         figures["recent"] = [{"date": d, "status": s, "note": n} for d, s, n in figures["recent"]]
         return Response(self.OutputSerializer(figures).data)

@@ -7,14 +7,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qinfo.access import get_visible_or_404
 from qinfo.api import Pagination, PercentTextField, bounded_decimal, bounded_integer
-from schools.access.organisation import schools_visible_to
+from schools.access.organisation import access_school, schools_visible_to
 from schools.models import AcademicYear
 from schools.selectors.organisation import current_academic_year
 
@@ -23,11 +23,13 @@ from ..access import (
     access_care_classroom,
     access_care_school,
     access_care_student,
+    access_parent_sdq_student,
     access_sdq_cutoffs_school,
     care_record_filter,
     care_school_ids,
     may_read_care_log,
 )
+from ..exporting import EXPORT_LIMIT, export_allowed, log_export
 from ..models import HomeVisit, SdqAssessment, SensitiveRead
 from ..selectors import care as selectors
 from ..services import care as services
@@ -546,3 +548,231 @@ class ClassroomCareCoverageApi(APIView):
             eligible=sum(1 for r in rows if r.eligible),
         )
         return Response(self.OutputSerializer({"classroom": classroom, "coverage": coverage, "students": rows}).data)
+
+
+# --- Parents: the parent SDQ form of their own child ------------------------------------------------
+
+
+class ParentSdqApi(APIView):
+    """The parent form of the SDQ, sent by the child's activated guardian, under the same rules
+    as the parent page (the grades the school gives the parent form to: from ป.1, or from ป.4
+    with the school's `sdq_parent_from_p4`). The answer is a confirmation only: scores and bands
+    are for the school's care team."""
+
+    class InputSerializer(serializers.Serializer):
+        answers = serializers.ListField(
+            child=serializers.IntegerField(
+                allow_null=True,
+                min_value=0,
+                max_value=2,
+                error_messages={
+                    "invalid": "คำตอบต้องเป็น 0 1 หรือ 2",
+                    "min_value": "คำตอบต้องเป็น 0 1 หรือ 2",
+                    "max_value": "คำตอบต้องเป็น 0 1 หรือ 2",
+                },
+            ),
+            min_length=25,
+            max_length=25,
+            error_messages={
+                "min_length": "ต้องมีคำตอบ 25 ข้อ",
+                "max_length": "ต้องมีคำตอบ 25 ข้อ",
+                "required": "กรุณาตอบแบบประเมิน 25 ข้อ",
+            },
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.UUIDField()
+        student = serializers.UUIDField(source="student.code")
+        filled_on = serializers.DateField()
+        message = serializers.CharField()
+
+    @extend_schema(
+        operation_id="parent_sdq_send",
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        summary="ผู้ปกครองส่งแบบประเมิน SDQ ฉบับผู้ปกครองของบุตรหลาน (ตอบกลับเพียงการยืนยัน ไม่มีคะแนน)",
+    )
+    def post(self, request, code):
+        student = access_parent_sdq_student(request.user, code)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.sdq_assessment_create(
+            student=student,
+            informant=SdqAssessment.Informant.PARENT,
+            answers=serializer.validated_data["answers"],
+            by=request.user,
+        )
+        body = {
+            "code": assessment.code,
+            "student": student,
+            "filled_on": assessment.filled_on,
+            "message": "ได้รับแบบประเมินแล้ว ขอบคุณที่ร่วมดูแลบุตรหลาน",
+        }
+        return Response(self.OutputSerializer(body).data, status=201)
+
+
+# --- The school's care settings (principal or school admin) -----------------------------------------
+
+
+class CareSettingsApi(APIView):
+    """What `/care/settings/` edits of the screening and home visits: the EEF income threshold,
+    the household-items rule, whether a visit keeps the home's location and a photo its GPS. The
+    school's principal or admin (and a system admin) read and change them, with a reason,
+    through the page's service (audited). They apply to what is saved from now on."""
+
+    class OutputSerializer(serializers.Serializer):
+        school = serializers.UUIDField(source="school.code")
+        income_threshold = serializers.DecimalField(
+            max_digits=9, decimal_places=2, help_text="เกณฑ์รายได้เฉลี่ยต่อคนต่อเดือน (บาท)"
+        )
+        min_hardship_items = serializers.IntegerField(
+            help_text=f"จำนวนข้อสภาพครัวเรือนที่ยากลำบากขั้นต่ำ (จาก {poverty.HARDSHIP_ITEM_COUNT} ข้อ)"
+        )
+        keep_location = serializers.BooleanField(help_text="เก็บตำแหน่งบ้านในบันทึกการเยี่ยมบ้าน")
+        keep_photo_gps = serializers.BooleanField(help_text="เก็บพิกัด GPS ที่ฝังในรูปถ่าย")
+
+    class InputSerializer(serializers.Serializer):
+        income_threshold = serializers.CharField(
+            required=False,
+            max_length=20,
+            help_text="บาท เช่น 3000; เว้นไว้ = ไม่เปลี่ยน",
+            error_messages={
+                "blank": "เกณฑ์รายได้ต้องเป็นจำนวนเงิน (บาท) เช่น 3000",
+                "invalid": "เกณฑ์รายได้ต้องเป็นจำนวนเงิน (บาท) เช่น 3000",
+                "max_length": "เกณฑ์รายได้ยาวเกิน 20 ตัวอักษร",
+            },
+        )
+        min_hardship_items = serializers.CharField(
+            required=False,
+            max_length=3,
+            help_text="เว้นไว้ = ไม่เปลี่ยน",
+            error_messages={
+                "blank": "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม",
+                "invalid": "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม",
+                "max_length": "จำนวนข้อสภาพครัวเรือนต้องเป็นจำนวนเต็ม",
+            },
+        )
+        keep_location = serializers.BooleanField(
+            required=False, error_messages={"invalid": "เก็บตำแหน่งบ้าน: ต้องเป็น true หรือ false"}
+        )
+        keep_photo_gps = serializers.BooleanField(
+            required=False, error_messages={"invalid": "เก็บพิกัด GPS ในรูปถ่าย: ต้องเป็น true หรือ false"}
+        )
+        reason = serializers.CharField(
+            max_length=200,
+            error_messages={
+                "required": "กรุณาระบุเหตุผลของการเปลี่ยนแปลง",
+                "blank": "กรุณาระบุเหตุผลของการเปลี่ยนแปลง",
+                "max_length": "เหตุผลยาวเกิน 200 ตัวอักษร",
+            },
+        )
+
+    def _current(self, school) -> dict:
+        rules = services.poverty_rules(school)
+        return {
+            "school": school,
+            "income_threshold": rules.income_threshold,
+            "min_hardship_items": rules.min_hardship_items,
+            "keep_location": services.keeps_location(school),
+            "keep_photo_gps": services.keeps_photo_gps(school),
+        }
+
+    @extend_schema(
+        operation_id="care_settings_read", responses=OutputSerializer, summary="เกณฑ์การคัดกรองและการเยี่ยมบ้านของโรงเรียน"
+    )
+    def get(self, request, code):
+        school = access_school(request.user, code, write=True)
+        return Response(self.OutputSerializer(self._current(school)).data)
+
+    @extend_schema(
+        operation_id="care_settings_update",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="แก้ไขเกณฑ์การคัดกรองและการเยี่ยมบ้าน (ผู้อำนวยการหรือผู้ดูแลโรงเรียน ต้องระบุเหตุผล)",
+    )
+    def patch(self, request, code):
+        school = access_school(request.user, code, write=True)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = {**self._current(school), **serializer.validated_data}
+        values.pop("school")
+        school = services.care_settings_update(school=school, by=request.user, **values)
+        return Response(self.OutputSerializer(self._current(school)).data)
+
+
+# --- The principal's export of sensitive data -------------------------------------------------------
+
+
+class CareExportApi(APIView):
+    """The columns of the school's care records the principal asks for, and no others (the
+    page's allow-list), for this academic year's students; logged in the PDPA log and the access
+    log, and counted against the hourly export budget, like the page's .xlsx."""
+
+    class InputSerializer(serializers.Serializer):
+        columns = serializers.ListField(
+            child=serializers.ChoiceField(
+                choices=list(selectors.EXPORT_COLUMNS.items()),
+                error_messages={"invalid_choice": "ไม่รู้จักคอลัมน์ “{input}”"},
+            ),
+            min_length=1,
+            error_messages={
+                "required": "กรุณาเลือกคอลัมน์อย่างน้อย 1 คอลัมน์",
+                "min_length": "กรุณาเลือกคอลัมน์อย่างน้อย 1 คอลัมน์",
+                "not_a_list": "คอลัมน์ต้องเป็นรายการ",
+            },
+            help_text="คอลัมน์ที่ต้องการ: " + ", ".join(f"{k} ({v})" for k, v in selectors.EXPORT_COLUMNS.items()),
+        )
+        reason = serializers.CharField(
+            max_length=200,
+            error_messages={
+                "required": "กรุณาระบุวัตถุประสงค์ของการส่งออก",
+                "blank": "กรุณาระบุวัตถุประสงค์ของการส่งออก",
+                "max_length": "วัตถุประสงค์ยาวเกิน 200 ตัวอักษร",
+            },
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        academic_year = serializers.IntegerField()
+        columns = serializers.ListField(child=serializers.CharField())
+        headers = serializers.ListField(child=serializers.CharField())
+        rows = serializers.ListField(child=serializers.ListField(child=serializers.CharField(allow_blank=True)))
+
+    @extend_schema(
+        operation_id="care_export",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="ส่งออกข้อมูลการดูแลนักเรียนเฉพาะคอลัมน์ที่เลือก (ผู้อำนวยการ บันทึกการเข้าถึง)",
+    )
+    def post(self, request, code):
+        schools = care_school_ids(request.user)
+        queryset = schools_visible_to(request.user)
+        if schools is not None:
+            queryset = queryset.filter(pk__in=schools)
+        school = get_visible_or_404(queryset, code=code)
+        if not may_read_care_log(request.user, school.pk):
+            raise Http404
+        year = current_academic_year(school)
+        if year is None:
+            raise ValidationError("โรงเรียนยังไม่มีปีการศึกษา")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not export_allowed(request.user):
+            raise exceptions.Throttled(detail=f"ส่งออกได้ไม่เกิน {EXPORT_LIMIT} ครั้งต่อชั่วโมง กรุณาลองใหม่ภายหลัง")
+        wanted = serializer.validated_data["columns"]
+        columns = [c for c in selectors.EXPORT_COLUMNS if c in wanted]
+        headers, rows, students = selectors.care_export(school, year, columns)
+        log_export(
+            request.user,
+            kind="care:" + ",".join(columns),
+            target=f"school:{school.code} reason:{serializer.validated_data['reason']}",
+            rows=len(rows),
+            fmt="json",
+        )
+        _log(request, students, Kind.EXPORT)
+        body = {
+            "academic_year": year.year,
+            "columns": columns,
+            "headers": headers,
+            "rows": [["" if value is None else str(value) for value in row] for row in rows],
+        }
+        return Response(self.OutputSerializer(body).data)

@@ -40,4 +40,7 @@ urlpatterns = [
         name="api-classroom-coverage",
     ),
     path("api/v1/schools/<uuid:code>/sdq-cutoffs/", apis.SdqCutoffsApi.as_view(), name="api-sdq-cutoffs"),
+    path("api/v1/schools/<uuid:code>/care-settings/", apis.CareSettingsApi.as_view(), name="api-settings"),
+    path("api/v1/schools/<uuid:code>/care-export/", apis.CareExportApi.as_view(), name="api-export"),
+    path("api/v1/parent/students/<uuid:code>/sdq/", apis.ParentSdqApi.as_view(), name="api-parent-sdq"),
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/", views.nutrition_home, name="home"),
     path("health/reference/", views.reference_choose, name="reference_choose"),
     path("health/references/", views.references, name="references"),
+    path("health/references/sample.csv", views.reference_sample, name="reference_sample"),
     path("health/references/recompute/", views.recompute_start, name="recompute"),
     path("health/references/recompute/<uuid:code>/", views.recompute_progress, name="recompute_progress"),
     path("health/school/", views.school_nutrition, name="school"),

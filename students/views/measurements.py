@@ -15,7 +15,7 @@ from dataclasses import asdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -434,6 +434,24 @@ def references(request):
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def reference_sample(request):
+    """The format sample of a reference file (made-up figures), for the system admin who loads
+    the กรมอนามัย 2564 tables: the same access as the references page."""
+    if not request.user.is_superuser:
+        raise Http404("ไม่พบหน้านี้")
+    from .. import nutrition
+
+    response = FileResponse(
+        (nutrition.DATA_DIR / "sample_reference.csv").open("rb"),
+        as_attachment=True,
+        filename="nutrition-reference-sample.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
