@@ -7,6 +7,12 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, settings
+
+# Property tests assert behaviour, never speed: no per-example deadline and no "too slow" check,
+# which fail at random on a loaded 2-core machine (speed lives in bench/).
+settings.register_profile("qinfo", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("qinfo")
 
 # --- The clock -------------------------------------------------------------------------------
 #

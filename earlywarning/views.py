@@ -185,18 +185,26 @@ def follow_up(request):
 @require_POST
 def follow_up_days(request):
     school = get_visible_or_404(access.follow_up_policy_schools(request.user), code=request.GET.get("school"))
-    form = FollowUpDaysForm(request.POST)
+    return _days_setting(
+        request, school, FollowUpDaysForm(request.POST), intervention_services.follow_up_days_set,
+        "บันทึกจำนวนวันติดตามการช่วยเหลือแล้ว", "follow-up-days", "days_form",
+    )  # fmt: skip
+
+
+def _days_setting(request, school, form, save, done: str, anchor: str, form_name: str):
+    """A school's number-of-days setting on the rules page: saved and back to its place on the
+    page, or the page again with the form's Thai errors."""
     if form.is_valid():
         try:
-            intervention_services.follow_up_days_set(school=school, days=form.cleaned_data["days"], by=request.user)
+            save(school=school, days=form.cleaned_data["days"], by=request.user)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "บันทึกจำนวนวันติดตามการช่วยเหลือแล้ว")
-            return redirect(reverse("risk:rules") + f"?school={school.code}#follow-up-days")
+            messages.success(request, done)
+            return redirect(reverse("risk:rules") + f"?school={school.code}#{anchor}")
     request.GET = request.GET.copy()
     request.GET["school"] = str(school.code)
-    return rule_list(request, days_form=form, status=400)
+    return rule_list(request, **{form_name: form}, status=400)
 
 
 SUMMARY_DIMENSIONS = [(d, Dimension(d).label) for d in (Dimension.ACADEMIC, Dimension.ATTENDANCE, Dimension.STATUS)]
@@ -281,18 +289,10 @@ def rule_update(request, key):
 @require_POST
 def grace_days(request):
     school = access.rule_school_for(request.user, request.GET.get("school"), write=True)
-    form = GraceDaysForm(request.POST)
-    if form.is_valid():
-        try:
-            rule_services.unresolved_grace_days_set(school=school, days=form.cleaned_data["days"], by=request.user)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "บันทึกจำนวนวันผ่อนผันการแก้ ร/มส แล้ว")
-            return redirect(reverse("risk:rules") + f"?school={school.code}#grace-days")
-    request.GET = request.GET.copy()
-    request.GET["school"] = str(school.code)
-    return rule_list(request, grace_form=form, status=400)
+    return _days_setting(
+        request, school, GraceDaysForm(request.POST), rule_services.unresolved_grace_days_set,
+        "บันทึกจำนวนวันผ่อนผันการแก้ ร/มส แล้ว", "grace-days", "grace_form",
+    )  # fmt: skip
 
 
 @login_required

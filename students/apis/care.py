@@ -319,24 +319,30 @@ class SdqOutputSerializer(serializers.Serializer):
     filled_on = serializers.DateField()
 
 
+def _sdq_answers() -> serializers.ListField:
+    """The 25 answers of an SDQ form, each 0, 1 or 2 (blank: not answered)."""
+    wrong = "คำตอบต้องเป็น 0 1 หรือ 2"
+    return serializers.ListField(
+        child=serializers.IntegerField(
+            allow_null=True,
+            min_value=0,
+            max_value=2,
+            error_messages={"invalid": wrong, "min_value": wrong, "max_value": wrong},
+        ),
+        min_length=25,
+        max_length=25,
+        error_messages={
+            "min_length": "ต้องมีคำตอบ 25 ข้อ",
+            "max_length": "ต้องมีคำตอบ 25 ข้อ",
+            "required": "กรุณาตอบแบบประเมิน 25 ข้อ",
+        },
+    )
+
+
 class SdqAssessmentListApi(APIView):
     class InputSerializer(serializers.Serializer):
         informant = _choice(SdqAssessment.Informant.choices, "ผู้ประเมิน")
-        answers = serializers.ListField(
-            child=serializers.IntegerField(
-                allow_null=True,
-                min_value=0,
-                max_value=2,
-                error_messages={
-                    "invalid": "คำตอบต้องเป็น 0 1 หรือ 2",
-                    "min_value": "คำตอบต้องเป็น 0 1 หรือ 2",
-                    "max_value": "คำตอบต้องเป็น 0 1 หรือ 2",
-                },
-            ),
-            min_length=25,
-            max_length=25,
-            error_messages={"min_length": "ต้องมีคำตอบ 25 ข้อ", "max_length": "ต้องมีคำตอบ 25 ข้อ"},
-        )
+        answers = _sdq_answers()
 
     @extend_schema(responses=SdqOutputSerializer(many=True), summary="แบบประเมิน SDQ ของนักเรียน")
     def get(self, request, code):
@@ -560,25 +566,7 @@ class ParentSdqApi(APIView):
     are for the school's care team."""
 
     class InputSerializer(serializers.Serializer):
-        answers = serializers.ListField(
-            child=serializers.IntegerField(
-                allow_null=True,
-                min_value=0,
-                max_value=2,
-                error_messages={
-                    "invalid": "คำตอบต้องเป็น 0 1 หรือ 2",
-                    "min_value": "คำตอบต้องเป็น 0 1 หรือ 2",
-                    "max_value": "คำตอบต้องเป็น 0 1 หรือ 2",
-                },
-            ),
-            min_length=25,
-            max_length=25,
-            error_messages={
-                "min_length": "ต้องมีคำตอบ 25 ข้อ",
-                "max_length": "ต้องมีคำตอบ 25 ข้อ",
-                "required": "กรุณาตอบแบบประเมิน 25 ข้อ",
-            },
-        )
+        answers = _sdq_answers()
 
     class OutputSerializer(serializers.Serializer):
         code = serializers.UUIDField()
