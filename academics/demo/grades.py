@@ -293,7 +293,7 @@ def _remedials(rng, school, sections, outcomes) -> None:
         result.result, result.attempt = "1", 1
         updated.append(result)
     ResultChange.objects.bulk_create(changes)
-    Result.objects.bulk_update(updated, ["result", "attempt"])
+    Result.objects.bulk_update(updated, ["result", "attempt"], batch_size=500)  # a CASE per row: in batches
 
 
 def _evaluations(rng, school, term, sections, ability) -> None:
