@@ -23,6 +23,7 @@ from students.models import Student
 
 from .. import followup
 from ..models import Dimension, Intervention, RiskStatus, RiskStatusChange
+from . import policy
 
 NOTE_LIMIT = 2000
 SERVICE_LIMIT = 200
@@ -167,20 +168,10 @@ def intervention_close(*, intervention: Intervention, outcome: str, by, reason: 
 @transaction.atomic
 def follow_up_days_set(*, school: School, days, by, reason: str = "") -> School:
     """Set how many days a flag may stay without an intervention before it is overdue."""
-    text = thaidate.thai_digits_to_arabic(str(days if days is not None else "").strip())
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValidationError({"days": "จำนวนวันต้องเป็นจำนวนเต็ม เช่น 14"}) from None
-    if not 1 <= number <= followup.MAX_ALLOWED_DAYS:
-        raise ValidationError({"days": f"จำนวนวันต้องอยู่ระหว่าง 1 ถึง {followup.MAX_ALLOWED_DAYS}"})
-    row = School.objects.select_for_update().get(pk=school.pk)
-    policy = dict(row.policy) if isinstance(row.policy, dict) else {}
-    if policy.get(followup.POLICY_KEY) == number:
-        return row
-    policy[followup.POLICY_KEY] = number
-    row.policy = policy
-    with audited(by, reason or "กำหนดจำนวนวันติดตามการช่วยเหลือนักเรียน", school=str(row.code)):
-        row.save(update_fields=["policy"])
-    school.policy = policy
+    row, _changed = policy.school_days_set(
+        school=school, key=followup.POLICY_KEY, days=days, low=1, high=followup.MAX_ALLOWED_DAYS,
+        not_whole="จำนวนวันต้องเป็นจำนวนเต็ม เช่น 14",
+        out_of_range=f"จำนวนวันต้องอยู่ระหว่าง 1 ถึง {followup.MAX_ALLOWED_DAYS}",
+        by=by, reason=reason or "กำหนดจำนวนวันติดตามการช่วยเหลือนักเรียน",
+    )  # fmt: skip
     return row

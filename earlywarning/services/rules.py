@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from qinfo import thaidate
 from qinfo.audit import audited
 from schools.models import EducationArea, School
 from students.services.attendance import DEFAULT_THRESHOLDS, AbsenceThresholds
@@ -25,6 +24,7 @@ from students.services.attendance import DEFAULT_THRESHOLDS, AbsenceThresholds
 from .. import figures
 from ..models import Level, RiskRule
 from ..rules import DIMENSIONS as DIMENSION_ORDER
+from . import policy
 
 logger = logging.getLogger(__name__)
 
@@ -179,23 +179,14 @@ def area_risk_rule_update(
 def unresolved_grace_days_set(*, school: School, days, by, reason: str = "") -> School:
     """Set the school's grace days after the next semester before a ร/มส counts as overdue
     (School.policy, figures.GRACE_POLICY_KEY [P]); recomputes the school's students."""
-    text = thaidate.thai_digits_to_arabic(str(days if days is not None else "").strip())
-    try:
-        number = int(text)
-    except ValueError:
-        raise ValidationError({"days": "จำนวนวันผ่อนผันต้องเป็นจำนวนเต็ม เช่น 0 หรือ 14"}) from None
-    if not 0 <= number <= figures.MAX_GRACE_DAYS:
-        raise ValidationError({"days": f"จำนวนวันผ่อนผันต้องอยู่ระหว่าง 0 ถึง {figures.MAX_GRACE_DAYS}"})
-    row = School.objects.select_for_update().get(pk=school.pk)
-    policy = dict(row.policy) if isinstance(row.policy, dict) else {}
-    if policy.get(figures.GRACE_POLICY_KEY) == number:
-        return row
-    policy[figures.GRACE_POLICY_KEY] = number
-    row.policy = policy
-    with audited(by, reason or "กำหนดจำนวนวันผ่อนผันการแก้ ร/มส", school=str(row.code)):
-        row.save(update_fields=["policy"])
-    school.policy = policy
-    transaction.on_commit(lambda: _recompute_school(school.pk))
+    row, changed = policy.school_days_set(
+        school=school, key=figures.GRACE_POLICY_KEY, days=days, low=0, high=figures.MAX_GRACE_DAYS,
+        not_whole="จำนวนวันผ่อนผันต้องเป็นจำนวนเต็ม เช่น 0 หรือ 14",
+        out_of_range=f"จำนวนวันผ่อนผันต้องอยู่ระหว่าง 0 ถึง {figures.MAX_GRACE_DAYS}",
+        by=by, reason=reason or "กำหนดจำนวนวันผ่อนผันการแก้ ร/มส",
+    )  # fmt: skip
+    if changed:
+        transaction.on_commit(lambda: _recompute_school(school.pk))
     return row
 
 
