@@ -261,62 +261,66 @@ class ScoreCellApi(APIView):
     )
     def put(self, request, code, item_code, student_code):
         # The hot path of grade entry: the session and the user from their cached copies, the
-        # section with its plan and items from `grading_context`'s copy, then two statements
+        # section with its plan and items from `grading_context`'s copy, then one round trip
         # whatever the size of the class: the access check that locks the student's row, and
-        # the save that checks and writes and reads the row's totals back.
+        # the save that checks and writes and reads the row's totals back
+        # (`score_save_checked`).
         context = grading_context(code)
         if context is None:
             raise Http404
-        section = context.section
-        with transaction.atomic():
-            student = services.lock_student_for_grading(
-                section_id=section.pk, student_code=student_code, user=request.user
-            )
-            if student is None:  # a stranger, a read-only viewer, a student not in the section
+        item = context.item(item_code)
+        if item is None:  # an item added since the copy was read, or none of this section
+            context = grading_context(code, fresh=True)
+            item = context.item(item_code) if context is not None else None
+            if item is None:
                 raise Http404
-            item = context.item(item_code)
-            if item is None:  # an item added since the copy was read, or none of this section
-                context = grading_context(code, fresh=True)
-                item = context.item(item_code) if context is not None else None
-                if item is None:
-                    raise Http404
-            serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
+        if not serializer.is_valid():
+            # Field errors only once the user is known to grade the section and the student is
+            # in it: a stranger learns nothing from a malformed body either.
+            if _graded(context, student_code, request.user) is None:
+                raise Http404
             serializer.is_valid(raise_exception=True)
-            result, context = self._save(request, code, context, item, student, serializer.validated_data)
-            if result.conflict:
-                body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
-                return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
-            if result.row is not None:
-                if result.row.stamp != context.stamp:
-                    # The plan or items changed since the copy was read: the totals are computed
-                    # from them as they are now (the statement's share lock keeps them so).
-                    context = grading_context(code, fresh=True)
-                summary = row_summary_of(context.section, context.plan, context.items, result.row)
-                read_at = result.row.read_at
-            else:
-                # Nothing written: the row is read while the student's lock is still held, and
-                # stamped, so the page can tell it from the answers of the saves around it.
-                summary = row_summaries(section, [student.pk])[student.pk]
+        saved, context = self._save(request, code, context, item, student_code, serializer.validated_data)
+        if saved is None:  # a stranger, a read-only viewer, a student not in the section
+            raise Http404
+        student, result = saved
+        if result.conflict:
+            body = {"detail": CONFLICT_DETAIL, "theirs": cell_json(result.cell), "yours": wanted_json(result.yours)}
+            return Response(self.ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        if result.row is not None:
+            if result.row.stamp != context.stamp:
+                # The plan or items changed since the copy was read: the totals are computed
+                # from them as they are now (what the statement read).
+                context = grading_context(code, fresh=True)
+            summary = row_summary_of(context.section, context.plan, context.items, result.row)
+            read_at = result.row.read_at
+        else:
+            # Nothing written: the row is read under the student's lock, and stamped, so the
+            # page can tell it from the answers of the saves around it.
+            with transaction.atomic():
+                services.lock_registration(section_id=context.section.pk, student_id=student.pk)
+                summary = row_summaries(context.section, [student.pk])[student.pk]
                 read_at = db_clock()
         body = {"status": result.status, "cell": cell_json(result.cell), "row": row_json(student, summary, read_at)}
         return Response(self.OutputSerializer(body).data)
 
     @staticmethod
-    def _save(request, code, context: GradingContext, item, student, data):
-        """`score_save` with the cached copy; once more with a fresh copy when the cached one
-        refused the value as above the item's maximum, which may have been raised since (a
-        stale copy must not refuse what the database would take). An item gone is a 404."""
+    def _save(request, code, context: GradingContext, item, student_code, data):
+        """`score_save_checked` with the cached copy; once more with a fresh copy when the
+        cached one refused the value as above the item's maximum, which may have been raised
+        since (a stale copy must not refuse what the database would take). An item gone is a
+        404."""
 
         def save(context, item):
             try:
-                return services.score_save(
+                return services.score_save_checked(
                     section=context.section,
                     item=item,
-                    student=student,
+                    student_code=student_code,
                     raw=data["value"],
                     expected_version=data["expected_version"],
                     by=request.user,
-                    row_locked=True,
                 )
             except ValidationError as error:
                 if "item_missing" in _error_codes(error):
@@ -335,6 +339,12 @@ class ScoreCellApi(APIView):
             if item is None:
                 raise Http404 from None
             return save(fresh, item), fresh
+
+
+def _graded(context: GradingContext, student_code, user):
+    """The student when the user may grade the section and the student is in it, else None."""
+    with transaction.atomic():
+        return services.lock_student_for_grading(section_id=context.section.pk, student_code=student_code, user=user)
 
 
 def _error_codes(error: ValidationError) -> set[str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -168,7 +169,10 @@ class StoredCell:
 # the stamp of the plan and items the row's
 # totals are computed from (`locking.grading_stamp`). `upsert` is empty when nothing was written
 # (locked, not registered, unchanged or a conflict): the caller then reads why.
-_SAVE = f"""
+def _save_sql(student: str, columns: str = "", joins: str = "") -> str:
+    """The save statement for the student given as an SQL expression (a parameter, or the
+    one the API's access check left in the transaction), with extra output columns and joins."""
+    return f"""
 WITH sec AS (
     SELECT s.id, s.school_id, s.result_status,
            EXISTS (SELECT 1 FROM academics_registration r
@@ -216,9 +220,12 @@ SELECT sec.result_status, sec.registered, sec.item_here, EXISTS (SELECT 1 FROM d
        (SELECT h.absent_hours FROM academics_attendancehours h
             WHERE h.section_id = %(section)s AND h.student_id = %(student)s),
        {CLOCK},
-       {grading_stamp("%(section)s")}
-FROM sec LEFT JOIN upsert ON TRUE
-"""  # noqa: S608 (only constant SQL is interpolated)
+       {grading_stamp("%(section)s")}{columns}
+FROM sec LEFT JOIN upsert ON TRUE{joins}
+""".replace("%(student)s", student)  # noqa: S608 (only constant SQL is interpolated)
+
+
+_SAVE = _save_sql("%(student)s")
 
 
 @dataclass(frozen=True)
@@ -355,19 +362,8 @@ def score_save(
     if item.section_id != section.pk:
         raise _invalid("item", "รายการวัดผลนี้ไม่ได้อยู่ในกลุ่มการเรียนนี้", "wrong_section")
     wanted = parse_cell(raw, item=item, student=student)
-    now = timezone.now()
-    params = {
-        "section": section.pk,
-        "item": item.pk,
-        "student": student.pk,
-        "value": wanted.value,
-        "mark": wanted.mark,
-        "expected": expected_version,
-        "user": getattr(by, "pk", None),
-        "now": now,
-        "dirty_kind": SECTION_RESULTS,
-        "attended": list(AttendanceMark.ATTENDED),
-    }
+    params = _save_params(section=section, item=item, wanted=wanted, expected_version=expected_version, by=by)
+    params["student"] = student.pk
     with audited(by, "บันทึกคะแนน"):
         try:
             if row_locked:
@@ -381,6 +377,113 @@ def score_save(
             # The database trigger (score within 0..max) refused it: the parse above makes this
             # rare (a maximum lowered in the same instant), but never a 500.
             raise _out_of_range(item, student) from error
+    return _outcome(
+        row, section=section, item=item, student=student, wanted=wanted, expected_version=expected_version, by=by
+    )
+
+
+# The grid API's save in one round trip: two statements sent as one, which PostgreSQL runs as
+# one transaction (an implicit one in autocommit; inside the caller's otherwise). The first is
+# the access check that locks the student's registration (`lock_student_for_grading`'s, found
+# only when the user may grade the section) and leaves the student's id in a setting local to
+# the transaction, always set, empty for a stranger; the second is the save statement for that
+# student, so it writes nothing for a stranger. It starts after the lock is granted, so its
+# snapshot (READ COMMITTED takes one per statement) holds every save of the row before it.
+_GRADING_STUDENT = "NULLIF(current_setting('qinfo.grading_student', true), '')::bigint"
+
+
+def _checked_save_sql(condition: str) -> str:
+    lock = (
+        "SELECT set_config('qinfo.grading_student', COALESCE(("  # noqa: S608 (constant SQL only)
+        "SELECT r.student_id::text FROM academics_registration r"
+        " JOIN students_student st ON st.id = r.student_id"
+        " JOIN academics_coursesection s ON s.id = r.section_id"
+        f" WHERE r.section_id = %(section)s AND st.code = %(student_code)s AND {condition}"
+        " FOR UPDATE OF r), ''), true)"
+    )
+    columns = "".join(f", st.{name}" for name in STUDENT_FIELDS)
+    return f"{lock};\n" + _save_sql(
+        _GRADING_STUDENT, columns, f" LEFT JOIN students_student st ON st.id = {_GRADING_STUDENT}"
+    )
+
+
+def score_save_checked(*, section: CourseSection, item: AssessmentItem, student_code, raw, expected_version, by):
+    """The grid API's save of one cell: the access check, the lock of the student's row, the
+    check of the lock, version and content, the write and the row's figures in one round trip
+    (`_checked_save_sql`). Returns (student, SaveResult), or None when the user may not grade
+    the section or the student is not in it (one 404 for both). Raises as `score_save` does;
+    bad input is checked first, and names the student only once the access check passed."""
+    if item.section_id != section.pk:
+        raise _invalid("item", "รายการวัดผลนี้ไม่ได้อยู่ในกลุ่มการเรียนนี้", "wrong_section")
+    try:
+        wanted = parse_cell(raw, item=item, student=_UNNAMED)
+    except ValidationError:
+        student = _graded_student(section, student_code, by)
+        if student is None:
+            return None
+        parse_cell(raw, item=item, student=student)  # raises the message naming the student
+        raise
+    condition, access = gradable_section_sql(by)
+    params = _save_params(section=section, item=item, wanted=wanted, expected_version=expected_version, by=by)
+    params |= access | {"student_code": str(student_code)}
+    with audited(by, "บันทึกคะแนน"):
+        try:
+            # A savepoint only inside a caller's transaction; alone, the statements are their
+            # own transaction, with no BEGIN and COMMIT round trips.
+            block = transaction.atomic() if connection.in_atomic_block else nullcontext()
+            with block, connection.cursor() as cursor:
+                cursor.execute(_checked_save_sql(condition), params)
+                row = cursor.fetchone()
+        except IntegrityError as error:
+            # The score range trigger refused it (a maximum lowered in the same instant).
+            student = _graded_student(section, student_code, by)
+            if student is None:
+                return None
+            raise _out_of_range(item, student) from error
+    if row is None or row[-len(STUDENT_FIELDS)] is None:
+        return None
+    student = Student.from_db(connection.alias, STUDENT_FIELDS, row[-len(STUDENT_FIELDS) :])
+    result = _outcome(
+        row[: -len(STUDENT_FIELDS)],
+        section=section,
+        item=item,
+        student=student,
+        wanted=wanted,
+        expected_version=expected_version,
+        by=by,
+    )
+    return student, result
+
+
+class _Unnamed:
+    full_name = ""
+
+
+_UNNAMED = _Unnamed()
+
+
+def _graded_student(section, student_code, by):
+    """The student, when `by` may grade the section and the student is in it (else None)."""
+    with transaction.atomic():
+        return lock_student_for_grading(section_id=section.pk, student_code=student_code, user=by)
+
+
+def _save_params(*, section, item, wanted: CellValue, expected_version, by) -> dict:
+    return {
+        "section": section.pk,
+        "item": item.pk,
+        "value": wanted.value,
+        "mark": wanted.mark,
+        "expected": expected_version,
+        "user": getattr(by, "pk", None),
+        "now": timezone.now(),
+        "dirty_kind": SECTION_RESULTS,
+        "attended": list(AttendanceMark.ATTENDED),
+    }
+
+
+def _outcome(row, *, section, item, student, wanted: CellValue, expected_version, by) -> SaveResult:
+    """The SaveResult of the save statement's row (`_save_sql`)."""
     if row is None:  # the section itself is gone (sections with scores are protected)
         raise _invalid("section", "ไม่พบกลุ่มการเรียนนี้", "missing")
     (status, registered, item_here, newly_dirty, score_id, value, mark, version, updated_at) = row[:9]
