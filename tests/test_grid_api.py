@@ -224,6 +224,26 @@ def test_put_saves_a_cell_and_returns_it_with_the_recomputed_row(world, section,
     assert again.status_code == 200 and again.json()["status"] == "unchanged" and again.json()["cell"]["version"] == 1
 
 
+def test_the_one_cell_answer_is_what_its_output_serializer_describes(world, section, items):
+    # The save answers with plain_json, not the serializer the schema names: the two must agree,
+    # field for field, for a saved cell, an unchanged one and a cleared one.
+    from academics.apis.grid import ScoreCellApi
+
+    client = client_for(world, "teacher_a")
+    url = cell_url(section, items[0], world.student_a)
+    answers = [
+        client.put(url, {"value": "41,5", "expected_version": 0}, content_type="application/json"),
+        client.put(url, {"value": "41.5", "expected_version": 1}, content_type="application/json"),
+        client.put(url, {"value": "", "expected_version": 1}, content_type="application/json"),
+    ]
+    assert [answer.json()["status"] for answer in answers] == ["saved", "unchanged", "saved"]
+    for answer in answers:
+        body = answer.json()
+        assert ScoreCellApi.OutputSerializer(body).data == body
+    # A stored cell's time is written as DRF writes it, in the school's time zone.
+    assert answers[0].json()["cell"]["updated_at"].endswith("+07:00")
+
+
 def test_every_answer_stamps_its_row_with_the_database_clock_in_the_order_of_the_saves(world, section, items):
     """The page keeps the newest row it was sent: each answer's stamp is read once the row's
     lock is held, so a later save (written, unchanged or in a block) has a larger stamp."""
