@@ -997,8 +997,10 @@ class GPARecord(models.Model):
         YEAR = "year", "ปีการศึกษา"
         CUMULATIVE = "cumulative", "สะสม (GPAX)"
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE)
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="gpa_records")
+    # No index of their own: gpa_school_scope starts with the school and gpa_record_unique with
+    # the student, and each index less is less to write when a term's records are recomputed.
+    school = models.ForeignKey(School, on_delete=models.CASCADE, db_index=False)
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="gpa_records", db_index=False)
     scope = models.CharField(max_length=10, choices=Scope.choices)
     term = models.ForeignKey(Term, null=True, blank=True, on_delete=models.CASCADE)
     academic_year = models.ForeignKey(AcademicYear, null=True, blank=True, on_delete=models.CASCADE)
