@@ -18,6 +18,7 @@ import hashlib
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.fernet import Fernet, InvalidToken
@@ -95,13 +96,53 @@ def unseal(token: str, *, secret: str) -> str:
 
 
 def signer_for(data: bytes, password: str):
-    """A pyHanko signer from a PKCS#12 bundle (its chain goes into the signature)."""
+    """A pyHanko signer from a PKCS#12 bundle. The signature carries the school's certificate
+    and the intermediate ones of its chain, not the root: a validator trusts a root only from
+    its own list, so a root copied into every document adds a kilobyte and proves nothing."""
     from pyhanko.sign import signers
 
-    signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password.encode() or None)
-    if signer is None:
+    try:
+        loaded = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password.encode() or None)
+    except ValueError:
+        loaded = None
+    if loaded is None:
         raise CertificateError("เปิดไฟล์ใบรับรองไม่ได้ โปรดอัปโหลดใบรับรองใหม่")
-    return signer
+    return _signer_class()(
+        signing_cert=loaded.signing_cert,
+        signing_key=loaded.signing_key,
+        cert_registry=loaded.cert_registry,
+        embed_roots=False,
+    )
+
+
+def _max_signature_length(certificate) -> int | None:
+    """The longest DER ECDSA signature for the certificate's curve (r and s each one byte
+    longer than the key when their top bit is set); None for a key whose signatures all have
+    one length (RSA, EdDSA)."""
+    key = certificate.public_key
+    if key.algorithm != "ec":
+        return None
+    size = (key.bit_size + 7) // 8
+    body = 2 * (2 + size + 1)
+    return body + (2 if body < 128 else 3)
+
+
+@lru_cache(maxsize=1)
+def _signer_class():
+    from pyhanko.sign import signers
+
+    class LeanSigner(signers.SimpleSigner):
+        """pyHanko estimates the space to reserve for the signature with a trial one, then adds
+        half again in case a time-stamp server answers longer (there is none here). Only an
+        ECDSA signature's length varies, by a byte or two: the trial one is padded to the
+        longest, so the estimate is tight and always enough (`sign_pdf`)."""
+
+        async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+            signature = self.sign_raw(data, digest_algorithm)
+            longest = _max_signature_length(self.signing_cert) if dry_run else None
+            return signature.ljust(longest, b"\0") if longest else signature
+
+    return LeanSigner
 
 
 def _outside_event_loop(function, /, *args, **kwargs):
@@ -126,6 +167,8 @@ def sign_pdf(pdf: bytes, signer, *, reason: str, location: str = "", name: str =
         field_name=SIGNATURE_FIELD,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
+        # No margin on the estimate: no time-stamp server, and `LeanSigner` makes it the longest.
+        tight_size_estimates=True,
         reason=reason,
         location=location or None,
         name=name or None,

@@ -264,3 +264,29 @@ def test_signing_and_validating_work_where_an_event_loop_runs_in_the_thread(reco
         return signing.validate(signed, trust_roots=[root])
 
     assert asyncio.run(inside_a_loop())["bottom_line"] is True
+
+
+def test_the_signature_carries_the_school_certificate_not_the_root_and_always_fits():
+    # The root is the validator's to trust, never the document's to bring; the space reserved
+    # for the signature is the longest ECDSA signature, so no signing of many overflows it.
+    import re
+
+    from asn1crypto import cms
+
+    from reports import pdf as renderer
+
+    bundle, root = signing.demo_pkcs12("โรงเรียนทดสอบ", password="pw", now=timezone.now())
+    signer = signing.signer_for(bundle, "pw")
+    pdf = renderer.html_to_pdf("<p>ทดสอบ</p>")
+    lengths = set()
+    for _ in range(40):
+        signed = signing.sign_pdf(pdf, signer, reason="ทดสอบ")
+        contents = re.search(rb"/Contents <([0-9A-Fa-f]+)>", signed).group(1)
+        lengths.add(len(contents))
+        assert signing.validate(signed, trust_roots=[root])["bottom_line"] is True
+    assert len(lengths) == 1  # the same reserve every time, never a retry or an overflow
+    info = cms.ContentInfo.load(bytes.fromhex(contents.decode()), strict=False)  # then zeros to the end
+    subjects = [c.chosen.subject.native["common_name"] for c in info["content"]["certificates"]]
+    assert subjects == ["โรงเรียนทดสอบ (demo)"]
+    # Tight: no more than a few bytes of padding beyond the signature itself.
+    assert len(contents) - len(info.dump()) * 2 <= 8
