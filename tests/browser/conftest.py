@@ -13,6 +13,11 @@ from tests.factories import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
+# An assertion waits up to 15 s for the page to show what it expects (Playwright's default is
+# 5 s): a bulk action such as making every classroom's sections from its plan can take longer
+# than 5 s on a loaded 2-core CI machine, and a pass is still decided by what the page shows.
+expect.set_options(timeout=15_000)
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _close_connections_after_module():
