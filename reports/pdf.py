@@ -142,5 +142,6 @@ def thai_digits_html(html: str) -> str:
 
 
 def warm_up() -> None:
-    """Load WeasyPrint and the fonts now (a worker process calls this once it starts)."""
+    """Load WeasyPrint and the fonts now, before a timed render (the benchmarks); a worker
+    process otherwise loads them with its first document."""
     _renderer()

@@ -20,6 +20,7 @@ from reports.models import IssuedDocument, ReportJob
 from . import factories as f
 from .conftest import wait_for
 from .test_documents import give_results, ink, png_pages
+from .test_documents_pp3_pp7 import cohort  # noqa: F401 (a fixture)
 
 FAST_LEASES = {"JOB_LEASE_SECONDS": "4", "JOB_HEARTBEAT_SECONDS": "1", "JOB_SWEEP_SECONDS": "2"}
 pytestmark = [
@@ -187,3 +188,48 @@ def test_a_signed_preprinted_batch_survives_a_killed_worker_with_no_serial_or_sh
         merged = zipfile.ZipFile(io.BytesIO(handle.read())).read("รวมทุกคน.pdf")
     assert signing.validate(merged, trust_roots=[root])["bottom_line"] is True
     assert Alert.objects.filter(recipient=world.user("registrar"), kind="documents_ready").count() == 1
+
+
+def test_killing_the_worker_mid_pp3_completes_it_with_its_one_serial_and_rows(media, cohort, settings, start_worker):
+    """A ปพ.3 whose worker is SIGKILLed after it reserved the serial and the graduates' rows and
+    before it stored the file: the next worker prints that serial and those rows, once."""
+    from reports.models import GraduateReport, StageEnd
+    from reports.services import pp3_pp7
+
+    from .test_documents_pp3_pp7 import APPROVED_ON
+
+    world = cohort
+    settings.JOB_LEASE_SECONDS = 4
+    settings.JOB_HEARTBEAT_SECONDS = 1
+    worker = start_worker(pool="prefork", concurrency=1, env=FAST_LEASES)
+    start_worker(beat=True, env=FAST_LEASES)
+    job = pp3_pp7.pp3_request(
+        school=world.school_a, academic_year=world.year, stage=StageEnd.M3, approved_on=APPROVED_ON,
+        by=world.user("registrar"),
+    )  # fmt: skip
+
+    def reserved_not_stored():
+        document = IssuedDocument.objects.filter(job=job).first()
+        return document is not None and not document.issued and document
+
+    reserved = wait_for(reserved_not_stored, timeout=120, interval=0.02)
+    for pid in worker.children():
+        os.kill(pid, signal.SIGKILL)
+    reserved.refresh_from_db()
+    assert not reserved.issued  # the kill fell between the reservation and the stored file
+    job = wait_for(lambda: finished(job), timeout=180)
+    assert job.status == ReportJob.Status.DONE, job.error
+    assert job.attempts == 2
+    documents = list(IssuedDocument.objects.filter(school=world.school_a, type="pp3"))
+    assert [(d.pk, d.number, d.issued, d.is_void) for d in documents] == [(reserved.pk, 1, True, False)]
+    reserved.refresh_from_db()
+    report = GraduateReport.objects.get(document=reserved)
+    assert report.graduates.count() == 3
+    with reserved.file.open("rb") as handle:
+        pdf = handle.read()
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == reserved.pages >= 1
+    assert reserved.serial in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    # The registrar heard once that it is ready, though it ran twice.
+    notices = Alert.objects.filter(recipient=world.user("registrar"), kind__startswith="documents_")
+    assert [(n.kind, n.link) for n in notices] == [("documents_ready", f"/documents/jobs/{job.code}/")]
+    assert notices[0].title.startswith("เอกสาร ปพ.3 มัธยมศึกษาปีที่ 3 ปีการศึกษา ")

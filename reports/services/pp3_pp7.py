@@ -241,6 +241,8 @@ def work_cohort(job: ReportJob, owner: str) -> None:
         ReportJob.objects.filter(pk=job.pk).update(
             file=job.file.name, status=ReportJob.Status.DONE, finished_at=timezone.now(), error="", progress_done=1
         )
+        # The registrar is told it is ready, as for every other document job.
+        documents._notify(job.pk)
 
 
 def log_graduate_search(*, user: User, national_id: str, rows: list[dict], via: str) -> None:
