@@ -190,7 +190,12 @@ def test_a_signed_preprinted_batch_survives_a_killed_worker_with_no_serial_or_sh
     assert Alert.objects.filter(recipient=world.user("registrar"), kind="documents_ready").count() == 1
 
 
-def test_killing_the_worker_mid_pp3_completes_it_with_its_one_serial_and_rows(media, cohort, settings, start_worker):
+def test_killing_the_worker_mid_pp3_completes_it_with_its_one_serial_and_rows(
+    media,
+    cohort,  # noqa: F811 (the fixture imported above)
+    settings,
+    start_worker,
+):
     """A ปพ.3 whose worker is SIGKILLed after it reserved the serial and the graduates' rows and
     before it stored the file: the next worker prints that serial and those rows, once."""
     from reports.models import GraduateReport, StageEnd
