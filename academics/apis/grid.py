@@ -301,7 +301,7 @@ class ScoreCellApi(APIView):
         if not serializer.is_valid():
             # Field errors only once the user is known to grade the section and the student is
             # in it: a stranger learns nothing from a malformed body either.
-            if _graded(context, student_code, request.user) is None:
+            if services.graded_student(context.section, student_code, request.user) is None:
                 raise Http404
             serializer.is_valid(raise_exception=True)
         saved, context = self._save(request, code, context, item, student_code, serializer.validated_data)
@@ -362,12 +362,6 @@ class ScoreCellApi(APIView):
             if item is None:
                 raise Http404 from None
             return save(fresh, item), fresh
-
-
-def _graded(context: GradingContext, student_code, user):
-    """The student when the user may grade the section and the student is in it, else None."""
-    with transaction.atomic():
-        return services.lock_student_for_grading(section_id=context.section.pk, student_code=student_code, user=user)
 
 
 def _error_codes(error: ValidationError) -> set[str]:

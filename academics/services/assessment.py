@@ -28,6 +28,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -392,7 +393,9 @@ def score_save(
 _GRADING_STUDENT = "NULLIF(current_setting('qinfo.grading_student', true), '')::bigint"
 
 
+@lru_cache(maxsize=32)
 def _checked_save_sql(condition: str) -> str:
+    # Built once per access condition (a handful: one per kind of grader), not on every save.
     lock = (
         "SELECT set_config('qinfo.grading_student', COALESCE(("  # noqa: S608 (constant SQL only)
         "SELECT r.student_id::text FROM academics_registration r"
@@ -418,7 +421,7 @@ def score_save_checked(*, section: CourseSection, item: AssessmentItem, student_
     try:
         wanted = parse_cell(raw, item=item, student=_UNNAMED)
     except ValidationError:
-        student = _graded_student(section, student_code, by)
+        student = graded_student(section, student_code, by)
         if student is None:
             return None
         parse_cell(raw, item=item, student=student)  # raises the message naming the student
@@ -436,7 +439,7 @@ def score_save_checked(*, section: CourseSection, item: AssessmentItem, student_
                 row = cursor.fetchone()
         except IntegrityError as error:
             # The score range trigger refused it (a maximum lowered in the same instant).
-            student = _graded_student(section, student_code, by)
+            student = graded_student(section, student_code, by)
             if student is None:
                 return None
             raise _out_of_range(item, student) from error
@@ -462,7 +465,7 @@ class _Unnamed:
 _UNNAMED = _Unnamed()
 
 
-def _graded_student(section, student_code, by):
+def graded_student(section, student_code, by):
     """The student, when `by` may grade the section and the student is in it (else None)."""
     with transaction.atomic():
         return lock_student_for_grading(section_id=section.pk, student_code=student_code, user=by)
