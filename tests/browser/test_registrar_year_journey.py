@@ -181,6 +181,9 @@ def test_the_registrar_imports_places_generates_and_builds_a_timetable(
     expect(page.get_by_role("heading", level=1)).to_have_text("ตารางเรียน ห้อง ม.1/1")
     thai_a = CourseSection.objects.get(term=term, classroom=world.class_a, subject__subject_code="ท21102")
     math_a = CourseSection.objects.get(term=term, classroom=world.class_a, subject__subject_code="ค21102")
+    # htmx (a deferred script) listens for the change only once the page has loaded; on a
+    # loaded machine the heading shows well before that.
+    page.wait_for_load_state("load")
     cell(page, "จันทร์", 1).select_option(str(thai_a.code))
     expect(page.locator("#tt-status")).to_contain_text("บันทึก ท21102 ม.1/1 วันจันทร์ คาบ 1แล้ว")
     cell(page, "จันทร์", 2).select_option(str(math_a.code))
