@@ -610,12 +610,12 @@ def test_the_school_channel_page_is_for_its_admin_or_registrar_and_keeps_the_sec
     assert "ระบุรหัสลับสำหรับลงลายมือชื่อ webhook" in response.content.decode()
     registrar.post(
         f"/alerts/deliveries/?school={world.school_a.code}",
-        {"webhook_url": "https://hooks.example.org/x", "webhook_secret": "abc"},
+        {"webhook_url": "https://hooks.example.org/x", "webhook_secret": "ลับมาก-s3cr3t"},
     )
     registrar.post(f"/alerts/deliveries/?school={world.school_a.code}", {"webhook_url": "https://hooks.example.org/y"})
     config = SchoolAlertChannel.objects.get(school=world.school_a)
-    assert (config.webhook_url, config.webhook_secret) == ("https://hooks.example.org/y", "abc")
-    assert "abc" not in registrar.get("/alerts/deliveries/").content.decode()
+    assert (config.webhook_url, config.webhook_secret) == ("https://hooks.example.org/y", "ลับมาก-s3cr3t")
+    assert "s3cr3t" not in registrar.get("/alerts/deliveries/").content.decode()
     for persona in ("teacher_a", "principal", "parent", "teacher_c", "officer_1"):
         assert (
             client_for(world.user(persona)).get(f"/alerts/deliveries/?school={world.school_a.code}").status_code == 404
