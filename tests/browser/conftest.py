@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -17,6 +18,33 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 # 5 s): a bulk action such as making every classroom's sections from its plan can take longer
 # than 5 s on a loaded 2-core CI machine, and a pass is still decided by what the page shows.
 expect.set_options(timeout=15_000)
+
+
+def _after_the_pages_scripts(action):
+    """A person's action waits until the page's scripts are running (the `load` event).
+
+    htmx and app.js are `defer`red: the markup is visible, so Playwright may click, type or pick
+    before the handlers exist, and on a loaded CI machine the tap or the choice is lost. Waiting
+    for `load` before every action (a no-op once it has fired) keeps each journey to what a
+    person can do on a page that has finished loading."""
+
+    @functools.wraps(action)
+    def wrapper(self, *args, **kwargs):
+        page = self.page if isinstance(self, Locator) else self
+        page.wait_for_load_state("load")
+        return action(self, *args, **kwargs)
+
+    return wrapper
+
+
+_ACTIONS = (
+    "check", "clear", "click", "dblclick", "fill", "focus", "hover", "press", "press_sequentially",
+    "select_option", "set_checked", "set_input_files", "tap", "type", "uncheck",
+)  # fmt: skip
+for _name in _ACTIONS:
+    setattr(Locator, _name, _after_the_pages_scripts(getattr(Locator, _name)))
+    if hasattr(Page, _name):
+        setattr(Page, _name, _after_the_pages_scripts(getattr(Page, _name)))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -70,14 +98,14 @@ def shot(page: Page, name: str) -> Path:
 
 def sarabun_loaded(page: Page) -> bool:
     """Thai text is drawn with the bundled Sarabun, not a fallback font."""
+    # fonts.load asks for the face Thai body text uses and waits for it: `fonts.ready` alone can
+    # resolve before the page's first layout has started that load on a busy machine.
     return page.evaluate(
         """async () => {
-            await document.fonts.ready;
-            const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === 'Sarabun');
             const body = getComputedStyle(document.body).fontFamily;
-            return body.startsWith('"Sarabun"') || body.startsWith('Sarabun')
-                ? faces.some(f => f.status === 'loaded')
-                : false;
+            if (!(body.startsWith('"Sarabun"') || body.startsWith('Sarabun'))) return false;
+            const faces = await document.fonts.load('1rem Sarabun', 'ภาษาไทย');
+            return faces.some(f => f.family.replace(/["']/g, '') === 'Sarabun' && f.status === 'loaded');
         }"""
     )
 

@@ -382,14 +382,22 @@ def test_the_open_phone_menu_drops_down_under_the_top_bar(world, live_server, ne
     toggle = phone.get_by_role("button", name="เมนู")
     # Every Sarabun face loaded first: a face the open menu is first to use (bold) would otherwise
     # arrive after the measurement and move the top bar's text.
-    phone.evaluate("Promise.all([...document.fonts].map((face) => face.load())).then(() => true)")
+    # Then two frames, so the bar is measured as painted with them.
+    phone.wait_for_load_state("load")
+    phone.evaluate(
+        """() => Promise.all([...document.fonts].map((face) => face.load()))
+            .then(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
+            .then(() => true)"""
+    )
     before = toggle.bounding_box()
     toggle.click()
     nav = phone.get_by_role("navigation", name="เมนูหลัก")
     expect(nav).to_be_visible()
     after, menu = toggle.bounding_box(), nav.bounding_box()
     assert before is not None and after is not None and menu is not None
-    assert after["x"] == before["x"], "the menu button moved when the menu opened"
+    # Within 2 CSS px: a button that wraps to a new row or jumps beside the brand moves tens of px.
+    assert abs(after["x"] - before["x"]) < 2, "the menu button moved when the menu opened"
+    assert abs(after["y"] - before["y"]) < 2, "the menu button moved when the menu opened"
     assert menu["y"] >= after["y"] + after["height"], "the menu is not below the top bar"
     assert menu["width"] >= 375 - 40, "the menu does not span the phone's width"
 
