@@ -21,7 +21,8 @@ expect.set_options(timeout=15_000)
 
 
 def _after_the_pages_scripts(action):
-    """A person's action waits until the page's scripts are running (the `load` event).
+    """A person's action waits until the page's scripts are running (the `load` event), and so
+    does a measurement of the page.
 
     htmx and app.js are `defer`red: the markup is visible, so Playwright may click, type or pick
     before the handlers exist, and on a loaded CI machine the tap or the choice is lost. Waiting
@@ -37,9 +38,12 @@ def _after_the_pages_scripts(action):
     return wrapper
 
 
+# The actions, and the reads of layout and style (a box measured or a style computed before
+# app.css has arrived is the browser's default: the markup is visible before the stylesheet).
 _ACTIONS = (
     "check", "clear", "click", "dblclick", "fill", "focus", "hover", "press", "press_sequentially",
     "select_option", "set_checked", "set_input_files", "tap", "type", "uncheck",
+    "bounding_box", "evaluate", "screenshot",
 )  # fmt: skip
 for _name in _ACTIONS:
     setattr(Locator, _name, _after_the_pages_scripts(getattr(Locator, _name)))
@@ -99,7 +103,8 @@ def shot(page: Page, name: str) -> Path:
 def sarabun_loaded(page: Page) -> bool:
     """Thai text is drawn with the bundled Sarabun, not a fallback font."""
     # fonts.load asks for the face Thai body text uses and waits for it: `fonts.ready` alone can
-    # resolve before the page's first layout has started that load on a busy machine.
+    # resolve before the page's first layout has started that load on a busy machine. (Like every
+    # evaluate here it runs after `load`: before app.css the body's font is the browser's default.)
     return page.evaluate(
         """async () => {
             const body = getComputedStyle(document.body).fontFamily;

@@ -383,7 +383,6 @@ def test_the_open_phone_menu_drops_down_under_the_top_bar(world, live_server, ne
     # Every Sarabun face loaded first: a face the open menu is first to use (bold) would otherwise
     # arrive after the measurement and move the top bar's text.
     # Then two frames, so the bar is measured as painted with them.
-    phone.wait_for_load_state("load")
     phone.evaluate(
         """() => Promise.all([...document.fonts].map((face) => face.load()))
             .then(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
