@@ -15,5 +15,7 @@ def audited(by=None, reason: str = "", **extra):
         context["user"] = by.pk
     if reason:
         context["reason"] = reason
-    with pghistory.context(**context):
-        yield
+    # The context (its id and metadata) for the few statements sent past Django's cursor
+    # (`qinfo.prepared.run_prepared`), which must hand it to the triggers themselves.
+    with pghistory.context(**context) as current:
+        yield current

@@ -50,6 +50,7 @@ from academics.models import (
 from academics.results import plan_for
 from academics.tasks import SECTION_RESULTS, enqueue_recompute, request_recompute
 from qinfo.audit import audited
+from qinfo.prepared import run_prepared
 from qinfo.thaidate import thai_digits_to_arabic
 from students.models import Student
 
@@ -187,13 +188,14 @@ WITH sec AS (
 upsert AS (
     INSERT INTO academics_score AS sc
         (school_id, section_id, item_id, student_id, value, mark, version, updated_by_id, updated_at)
-    SELECT sec.school_id, sec.id, %(item)s, %(student)s, %(value)s, %(mark)s, 1, %(user)s, %(now)s
+    SELECT sec.school_id, sec.id, %(item)s, %(student)s, %(value)s::numeric, %(mark)s::text, 1, %(user)s::bigint,
+           %(now)s::timestamptz
     FROM sec
     WHERE sec.result_status = 'draft' AND sec.registered AND sec.item_here
       AND (
         EXISTS (SELECT 1 FROM academics_score e WHERE e.item_id = %(item)s AND e.student_id = %(student)s)
         OR ((%(expected)s::integer IS NULL OR %(expected)s::integer = 0)
-            AND (%(value)s::numeric IS NOT NULL OR %(mark)s <> ''))
+            AND (%(value)s::numeric IS NOT NULL OR %(mark)s::text <> ''))
       )
     ON CONFLICT (item_id, student_id) DO UPDATE
         SET value = EXCLUDED.value, mark = EXCLUDED.mark, version = sc.version + 1,
@@ -204,7 +206,7 @@ upsert AS (
 ),
 dirty AS (
     INSERT INTO qinfo_dirtymark (kind, key, marked_at)
-    SELECT %(dirty_kind)s, %(section)s, %(now)s FROM upsert
+    SELECT %(dirty_kind)s::text, %(section)s, %(now)s::timestamptz FROM upsert
     ON CONFLICT (kind, key) DO NOTHING
     RETURNING 1
 )
@@ -394,8 +396,9 @@ _GRADING_STUDENT = "NULLIF(current_setting('qinfo.grading_student', true), '')::
 
 
 @lru_cache(maxsize=32)
-def _checked_save_sql(condition: str) -> str:
-    # Built once per access condition (a handful: one per kind of grader), not on every save.
+def _checked_save_sql(condition: str) -> tuple[str, str]:
+    # Built once per access condition (a handful: one per kind of grader), not on every save;
+    # prepared once per connection and kind (`qinfo.prepared`).
     lock = (
         "SELECT set_config('qinfo.grading_student', COALESCE(("  # noqa: S608 (constant SQL only)
         "SELECT r.student_id::text FROM academics_registration r"
@@ -405,9 +408,7 @@ def _checked_save_sql(condition: str) -> str:
         " FOR UPDATE OF r), ''), true)"
     )
     columns = "".join(f", st.{name}" for name in STUDENT_FIELDS)
-    return f"{lock};\n" + _save_sql(
-        _GRADING_STUDENT, columns, f" LEFT JOIN students_student st ON st.id = {_GRADING_STUDENT}"
-    )
+    return lock, _save_sql(_GRADING_STUDENT, columns, f" LEFT JOIN students_student st ON st.id = {_GRADING_STUDENT}")
 
 
 def score_save_checked(*, section: CourseSection, item: AssessmentItem, student_code, raw, expected_version, by):
@@ -429,14 +430,13 @@ def score_save_checked(*, section: CourseSection, item: AssessmentItem, student_
     condition, access = gradable_section_sql(by)
     params = _save_params(section=section, item=item, wanted=wanted, expected_version=expected_version, by=by)
     params |= access | {"student_code": str(student_code)}
-    with audited(by, "บันทึกคะแนน"):
+    with audited(by, "บันทึกคะแนน") as audit:
         try:
             # A savepoint only inside a caller's transaction; alone, the statements are their
-            # own transaction, with no BEGIN and COMMIT round trips.
+            # own transaction (one pipeline, one Sync), with no BEGIN and COMMIT round trips.
             block = transaction.atomic() if connection.in_atomic_block else nullcontext()
-            with block, connection.cursor() as cursor:
-                cursor.execute(_checked_save_sql(condition), params)
-                row = cursor.fetchone()
+            with block:
+                row = run_prepared(_checked_save_sql(condition), params, audit=audit)
         except IntegrityError as error:
             # The score range trigger refused it (a maximum lowered in the same instant).
             student = graded_student(section, student_code, by)
